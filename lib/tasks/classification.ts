@@ -1,0 +1,116 @@
+/**
+ * Scene classification: images → top-k labels with softmax probabilities.
+ * Decoding and resizing run in libvips (libuv pool), forward passes on the addon's inference
+ * threads (model.run), so the event loop only does the cheap normalisation and softmax.
+ *
+ * Labels: when the model's metadata has no labels, each prediction's label is its class index
+ * as a string ("7"), so output stays usable and unambiguous; `index` is always present.
+ */
+
+import { LwganetError, invalidArgument } from '../errors.js';
+import { preprocess } from '../image/preprocess.js';
+import type { DecodeOptions, ImageInput } from '../image/types.js';
+import type { ModelMetadata } from '../metadata.js';
+import { Tensor } from '../tensor.js';
+import { floatValues, requireTask, type TaskModel } from './task-model.js';
+import { topK, type Prediction } from './top-k.js';
+
+export type { Prediction } from './top-k.js';
+
+export interface ClassifyOptions {
+  /** A classification model (loadModel() of a file exported by `lwganet export`). */
+  model: TaskModel;
+  /** Number of classes returned per image (clamped to the number of classes). Default 5. */
+  topK?: number;
+  /** Images per forward pass. Default 16. */
+  batchSize?: number;
+  /** Decode options (pixel limit; window, bands, value range for GeoTIFFs). */
+  decode?: DecodeOptions;
+  /** Called after each batch with the number of images done and the total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+interface Resolved {
+  topK: number;
+  batchSize: number;
+  decode: DecodeOptions;
+  onProgress: ((done: number, total: number) => void) | null;
+}
+
+function positiveInteger(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw invalidArgument(name, 'a positive integer', value);
+  if (!Number.isSafeInteger(value) || value < 1) throw invalidArgument(name, 'a positive integer', value, 'range');
+  return value;
+}
+
+function resolveOptions(options: ClassifyOptions): Resolved {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object with a model', options);
+  const known = new Set(['model', 'topK', 'batchSize', 'decode', 'onProgress']);
+  for (const key of Object.keys(options)) if (!known.has(key)) throw invalidArgument(`options.${key}`, 'no such option', key, 'range');
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalidArgument('onProgress', 'a function', options.onProgress);
+  if (options.decode !== undefined && (typeof options.decode !== 'object' || options.decode === null)) throw invalidArgument('decode', 'an object', options.decode);
+  return {
+    topK: positiveInteger(options.topK, 'topK', 5),
+    batchSize: positiveInteger(options.batchSize, 'batchSize', 16),
+    decode: options.decode ?? {},
+    onProgress: options.onProgress ?? null,
+  };
+}
+
+function labelFunction(metadata: ModelMetadata, numClasses: number): (index: number) => string {
+  const labels = metadata.labels;
+  if (!labels) return (index) => String(index);
+  if (labels.length !== numClasses) {
+    throw new LwganetError('METADATA_INVALID', `Model metadata is invalid: it lists ${labels.length} labels but the model outputs ${numClasses} classes`);
+  }
+  return (index) => labels[index];
+}
+
+/** Turns logits [N, K] into per-image predictions. */
+export function predictionsFromLogits(output: unknown, batch: number, metadata: ModelMetadata, k: number): Prediction[][] {
+  if (!(output instanceof Tensor)) {
+    throw new LwganetError('OUTPUT_UNSUPPORTED', 'A classification model must return one logits tensor [N, classes]');
+  }
+  if (output.shape.length !== 2 || output.shape[0] !== batch || output.shape[1] < 1) {
+    throw new LwganetError('OUTPUT_UNSUPPORTED', `Expected logits of shape [${batch}, classes] but the model returned [${output.shape.join(', ')}]`);
+  }
+  const classes = output.shape[1];
+  const values = floatValues(output);
+  const labelOf = labelFunction(metadata, classes);
+  const rows: Prediction[][] = [];
+  for (let n = 0; n < batch; n++) rows.push(topK(Array.prototype.slice.call(values, n * classes, (n + 1) * classes), k, labelOf));
+  return rows;
+}
+
+async function classifyAll(images: readonly ImageInput[], options: ClassifyOptions): Promise<Prediction[][]> {
+  const resolved = resolveOptions(options);
+  const metadata = requireTask(options.model, 'classification');
+  if (images.length === 0) throw invalidArgument('images', 'at least one image', images, 'range');
+  const results: Prediction[][] = [];
+  for (let start = 0; start < images.length; start += resolved.batchSize) {
+    const chunk = images.slice(start, start + resolved.batchSize);
+    const input = await preprocess(chunk, metadata, resolved.decode);
+    const output = await options.model.run(input);
+    results.push(...predictionsFromLogits(output, chunk.length, metadata, resolved.topK));
+    resolved.onProgress?.(results.length, images.length);
+  }
+  return results;
+}
+
+/**
+ * Classifies one image or a batch.
+ * @param images one image (path, Buffer, raw pixels, decoded image) or an array of them
+ * @param options the model, topK (default 5), batchSize (default 16), decode options, onProgress
+ * @returns for one image its predictions; for an array, one prediction list per image, in order.
+ *   Each list is sorted by probability (softmax over the model's logits), most probable first.
+ * @throws (rejects) TASK_MISMATCH for a model of another task, METADATA_INVALID for a model
+ *   without metadata, IMAGE_DECODE / IMAGE_TOO_LARGE for bad images, TypeError/RangeError for bad options.
+ */
+export function classify(images: ImageInput, options: ClassifyOptions): Promise<Prediction[]>;
+export function classify(images: readonly ImageInput[], options: ClassifyOptions): Promise<Prediction[][]>;
+export async function classify(images: ImageInput | readonly ImageInput[], options: ClassifyOptions): Promise<Prediction[] | Prediction[][]> {
+  if (Array.isArray(images)) return classifyAll(images, options);
+  const [only] = await classifyAll([images as ImageInput], options);
+  return only;
+}
