@@ -1,0 +1,106 @@
+/**
+ * fetchWeights(): official checkpoint → verified download → TorchScript file in the cache.
+ * Verification is layered: the bytes must be a torch.save file, must match the known sha256 when
+ * there is one, and must load strictly into the model (the exporter refuses missing or
+ * unexpected keys), so a wrong or damaged file never reaches the cache.
+ */
+
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { LwganetError, invalidArgument } from '../errors.js';
+import { cacheDir, checkpointPath, modelPath } from './cache.js';
+import { download } from './download.js';
+import { checkPython, runPython } from './python.js';
+import { OFFICIAL_WEIGHTS, WEIGHTS_VARIANTS, type WeightsVariant } from './variants.js';
+
+export interface FetchWeightsOptions {
+  /** Download from this URL instead of the official release (a mirror, or a local server). */
+  from?: string;
+  /** Cache directory; default cacheDir() ($LWGANET_CACHE or ~/.cache/lwganet-node). */
+  cacheDir?: string;
+  /** Download and convert again even when the model is cached. */
+  force?: boolean;
+  /** Expected sha256 of the checkpoint (overrides the known one). */
+  sha256?: string;
+  onProgress?: (received: number, total: number | null) => void;
+  /** Environment for locating Python ($LWGANET_PYTHON) and the cache. Default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface FetchedWeights {
+  /** The TorchScript file to pass to loadModel(). */
+  model: string;
+  checkpoint: string;
+  /** sha256 of the checkpoint (null when the model came from the cache). */
+  sha256: string | null;
+  url: string;
+  /** True when nothing was downloaded because the model was already cached. */
+  cached: boolean;
+}
+
+function sha256File(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path).on('data', (c) => hash.update(c)).on('end', () => resolve(hash.digest('hex'))).on('error', reject);
+  });
+}
+
+function checkOptions(variant: unknown, options: FetchWeightsOptions): void {
+  if (!WEIGHTS_VARIANTS.includes(variant as WeightsVariant)) throw invalidArgument('variant', `one of ${WEIGHTS_VARIANTS.join(', ')}`, variant, typeof variant === 'string' ? 'range' : 'type');
+  if (options.from !== undefined) {
+    let protocol = '';
+    try {
+      protocol = new URL(options.from).protocol;
+    } catch {
+      throw invalidArgument('from', 'an http(s) URL', options.from, 'range');
+    }
+    if (protocol !== 'http:' && protocol !== 'https:') throw invalidArgument('from', 'an http(s) URL', options.from, 'range');
+  }
+  if (options.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(options.sha256)) throw invalidArgument('sha256', '64 hexadecimal digits', options.sha256, 'range');
+}
+
+/**
+ * Fetches, verifies and converts the official ImageNet-1k weights of one variant.
+ * @param variant 'l0' | 'l1' | 'l2'
+ * @returns where the TorchScript model and the checkpoint are
+ * @throws LwganetError MODEL_NOT_FOUND (download failed), MODEL_CORRUPT (not a checkpoint, wrong
+ *   sha256, does not load into the model); PythonToolError when Python or torch are missing.
+ */
+export async function fetchWeights(variant: WeightsVariant, options: FetchWeightsOptions = {}): Promise<FetchedWeights> {
+  checkOptions(variant, options);
+  const official = OFFICIAL_WEIGHTS[variant];
+  const env = options.env ?? process.env;
+  const dir = options.cacheDir ?? cacheDir(env);
+  const url = options.from ?? official.url;
+  const checkpoint = checkpointPath(dir, official.file);
+  const model = modelPath(dir, official.model, official.labelSet);
+  if (!options.force && existsSync(model)) return { model, checkpoint, sha256: null, url, cached: true };
+
+  const expected = options.sha256 ?? official.sha256;
+  let sha256: string;
+  if (!options.force && existsSync(checkpoint)) {
+    sha256 = await sha256File(checkpoint);
+    if (expected && expected.toLowerCase() !== sha256) sha256 = await download(url, checkpoint, { sha256: expected, onProgress: options.onProgress });
+  } else {
+    sha256 = await download(url, checkpoint, { sha256: expected, onProgress: options.onProgress });
+  }
+
+  await checkPython(env);
+  await mkdir(dirname(model), { recursive: true });
+  const partial = `${model}.partial`;
+  try {
+    const run = await runPython(['-m', 'lwganet', 'export', official.model, '--weights', checkpoint, '--labels', official.labelSet, '--out', partial], { env });
+    if (run.code !== 0) {
+      const why = run.stderr.trim().split('\n').slice(-3).join(' | ');
+      // A checkpoint that does not load is useless; drop it so the next fetch downloads again.
+      await rm(checkpoint, { force: true });
+      throw new LwganetError('MODEL_CORRUPT', `The checkpoint ${checkpoint} (from ${url}) did not convert into ${official.model}: ${why}`);
+    }
+    await rename(partial, model);
+  } finally {
+    await rm(partial, { force: true });
+  }
+  return { model, checkpoint, sha256, url, cached: false };
+}
