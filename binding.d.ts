@@ -1,0 +1,114 @@
+/**
+ * The raw contract of the native addon (build/Release/lwganet.node).
+ * Imported only by lib/binding.ts; the public, validated API lives in lib/.
+ * Every function still checks its arguments natively (TypeError/RangeError), so a
+ * wrong call straight into this binding throws instead of aborting the process.
+ */
+
+/** Element types the addon understands; the names are also the public `DType`s. */
+export type NativeDType =
+  | 'float32' | 'float64' | 'float16' | 'uint8' | 'int8' | 'int32' | 'int64' | 'bool';
+
+/** A tensor going into native code: `data` is borrowed (zero copy) for the call's duration. */
+export interface NativeTensorIn {
+  dtype: NativeDType;
+  data: ArrayBufferView;
+  shape: number[];
+}
+
+/** A tensor coming out: `buffer` owns the LibTorch storage (external) or a copy of it. */
+export interface NativeTensorOut {
+  dtype: NativeDType;
+  buffer: ArrayBuffer;
+  shape: number[];
+}
+
+/** What a TorchScript value becomes: tensors, arrays (tuple/list), records (dict), scalars. */
+export type NativeValue =
+  | NativeTensorOut
+  | NativeValue[]
+  | { [key: string]: NativeValue }
+  | number
+  | boolean
+  | string
+  | null;
+
+export interface NativeLoadOptions {
+  /** 'cpu' | 'cuda' | 'cuda:N' (already validated in TypeScript). */
+  device: string;
+  /** Floating point precision of parameters and inputs. */
+  dtype: 'float32' | 'float16';
+  /** Intra-op threads used by this model's forward passes (>= 1). */
+  threads: number;
+}
+
+/** Errors thrown/rejected by the addon for domain failures carry one of these codes. */
+export type NativeErrorCode =
+  | 'MODEL_NOT_FOUND'
+  | 'MODEL_CORRUPT'
+  | 'INPUT_SHAPE'
+  | 'INPUT_DTYPE'
+  | 'INPUT_ARITY'
+  | 'DISPOSED'
+  | 'CUDA_UNAVAILABLE'
+  | 'DTYPE_UNSUPPORTED'
+  | 'FORWARD_FAILED'
+  | 'OUTPUT_UNSUPPORTED';
+
+export interface NativeForwardArgument {
+  name: string;
+  /** TorchScript type as text, e.g. 'Tensor', 'Optional[Tensor]', 'int'. */
+  type: string;
+  /** True when the argument has a default value in the schema. */
+  hasDefault: boolean;
+}
+
+export declare class NativeModel {
+  private constructor();
+  /** Device the module lives on, normalised ('cpu', 'cuda:0'). */
+  readonly device: string;
+  readonly dtype: 'float32' | 'float16';
+  readonly threads: number;
+  /** forward's arguments after `self`, in order. */
+  readonly inputs: NativeForwardArgument[];
+  /** Text of extra/metadata.json inside the archive, or null. */
+  readonly metadataJson: string | null;
+  /** True once dispose() was called. */
+  readonly disposed: boolean;
+  /** Number of forwards currently running on native threads. */
+  readonly pendingRuns: number;
+  /** Runs forward on the calling (JS) thread. */
+  forwardSync(inputs: NativeTensorIn[]): NativeValue;
+  /** Runs forward on the addon's inference threads; settles on the JS thread. */
+  forward(inputs: NativeTensorIn[]): Promise<NativeValue>;
+  /** Drops this handle's reference to the module; in-flight forwards still finish. */
+  dispose(): void;
+}
+
+export interface NativeDevices {
+  /** LibTorch version the addon is running against, e.g. '2.15.0'. */
+  libtorchVersion: string;
+  /** LibTorch version the addon was compiled against. */
+  builtWithLibtorch: string;
+  /** True when the addon was linked with LibTorch's CUDA libraries. */
+  cudaCompiled: boolean;
+  /** Number of usable CUDA devices (0 without GPU or CUDA build). */
+  cudaDeviceCount: number;
+  /** Why CUDA is unusable, or null when it is usable. */
+  cudaUnavailableReason: string | null;
+  /** LibTorch's parallel backend description (OpenMP/MKL/oneDNN versions). */
+  parallelInfo: string;
+  /** Default intra-op thread count LibTorch reports for this process. */
+  defaultThreads: number;
+  /** Number of the addon's dedicated inference threads. */
+  inferenceThreads: number;
+}
+
+/** Loads a TorchScript archive from a path or the bytes of one, synchronously. */
+export function loadModelSync(source: string | Uint8Array, options: NativeLoadOptions): NativeModel;
+/** Loads a TorchScript archive on an inference thread. */
+export function loadModel(source: string | Uint8Array, options: NativeLoadOptions): Promise<NativeModel>;
+/** Devices and build information. */
+export function devices(): NativeDevices;
+/** Number of distinct modules held by the process-wide weight cache (for tests). */
+export function cachedModuleCount(): number;

@@ -1,0 +1,129 @@
+/**
+ * The metadata every exported model carries as `metadata.json` inside its TorchScript archive.
+ * Mirrors the Python dataclass in python/lwganet/metadata.py field for field; parseMetadata()
+ * checks what the pipelines rely on and rejects anything else with METADATA_INVALID.
+ */
+
+import { LwganetError } from './errors.js';
+
+export type ModelTask = 'classification' | 'features' | 'segmentation' | 'change-detection' | 'rotated-detection';
+
+export type InputSizeRule =
+  | { rule: 'fixed'; height: number; width: number }
+  | { rule: 'any'; minHeight: number; minWidth: number; padding?: string; multipleOf?: number };
+
+export type ResizeRule =
+  | { mode: 'short-side-center-crop'; shortSide: number; crop: number; interpolation: string }
+  | { mode: 'resize'; height: number; width: number; interpolation: string }
+  | { mode: 'none' };
+
+export interface InputSpec {
+  channels: number;
+  layout: 'NCHW';
+  dtype: 'float32' | 'float16';
+  colorOrder: 'RGB' | 'BGR';
+  /** Raw pixel values are divided by this first (255 maps 0..255 to 0..1). */
+  valueScale: number;
+  mean: number[];
+  std: number[];
+  size: InputSizeRule;
+  resize: ResizeRule;
+}
+
+export interface OutputSpec {
+  name: string;
+  kind: string;
+  shape: Array<number | string>;
+}
+
+export interface WeightsSpec {
+  source: 'random-init' | 'checkpoint';
+  seed: number | null;
+  file: string | null;
+  sha256: string | null;
+}
+
+export interface ExportSpec {
+  torchVersion: string;
+  lwganetVersion: string;
+  method: 'script' | 'trace';
+  frozen: boolean;
+  dtype: string;
+  createdAt: string;
+}
+
+export interface ModelMetadata {
+  format: 'lwganet-model';
+  formatVersion: number;
+  task: ModelTask;
+  model: string;
+  variant: string;
+  labelSet: string | null;
+  labels: string[] | null;
+  numClasses: number | null;
+  input: InputSpec;
+  outputs: OutputSpec[];
+  weights: WeightsSpec;
+  export: ExportSpec;
+  /** Fields a newer exporter added are kept, untouched. */
+  [extra: string]: unknown;
+}
+
+export const METADATA_FORMAT_VERSION = 1;
+
+const TASKS: readonly ModelTask[] = ['classification', 'features', 'segmentation', 'change-detection', 'rotated-detection'];
+
+function fail(what: string): never {
+  throw new LwganetError('METADATA_INVALID', `Model metadata is invalid: ${what}`);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function numberArray(v: unknown, length: number, name: string): number[] {
+  if (!Array.isArray(v) || v.length !== length || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    fail(`${name} must be ${length} finite numbers`);
+  }
+  return v as number[];
+}
+
+function checkInput(input: unknown): InputSpec {
+  if (!isRecord(input)) fail('input is missing');
+  const channels = input.channels;
+  if (typeof channels !== 'number' || !Number.isInteger(channels) || channels < 1) fail('input.channels must be a positive integer');
+  if (input.colorOrder !== 'RGB' && input.colorOrder !== 'BGR') fail('input.colorOrder must be "RGB" or "BGR"');
+  if (typeof input.valueScale !== 'number' || !(input.valueScale > 0)) fail('input.valueScale must be a positive number');
+  numberArray(input.mean, channels, 'input.mean');
+  const std = numberArray(input.std, channels, 'input.std');
+  if (std.some((s) => s === 0)) fail('input.std must not contain 0');
+  if (!isRecord(input.size) || (input.size.rule !== 'fixed' && input.size.rule !== 'any')) fail('input.size.rule must be "fixed" or "any"');
+  if (!isRecord(input.resize) || !['short-side-center-crop', 'resize', 'none'].includes(input.resize.mode as string)) {
+    fail('input.resize.mode must be "short-side-center-crop", "resize" or "none"');
+  }
+  return input as unknown as InputSpec;
+}
+
+/** Parses and checks the JSON text stored in the archive. */
+export function parseMetadata(text: string): ModelMetadata {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    fail(`metadata.json is not JSON (${(error as Error).message})`);
+  }
+  if (!isRecord(value)) fail('metadata.json must hold an object');
+  if (value.format !== 'lwganet-model') fail(`format must be "lwganet-model", got ${JSON.stringify(value.format)}`);
+  if (typeof value.formatVersion !== 'number' || value.formatVersion > METADATA_FORMAT_VERSION) {
+    fail(`formatVersion ${String(value.formatVersion)} is newer than this package understands (${METADATA_FORMAT_VERSION}); upgrade lwganet-node`);
+  }
+  if (!TASKS.includes(value.task as ModelTask)) fail(`task must be one of ${TASKS.join(', ')}`);
+  if (typeof value.model !== 'string') fail('model must be a string');
+  const labels = value.labels;
+  if (labels !== null && labels !== undefined) {
+    if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string')) fail('labels must be an array of strings or null');
+    if (value.numClasses !== labels.length) fail(`numClasses (${String(value.numClasses)}) must equal labels.length (${labels.length})`);
+  }
+  checkInput(value.input);
+  return value as ModelMetadata;
+}

@@ -1,0 +1,79 @@
+/**
+ * Tensor: a dtype, a shape and a typed array, in the argument order onnxruntime-node users know:
+ * `new Tensor('float32', data, [1, 3, 224, 224])`. The data is never copied when it already is
+ * the right typed array, so a Tensor can wrap memory the caller owns.
+ */
+
+import { type DType, type DataTypeMap, TYPED_ARRAY_OF, isDType, matchesDType, DTYPES } from './dtype.js';
+import { invalidArgument } from './errors.js';
+
+export type TensorData<D extends DType> = DataTypeMap[D];
+
+/** Plain arrays accepted for convenience (copied once into the right typed array). */
+export type TensorDataLike<D extends DType> =
+  | DataTypeMap[D]
+  | (D extends 'int64' ? readonly bigint[] : D extends 'bool' ? readonly boolean[] | readonly number[] : readonly number[]);
+
+const MAX_DIMS = 64;
+
+function checkShape(shape: unknown): readonly number[] {
+  if (!Array.isArray(shape)) throw invalidArgument('shape', 'an array of non-negative integers', shape);
+  if (shape.length > MAX_DIMS) throw invalidArgument('shape', `at most ${MAX_DIMS} dimensions`, shape, 'range');
+  shape.forEach((dim, i) => {
+    if (typeof dim !== 'number' || !Number.isSafeInteger(dim)) {
+      throw invalidArgument(`shape[${i}]`, 'a non-negative integer', dim);
+    }
+    if (dim < 0) throw invalidArgument(`shape[${i}]`, 'a non-negative integer', dim, 'range');
+  });
+  return Object.freeze([...shape]);
+}
+
+function toTypedArray<D extends DType>(dtype: D, data: unknown): DataTypeMap[D] {
+  if (matchesDType(dtype, data)) return data as DataTypeMap[D];
+  const Ctor = TYPED_ARRAY_OF[dtype];
+  if (Array.isArray(data)) {
+    const out = new Ctor(data.length) as DataTypeMap[D];
+    data.forEach((v, i) => {
+      const ok = dtype === 'int64' ? typeof v === 'bigint' : dtype === 'bool' ? typeof v === 'boolean' || typeof v === 'number' : typeof v === 'number';
+      if (!ok) throw invalidArgument(`data[${i}]`, dtype === 'int64' ? 'a bigint' : 'a number', v);
+      (out as unknown as { [k: number]: number | bigint })[i] = dtype === 'bool' ? (v ? 1 : 0) : (v as number | bigint);
+    });
+    return out;
+  }
+  throw invalidArgument('data', `a ${Ctor.name} (or a plain array) for ${dtype} tensors`, data);
+}
+
+export class Tensor<D extends DType = DType> {
+  readonly dtype: D;
+  readonly data: TensorData<D>;
+  readonly shape: readonly number[];
+
+  /**
+   * @param dtype element type
+   * @param data a typed array of the dtype's kind (wrapped, not copied) or a plain array (copied)
+   * @param shape dimensions; defaults to `[data.length]`. Their product must equal `data.length`.
+   */
+  constructor(dtype: D, data: TensorDataLike<D>, shape?: readonly number[]) {
+    if (!isDType(dtype)) throw invalidArgument('dtype', `one of ${DTYPES.join(', ')}`, dtype);
+    const typed = toTypedArray(dtype, data);
+    const dims = shape === undefined ? Object.freeze([typed.length]) : checkShape(shape);
+    const size = dims.reduce((a, b) => a * b, 1);
+    if (size !== typed.length) {
+      throw new RangeError(`Tensor shape [${dims.join(', ')}] holds ${size} elements but data has ${typed.length}`);
+    }
+    this.dtype = dtype;
+    this.data = typed;
+    this.shape = dims;
+    Object.freeze(this);
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return this.data.length;
+  }
+
+  /** Same data, another shape with the same number of elements (no copy). */
+  reshape(shape: readonly number[]): Tensor<D> {
+    return new Tensor(this.dtype, this.data as TensorDataLike<D>, shape);
+  }
+}

@@ -1,0 +1,131 @@
+// Module init: registers the native functions. Everything else lives in its own file.
+#include "addon.h"
+
+#include "errors.h"
+#include "load_options.h"
+#include "model_wrap.h"
+#include "runtime.h"
+
+namespace lwganet {
+namespace {
+
+// Loads a module on an inference thread; the NativeModel is created back on the JS thread.
+class LoadJob : public Job {
+ public:
+  LoadJob(LoadArguments args, Napi::Promise::Deferred deferred) : args_(std::move(args)), deferred_(deferred) {}
+
+  void Run() override {
+    try {
+      module_ = loadModule(args_.request);
+    } catch (...) {
+      error_ = captureCurrentException("MODEL_CORRUPT", "Model load failed");
+    }
+    args_.request.bytes.clear();
+  }
+
+  void Settle(Napi::Env env) override {
+    if (!module_) {
+      deferred_.Reject(toJsError(env, error_).Value());
+      return;
+    }
+    try {
+      deferred_.Resolve(NativeModel::Create(env, std::move(module_), args_.threads));
+    } catch (const Napi::Error& error) {
+      deferred_.Reject(error.Value());
+    }
+  }
+
+ private:
+  LoadArguments args_;
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<LoadedModule> module_;
+  CapturedError error_;
+};
+
+}  // namespace
+
+void settleOnJsThread(Napi::Env env, Napi::Function, LwganetAddon* addon, Job* job) {
+  std::unique_ptr<Job> owned(job);
+  if (env == nullptr) return;  // the environment is being torn down: drop the result
+  Napi::HandleScope scope(env);
+  try {
+    job->Settle(env);
+  } catch (...) {
+    // Settle() reports its own failures; nothing may escape into the event loop.
+  }
+  addon->JobFinished(env);
+}
+
+LwganetAddon::LwganetAddon(Napi::Env env, Napi::Object exports) {
+  modelConstructor = Napi::Persistent(NativeModel::DefineClass(env));
+  completions_ = Completions::New(env, "lwganet-inference", 0, 1, this);
+  completions_.Unref(env);  // only pending jobs keep the process alive
+  gate_ = std::make_shared<EnvGate>(&completions_, [](void* target, Job* job) {
+    return static_cast<Completions*>(target)->NonBlockingCall(job) == napi_ok;
+  });
+  // Registered after the thread-safe function, so it runs before that is torn down
+  // (cleanup hooks run in reverse order): no inference thread touches this environment after.
+  std::shared_ptr<EnvGate> gate = gate_;
+  env.AddCleanupHook([gate] { gate->Close(); });
+
+  DefineAddon(exports, {
+                           InstanceMethod<&LwganetAddon::LoadModelSync>("loadModelSync"),
+                           InstanceMethod<&LwganetAddon::LoadModel>("loadModel"),
+                           InstanceMethod<&LwganetAddon::Devices>("devices"),
+                           InstanceMethod<&LwganetAddon::CachedModuleCount>("cachedModuleCount"),
+                       });
+}
+
+void LwganetAddon::Submit(Napi::Env env, Job* job) {
+  job->gate = gate_;
+  if (pending_++ == 0) completions_.Ref(env);
+  InferencePool::Instance().Submit(job);
+}
+
+void LwganetAddon::JobFinished(Napi::Env env) {
+  if (--pending_ == 0) completions_.Unref(env);
+}
+
+Napi::Value LwganetAddon::LoadModelSync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::shared_ptr<LoadedModule> module;
+  int threads;
+  try {
+    LoadArguments args = readLoadArguments(info);
+    threads = args.threads;
+    module = loadModule(args.request);
+  } catch (...) {
+    throw toJsError(env, captureCurrentException("MODEL_CORRUPT", "Model load failed"));
+  }
+  return NativeModel::Create(env, std::move(module), threads);
+}
+
+Napi::Value LwganetAddon::LoadModel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
+  try {
+    Submit(env, new LoadJob(readLoadArguments(info), deferred));
+  } catch (...) {
+    deferred.Reject(toJsError(env, captureCurrentException("MODEL_CORRUPT", "Model load failed")).Value());
+  }
+  return deferred.Promise();
+}
+
+Napi::Value LwganetAddon::Devices(const Napi::CallbackInfo& info) {
+  try {
+    return describeRuntime(info.Env());
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (...) {
+    throw toJsError(info.Env(), captureCurrentException("FORWARD_FAILED", "Reading LibTorch's device information failed"));
+  }
+}
+
+Napi::Value LwganetAddon::CachedModuleCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(cachedModuleCount()));
+}
+
+}  // namespace lwganet
+
+using lwganet::LwganetAddon;
+NODE_API_NAMED_ADDON(lwganet, LwganetAddon)

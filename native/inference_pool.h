@@ -1,0 +1,67 @@
+// The addon's own inference threads. Forward passes run here, not on the libuv pool, so a
+// long inference never starves fs, dns or zlib work (those share libuv's 4 threads).
+#pragma once
+
+#include <napi.h>
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace lwganet {
+
+class EnvGate;
+
+// One unit of work: Run() on an inference thread (C++ data only), Settle() on the JS thread.
+class Job {
+ public:
+  virtual ~Job() = default;
+  virtual void Run() = 0;
+  virtual void Settle(Napi::Env env) = 0;
+  std::shared_ptr<EnvGate> gate;
+};
+
+// Per-environment gate between inference threads and one JS environment (main thread or a
+// Worker). When the environment shuts down, Close() waits for running jobs (which may read
+// the environment's ArrayBuffers) and makes later jobs of that environment drop silently.
+class EnvGate {
+ public:
+  using Deliver = bool (*)(void* target, Job* job);  // hands a finished job to the JS thread
+  EnvGate(void* target, Deliver deliver) : target_(target), deliver_(deliver) {}
+
+  bool Enter();
+  // Delivers a finished job (or deletes it when the environment is gone), then leaves.
+  void DeliverAndLeave(Job* job);
+  void Close();
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable idle_;
+  bool closed_ = false;
+  int active_ = 0;
+  void* target_;
+  Deliver deliver_;
+};
+
+class InferencePool {
+ public:
+  // The process-wide pool (LibTorch's own state is process-wide too). Never destroyed:
+  // its threads may still be parked when static destructors run at exit.
+  static InferencePool& Instance();
+  void Submit(Job* job);
+  size_t Size() const { return threads_.size(); }
+
+ private:
+  explicit InferencePool(size_t size);
+  void WorkLoop();
+
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Job*> queue_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace lwganet

@@ -1,0 +1,113 @@
+#include "loaded_module.h"
+
+#include <sys/stat.h>
+#include <torch/version.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <sstream>
+
+#include "errors.h"
+
+namespace lwganet {
+namespace {
+
+std::mutex cacheMutex;
+// weak_ptr: the cache never keeps a module alive on its own; the last handle frees the weights.
+std::map<std::string, std::weak_ptr<LoadedModule>>& cache() {
+  static auto* entries = new std::map<std::string, std::weak_ptr<LoadedModule>>();  // never destroyed: threads may outlive static teardown
+  return *entries;
+}
+
+// File identity (device, inode, size, mtime) rather than the path text: two spellings of one
+// file share weights, and a rewritten file is loaded afresh.
+std::string fileIdentity(const std::string& path) {
+  struct stat info;
+  if (stat(path.c_str(), &info) != 0) {
+    int error = errno;
+    if (error == ENOENT || error == ENOTDIR) throw CodedError("MODEL_NOT_FOUND", "Model file not found: " + path);
+    throw CodedError("MODEL_NOT_FOUND", "Model file cannot be read: " + path + " (" + std::strerror(error) + ")");
+  }
+  if (S_ISDIR(info.st_mode)) throw CodedError("MODEL_NOT_FOUND", "Model path is a directory, not a file: " + path);
+  if (info.st_size == 0) throw CodedError("MODEL_CORRUPT", "Model file is empty: " + path);
+  std::ostringstream key;
+  key << info.st_dev << ':' << info.st_ino << ':' << info.st_size << ':' << info.st_mtim.tv_sec << '.' << info.st_mtim.tv_nsec;
+  return key.str();
+}
+
+std::string versionHint(const std::string& cause) {
+  if (cause.find("version") == std::string::npos) return "";
+  return " (the file may have been exported by a torch newer than this LibTorch " TORCH_VERSION
+         "; export it with a torch no newer than " TORCH_VERSION ")";
+}
+
+std::shared_ptr<LoadedModule> loadUncached(const LoadRequest& request, const std::string& source) {
+  auto loaded = std::make_shared<LoadedModule>();
+  torch::jit::ExtraFilesMap extra{{"metadata.json", ""}};
+  try {
+    if (request.path.empty()) {
+      std::istringstream stream(request.bytes);
+      loaded->module = torch::jit::load(stream, request.device, extra);
+    } else {
+      loaded->module = torch::jit::load(request.path, request.device, extra);
+    }
+  } catch (const std::exception& error) {
+    std::string cause = readableTorchMessage(error);
+    throw CodedError("MODEL_CORRUPT", source + " is not a loadable TorchScript archive: " + cause + versionHint(cause));
+  }
+  auto method = loaded->module.find_method("forward");
+  if (!method) throw CodedError("MODEL_CORRUPT", source + " has no forward method");
+
+  const auto& schema = method->function().getSchema();
+  for (size_t i = 1; i < schema.arguments().size(); ++i) {  // 0 is self
+    const auto& argument = schema.arguments()[i];
+    loaded->arguments.push_back({argument.name(), argument.type()->annotation_str(), argument.default_value().has_value()});
+  }
+  loaded->module.eval();
+  if (request.dtype == at::kHalf) loaded->module.to(at::kHalf);
+  loaded->device = request.device;
+  loaded->dtype = request.dtype;
+  loaded->metadataJson = extra["metadata.json"];
+  loaded->hasMetadata = !loaded->metadataJson.empty();
+  return loaded;
+}
+
+}  // namespace
+
+std::shared_ptr<LoadedModule> loadModule(const LoadRequest& request) {
+  if (!request.path.empty()) {
+    std::string key = fileIdentity(request.path) + '|' + request.device.str() + '|' + c10::toString(request.dtype);
+    {
+      std::lock_guard<std::mutex> lock(cacheMutex);
+      if (auto found = cache()[key].lock()) return found;
+    }
+    // Loading happens outside the lock; if two threads race, the first stored copy wins.
+    std::shared_ptr<LoadedModule> loaded = loadUncached(request, "Model file " + request.path);
+    std::lock_guard<std::mutex> lock(cacheMutex);
+    auto& slot = cache()[key];
+    if (auto winner = slot.lock()) return winner;
+    slot = loaded;
+    return loaded;
+  }
+  if (request.bytes.empty()) throw CodedError("MODEL_CORRUPT", "Model buffer is empty");
+  return loadUncached(request, "Model buffer (" + std::to_string(request.bytes.size()) + " bytes)");
+}
+
+size_t cachedModuleCount() {
+  std::lock_guard<std::mutex> lock(cacheMutex);
+  size_t alive = 0;
+  for (auto it = cache().begin(); it != cache().end();) {
+    if (it->second.expired()) {
+      it = cache().erase(it);
+    } else {
+      ++alive;
+      ++it;
+    }
+  }
+  return alive;
+}
+
+}  // namespace lwganet

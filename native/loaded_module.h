@@ -1,0 +1,47 @@
+// A TorchScript module ready for inference, and the process-wide cache that lets every
+// handle (in every worker thread) loading the same file on the same device share its weights.
+#pragma once
+
+#include <torch/script.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lwganet {
+
+struct ForwardArgument {
+  std::string name;
+  std::string type;  // TorchScript type text, e.g. "Tensor", "Optional[Tensor]"
+  bool hasDefault;
+};
+
+// What a handle reports about its module; copied into each handle so it stays readable
+// after dispose() released the weights.
+struct ModuleDescription {
+  c10::Device device = c10::Device(c10::kCPU);
+  at::ScalarType dtype = at::kFloat;  // kFloat or kHalf
+  bool hasMetadata = false;
+  std::string metadataJson;
+  std::vector<ForwardArgument> arguments;  // forward's arguments after self
+};
+
+struct LoadedModule : ModuleDescription {
+  torch::jit::Module module;
+};
+
+struct LoadRequest {
+  std::string path;    // a file, or empty when `bytes` holds the archive
+  std::string bytes;   // the archive itself (a copy: loading may run on another thread)
+  c10::Device device = c10::Device(c10::kCPU);
+  at::ScalarType dtype = at::kFloat;
+};
+
+// Loads (or finds in the cache) a module. Runs on any thread; throws CodedError
+// (MODEL_NOT_FOUND, MODEL_CORRUPT) with a message that names the file and the cause.
+std::shared_ptr<LoadedModule> loadModule(const LoadRequest& request);
+
+// Number of modules currently alive in the cache.
+size_t cachedModuleCount();
+
+}  // namespace lwganet

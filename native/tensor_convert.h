@@ -1,0 +1,38 @@
+// Tensors across the boundary. Inputs borrow the caller's typed-array memory (zero copy);
+// outputs hand LibTorch's storage to JavaScript as an external ArrayBuffer that keeps the
+// at::Tensor alive until the garbage collector releases it.
+#pragma once
+
+#include <ATen/ATen.h>
+#include <napi.h>
+
+#include <string>
+
+namespace lwganet {
+
+struct DTypeInfo {
+  const char* name;              // public dtype name, e.g. "float16"
+  at::ScalarType scalar;         // LibTorch element type
+  napi_typedarray_type array;    // typed array that carries it in JavaScript
+};
+
+// nullptr when the name or scalar type is not one of the public dtypes.
+const DTypeInfo* dtypeByName(const std::string& name);
+const DTypeInfo* dtypeByScalar(at::ScalarType scalar);
+
+// Reads one `{ dtype, data, shape }` descriptor (JS thread). The returned CPU tensor points at
+// the typed array's memory; the caller keeps that memory alive while the tensor is used.
+// Throws ArgumentError on any malformed field; `where` names the input in messages.
+at::Tensor borrowInputTensor(Napi::Value value, const std::string& where);
+
+// True when `tensor`'s storage is memory borrowed from a JavaScript input.
+bool isBorrowedFromJs(const at::Tensor& tensor);
+
+// Makes an output safe to hand to JavaScript (any thread, under InferenceMode):
+// contiguous, on the CPU, of a public dtype, and owning its memory.
+at::Tensor prepareOutputTensor(const at::Tensor& tensor, bool halfToFloat);
+
+// Builds `{ dtype, buffer, shape }` from a prepared tensor (JS thread).
+Napi::Object tensorToJs(Napi::Env env, const at::Tensor& prepared);
+
+}  // namespace lwganet
