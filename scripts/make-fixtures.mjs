@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Generates test/fixtures/generated/ with test/fixtures/make_models.py (run by `npm run fixtures`,
+// before every `npm test`). Reruns are near-instant: a stamp records the generator's sha256 and
+// the torch version, and generation is skipped while both match and every listed file exists.
+// Usage: node scripts/make-fixtures.mjs [--force]
+
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const generator = join(root, 'test', 'fixtures', 'make_models.py');
+const outDir = join(root, 'test', 'fixtures', 'generated');
+const stampPath = join(outDir, '.stamp.json');
+const python = join(root, '.venv', process.platform === 'win32' ? 'Scripts/python.exe' : 'bin/python');
+const force = process.argv.includes('--force');
+
+function fail(message) {
+  console.error(`make-fixtures: ${message}`);
+  process.exit(1);
+}
+
+if (!existsSync(python)) {
+  fail(
+    `no project virtualenv at ${python}.\n` +
+      '  The fixtures are exported by the same torch that the addon links, so they need the project venv.\n' +
+      '  Run .ci/run, or create it by hand:\n' +
+      '    python3 -m venv .venv && .venv/bin/pip install -r requirements-ci.txt',
+  );
+}
+
+// importlib.metadata avoids `import torch`, which alone costs seconds; this keeps the no-op path fast.
+const probe = spawnSync(python, ['-c', "import importlib.metadata as m; print(m.version('torch'))"], {
+  encoding: 'utf8',
+});
+if (probe.status !== 0) {
+  fail(`torch is not installed in ${python}: install requirements-ci.txt into the venv.\n${probe.stderr}`);
+}
+const torchVersion = probe.stdout.trim();
+const scriptSha256 = createHash('sha256').update(readFileSync(generator)).digest('hex');
+
+function upToDate() {
+  if (force || !existsSync(stampPath)) return false;
+  try {
+    const stamp = JSON.parse(readFileSync(stampPath, 'utf8'));
+    return (
+      stamp.scriptSha256 === scriptSha256 &&
+      stamp.torchVersion === torchVersion &&
+      Array.isArray(stamp.files) &&
+      stamp.files.length > 0 &&
+      stamp.files.every((f) => existsSync(join(outDir, f)))
+    );
+  } catch {
+    return false; // unreadable stamp: regenerate
+  }
+}
+
+if (upToDate()) {
+  console.log(`make-fixtures: up to date (torch ${torchVersion}) in ${outDir}`);
+  process.exit(0);
+}
+
+console.log(`make-fixtures: generating with torch ${torchVersion} ...`);
+const run = spawnSync(python, [generator, '--out', outDir], {
+  stdio: 'inherit',
+  // A fixed hash seed keeps TorchScript's emitted code (attribute order) stable between runs.
+  env: { ...process.env, PYTHONHASHSEED: '0' },
+});
+if (run.status !== 0) {
+  fail(`${generator} failed (${run.error?.message ?? `exit ${run.status ?? run.signal}`})`);
+}
+
+// The generator's manifest lists every output; the stamp is written last so it only exists
+// after a complete, verified run.
+const manifest = JSON.parse(readFileSync(join(outDir, 'manifest.json'), 'utf8'));
+const stamp = { scriptSha256, torchVersion, files: manifest.files.map((f) => f.file) };
+const tmp = `${stampPath}.tmp-${process.pid}`;
+writeFileSync(tmp, JSON.stringify(stamp, null, 2) + '\n');
+renameSync(tmp, stampPath);
