@@ -4,6 +4,7 @@ import { Argument, type Command } from 'commander';
 import { fetchWeights } from '../../weights/fetch.js';
 import { WEIGHTS_VARIANTS, type WeightsVariant } from '../../weights/variants.js';
 import type { CliIO } from '../io.js';
+import { httpUrl, sha256Hex } from '../options.js';
 import { startProgress, type Progress } from '../progress.js';
 
 interface FetchFlags {
@@ -51,8 +52,8 @@ export function registerWeights(program: Command, io: CliIO): void {
     .command('fetch')
     .description('download, verify and convert the official ImageNet-1k checkpoint; prints the model path')
     .addArgument(new Argument('<variant>', 'model size').choices(WEIGHTS_VARIANTS))
-    .option('--from <url>', 'download from this URL instead of the official GitHub release')
-    .option('--sha256 <hex>', 'expected sha256 of the checkpoint')
+    .option('--from <url>', 'download from this URL instead of the official GitHub release', httpUrl)
+    .option('--sha256 <hex>', 'expected sha256 of the checkpoint', sha256Hex)
     .option('--force', 'download and convert again even if cached')
     .option('--cache-dir <dir>', 'cache directory (default $LWGANET_CACHE or ~/.cache/lwganet-node)')
     .option('--json', 'print JSON on stdout')
