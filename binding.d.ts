@@ -11,9 +11,9 @@ export type NativeDType =
 
 /** A tensor going into native code: `data` is borrowed (zero copy) for the call's duration. */
 export interface NativeTensorIn {
-  dtype: NativeDType;
-  data: ArrayBufferView;
-  shape: number[];
+  readonly dtype: NativeDType;
+  readonly data: ArrayBufferView;
+  readonly shape: readonly number[];
 }
 
 /** A tensor coming out: `buffer` owns the LibTorch storage (external) or a copy of it. */

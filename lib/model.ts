@@ -1,0 +1,222 @@
+/**
+ * loadModel() and Model: a TorchScript file on a device, run synchronously or asynchronously.
+ *
+ * Threads: run() hands the forward to the addon's own inference threads (not libuv's pool, so
+ * fs/dns keep working during long inferences) and settles on the JS thread; runSync() runs on
+ * the calling thread. Inputs are borrowed without copying while the forward runs.
+ */
+
+import os from 'node:os';
+import path from 'node:path';
+import type { NativeForwardArgument, NativeLoadOptions, NativeModel, NativeTensorIn, NativeValue } from '../binding.js';
+import { binding } from './binding.js';
+import { parseDevice } from './device.js';
+import { TYPED_ARRAY_OF, isDType } from './dtype.js';
+import { LwganetError, fromNative, invalidArgument } from './errors.js';
+import { type ModelMetadata, parseMetadata } from './metadata.js';
+import { Tensor } from './tensor.js';
+import { checkInputsAgainstMetadata } from './input-checks.js';
+
+export interface LoadModelOptions {
+  /** 'cpu' (default), 'cuda' or 'cuda:N'. */
+  device?: string;
+  /** 'float32' (default) or 'float16' (CUDA only: parameters and float inputs become half). */
+  dtype?: 'float32' | 'float16';
+  /** Intra-op threads per forward; defaults to the logical CPU count (LibTorch's own default can be 1). */
+  threads?: number;
+}
+
+/** One tensor, tensors in forward's order (null for an omitted optional), or tensors by argument name. */
+export type ModelInputs = Tensor | ReadonlyArray<Tensor | null> | Readonly<Record<string, Tensor | null | undefined>>;
+
+/** Mirrors the TorchScript value: tensors, tuples/lists as arrays, str-keyed dicts as records. */
+export type ModelOutput = Tensor | ModelOutput[] | { [key: string]: ModelOutput } | number | bigint | boolean | string | null;
+
+export type ForwardArgument = NativeForwardArgument;
+
+const OPTION_NAMES = ['device', 'dtype', 'threads'];
+
+function normaliseOptions(options: unknown): NativeLoadOptions {
+  if (options === undefined) options = {};
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
+  for (const key of Object.keys(options)) {
+    if (!OPTION_NAMES.includes(key)) {
+      const near = OPTION_NAMES.find((name) => name.toLowerCase() === key.toLowerCase());
+      throw new TypeError(near ? `Misspelled option "${key}" should be "${near}"` : `Unknown option "${key}" (expected one of ${OPTION_NAMES.join(', ')})`);
+    }
+  }
+  const { device = 'cpu', dtype = 'float32', threads = os.availableParallelism() } = options as LoadModelOptions;
+  const parsedDevice = parseDevice(device);
+  if (dtype !== 'float32' && dtype !== 'float16') throw invalidArgument('dtype', '"float32" or "float16"', dtype);
+  if (typeof threads !== 'number' || !Number.isInteger(threads)) throw invalidArgument('threads', 'an integer between 1 and 1024', threads);
+  if (threads < 1 || threads > 1024) throw invalidArgument('threads', 'an integer between 1 and 1024', threads, 'range');
+  if (dtype === 'float16' && parsedDevice === 'cpu') {
+    throw new LwganetError(
+      'DTYPE_UNSUPPORTED',
+      "dtype float16 is only supported on CUDA devices: LibTorch's CPU half-precision kernels are missing for several of LWGANet's ops. Use dtype float32 on the CPU",
+    );
+  }
+  return { device: parsedDevice, dtype, threads };
+}
+
+function normaliseSource(source: unknown): string | Uint8Array {
+  if (typeof source === 'string') {
+    if (source.length === 0) throw invalidArgument('source', 'a non-empty file path or a Uint8Array', source);
+    return path.resolve(source);
+  }
+  if (source instanceof Uint8Array) return source;
+  throw invalidArgument('source', 'a file path or a Uint8Array (Buffer) holding a TorchScript archive', source);
+}
+
+function toNativeTensor(value: unknown, where: string): NativeTensorIn {
+  if (!(value instanceof Tensor)) throw invalidArgument(where, 'a Tensor', value);
+  return value as NativeTensorIn;
+}
+
+function isTensorOut(value: NativeValue): value is { dtype: string; buffer: ArrayBuffer; shape: number[] } & NativeValue {
+  // Only tensor descriptors hold a bare ArrayBuffer: dict values are always converted values.
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && (value as { buffer?: unknown }).buffer instanceof ArrayBuffer;
+}
+
+function wrapOutput(value: NativeValue): ModelOutput {
+  if (Array.isArray(value)) return value.map(wrapOutput);
+  if (isTensorOut(value)) {
+    const dtype = value.dtype;
+    if (!isDType(dtype)) throw new LwganetError('OUTPUT_UNSUPPORTED', `Model output has unknown dtype ${dtype}`);
+    return new Tensor(dtype, new TYPED_ARRAY_OF[dtype](value.buffer), value.shape);
+  }
+  if (typeof value === 'object' && value !== null) {
+    const record: { [key: string]: ModelOutput } = {};
+    for (const [key, item] of Object.entries(value)) record[key] = wrapOutput(item);
+    return record;
+  }
+  return value;
+}
+
+/** Keeps borrowed input memory reachable until the native forward is done with it. */
+function keepAlive(_value: unknown): void {}
+
+export class Model {
+  /** The embedded metadata.json (task, labels, normalisation, input size), or null when absent. */
+  readonly metadata: ModelMetadata | null;
+  /** Device the weights live on: 'cpu' or 'cuda:N'. */
+  readonly device: string;
+  readonly dtype: 'float32' | 'float16';
+  readonly threads: number;
+  /** forward's arguments (after self), in order. */
+  readonly inputs: readonly ForwardArgument[];
+  readonly #native: NativeModel;
+
+  /** @internal Use loadModel() or loadModelSync(). */
+  constructor(native: NativeModel) {
+    this.#native = native;
+    try {
+      this.metadata = native.metadataJson === null ? null : parseMetadata(native.metadataJson);
+    } catch (error) {
+      native.dispose(); // a model whose metadata cannot be trusted is not handed out
+      throw error;
+    }
+    this.device = native.device;
+    this.dtype = native.dtype;
+    this.threads = native.threads;
+    this.inputs = Object.freeze(native.inputs.map((input) => Object.freeze({ ...input })));
+  }
+
+  /** True once dispose() was called. */
+  get disposed(): boolean {
+    return this.#native.disposed;
+  }
+
+  /** Forwards currently running on the inference threads. */
+  get pendingRuns(): number {
+    return this.#native.pendingRuns;
+  }
+
+  /** Runs forward on an inference thread. Rejects (never throws) on bad input or failure. */
+  async run(inputs: ModelInputs): Promise<ModelOutput> {
+    const caller = new Error();
+    let tensors: Array<NativeTensorIn | null>;
+    try {
+      tensors = this.#orderInputs(inputs);
+    } catch (error) {
+      throw fromNative(error, caller);
+    }
+    let output: NativeValue;
+    try {
+      output = await this.#native.forward(tensors as NativeTensorIn[]);
+    } catch (error) {
+      throw fromNative(error, caller);
+    } finally {
+      keepAlive(tensors);
+    }
+    return wrapOutput(output);
+  }
+
+  /** Runs forward on the calling thread (blocks the event loop for the forward's duration). */
+  runSync(inputs: ModelInputs): ModelOutput {
+    try {
+      return wrapOutput(this.#native.forwardSync(this.#orderInputs(inputs) as NativeTensorIn[]));
+    } catch (error) {
+      throw fromNative(error);
+    }
+  }
+
+  /** Releases this handle's weights (shared copies stay while other handles use them). Runs in flight finish. */
+  dispose(): void {
+    this.#native.dispose();
+  }
+
+  #orderInputs(inputs: ModelInputs): Array<NativeTensorIn | null> {
+    if (this.#native.disposed) throw new LwganetError('DISPOSED', 'Model is disposed; load it again to run it');
+    let ordered: Array<NativeTensorIn | null>;
+    if (inputs instanceof Tensor) {
+      ordered = [inputs as NativeTensorIn];
+    } else if (Array.isArray(inputs)) {
+      ordered = inputs.map((input, i) => (input === null ? null : toNativeTensor(input, `inputs[${i}]`)));
+    } else if (typeof inputs === 'object' && inputs !== null) {
+      ordered = this.#orderByName(inputs as Readonly<Record<string, Tensor | null | undefined>>);
+    } else {
+      throw invalidArgument('inputs', 'a Tensor, an array of Tensors or a record of Tensors by name', inputs);
+    }
+    checkInputsAgainstMetadata(this.metadata, this.dtype, ordered);
+    return ordered;
+  }
+
+  #orderByName(record: Readonly<Record<string, Tensor | null | undefined>>): Array<NativeTensorIn | null> {
+    const names = this.inputs.map((input) => input.name);
+    for (const key of Object.keys(record)) {
+      if (!names.includes(key)) throw new TypeError(`Unknown input name "${key}"; the model's forward takes (${names.join(', ')})`);
+    }
+    const ordered = this.inputs.map((input) => {
+      const value = record[input.name];
+      if (value === undefined || value === null) {
+        if (!input.hasDefault) throw new LwganetError('INPUT_ARITY', `Model input "${input.name}" is required`);
+        return null;
+      }
+      return toNativeTensor(value, `inputs.${input.name}`);
+    });
+    // Trailing omitted optionals are left to forward's defaults.
+    while (ordered.length > 0 && ordered[ordered.length - 1] === null) ordered.pop();
+    return ordered;
+  }
+}
+
+/** Loads a TorchScript file (path) or archive bytes on an inference thread. */
+export async function loadModel(source: string | Uint8Array, options?: LoadModelOptions): Promise<Model> {
+  const caller = new Error();
+  try {
+    const native = await binding().loadModel(normaliseSource(source), normaliseOptions(options));
+    return new Model(native);
+  } catch (error) {
+    throw fromNative(error, caller);
+  }
+}
+
+/** Loads a TorchScript file or archive bytes on the calling thread. */
+export function loadModelSync(source: string | Uint8Array, options?: LoadModelOptions): Model {
+  try {
+    return new Model(binding().loadModelSync(normaliseSource(source), normaliseOptions(options)));
+  } catch (error) {
+    throw fromNative(error);
+  }
+}
