@@ -8,11 +8,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { LwganetError, invalidArgument } from '../errors.js';
 import { cacheDir, checkpointPath, modelPath } from './cache.js';
 import { download } from './download.js';
-import { checkPython, runPython } from './python.js';
+import { checkPython, PythonToolError, runPython } from './python.js';
+import { verifyCheckpoint } from './verify.js';
 import { OFFICIAL_WEIGHTS, WEIGHTS_VARIANTS, type WeightsVariant } from './variants.js';
 
 export interface FetchWeightsOptions {
@@ -66,7 +67,8 @@ function checkOptions(variant: unknown, options: FetchWeightsOptions): void {
  * @param variant 'l0' | 'l1' | 'l2'
  * @returns where the TorchScript model and the checkpoint are
  * @throws LwganetError MODEL_NOT_FOUND (download failed), MODEL_CORRUPT (not a checkpoint, wrong
- *   sha256, does not load into the model); PythonToolError when Python or torch are missing.
+ *   sha256, does not load strictly into the model); PythonToolError when Python or torch are
+ *   missing (PYTHON_UNAVAILABLE, TORCH_UNAVAILABLE) or the exporter fails (EXPORT_FAILED).
  */
 export async function fetchWeights(variant: WeightsVariant, options: FetchWeightsOptions = {}): Promise<FetchedWeights> {
   checkOptions(variant, options);
@@ -88,15 +90,21 @@ export async function fetchWeights(variant: WeightsVariant, options: FetchWeight
   }
 
   await checkPython(env);
+  try {
+    await verifyCheckpoint(checkpoint, official.model, env);
+  } catch (error) {
+    // A checkpoint that does not load is useless; drop it so the next fetch downloads again.
+    if (error instanceof LwganetError) await rm(checkpoint, { force: true });
+    throw error;
+  }
   await mkdir(dirname(model), { recursive: true });
-  const partial = `${model}.partial`;
+  // Written under a temporary name (still ending in .pt) and renamed once complete.
+  const partial = join(dirname(model), `.${basename(model, '.pt')}.partial.pt`);
   try {
     const run = await runPython(['-m', 'lwganet', 'export', official.model, '--weights', checkpoint, '--labels', official.labelSet, '--out', partial], { env });
     if (run.code !== 0) {
       const why = run.stderr.trim().split('\n').slice(-3).join(' | ');
-      // A checkpoint that does not load is useless; drop it so the next fetch downloads again.
-      await rm(checkpoint, { force: true });
-      throw new LwganetError('MODEL_CORRUPT', `The checkpoint ${checkpoint} (from ${url}) did not convert into ${official.model}: ${why}`);
+      throw new PythonToolError('EXPORT_FAILED', `Converting ${checkpoint} (from ${url}) into ${official.model} failed: ${why}`, run.code);
     }
     await rename(partial, model);
   } finally {

@@ -67,9 +67,20 @@ export function runPython(args: string[], options: { stdio?: 'inherit' | 'pipe';
   });
 }
 
-const PROBE = "import importlib.util as u; print(' '.join(m for m in ('torch', 'lwganet') if u.find_spec(m) is None))";
+const PROBE = `
+import importlib.util as u
+missing = []
+for name in ("torch", "lwganet", "lwganet.__main__"):
+    try:
+        found = u.find_spec(name) is not None
+    except Exception:
+        found = False
+    if not found:
+        missing.append(name)
+print(" ".join(missing))
+`;
 
-/** Checks that the interpreter can import torch and the lwganet package; throws PythonToolError. */
+/** Checks that the interpreter can import torch and the lwganet exporter (`-m lwganet`); throws PythonToolError. */
 export async function checkPython(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const { command } = findPython(env);
   const probe = await runPython(['-c', PROBE], { env });
@@ -80,7 +91,7 @@ export async function checkPython(env: NodeJS.ProcessEnv = process.env): Promise
   if (missing.includes('torch')) {
     throw new PythonToolError('TORCH_UNAVAILABLE', `Python (${command}) has no torch module, which the exporter needs; ${INSTALL_HINT}`);
   }
-  if (missing.includes('lwganet')) {
-    throw new PythonToolError('PYTHON_UNAVAILABLE', `Python (${command}) cannot import lwganet from ${join(PACKAGE_ROOT, 'python')}; is the package installation complete?`);
+  if (missing.length > 0) {
+    throw new PythonToolError('PYTHON_UNAVAILABLE', `Python (${command}) cannot import ${missing.join(', ')} from ${join(PACKAGE_ROOT, 'python')}; is the package installation complete?`);
   }
 }
