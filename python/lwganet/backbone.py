@@ -22,7 +22,7 @@ from .layers import (ATTENTION_FORMULATIONS, GA, BlurPool, fused_strip_placement
                      max_unpool_2x2, scatter_unpool, shear_cols, shear_rows, unshear_cols,
                      unshear_rows)
 
-__all__ = ["LWGANet", "VariantConfig", "VARIANTS", "FORMULATIONS", "DEFAULT_FORMULATIONS",
+__all__ = ["LWGANet", "PooledBranch", "VariantConfig", "VARIANTS", "FORMULATIONS", "DEFAULT_FORMULATIONS",
            "set_formulation", "MIN_INPUT_SIZE", "SIZE_RULE", "feature_sizes"]
 
 MIN_INPUT_SIZE = 32
@@ -55,7 +55,7 @@ def feature_sizes(height: int, width: int) -> List[Tuple[int, int]]:
     return sizes
 
 
-class _PoolUnpool(nn.Module):
+class PooledBranch(nn.Module):
     """Base for the branches that run at half resolution and scatter back to argmax positions."""
 
     def __init__(self) -> None:
@@ -136,7 +136,7 @@ class MRA(nn.Module):
         return x * F.interpolate(gate, size=[x.shape[2], x.shape[3]], mode="nearest")
 
 
-class GA12(_PoolUnpool):
+class GA12(PooledBranch):
     """Stage 1–2 global branch: LSK-style large-kernel selection at half resolution."""
 
     def __init__(self, dim: int, act_layer: Type[nn.Module]) -> None:
@@ -167,7 +167,7 @@ class GA12(_PoolUnpool):
         return self.unpooled(self.proj_2(z * att), indices, x)
 
 
-class D_GA(_PoolUnpool):
+class D_GA(PooledBranch):
     """Stage 3 global branch: self-attention on the 2×2-max-pooled map, BN, scattered back."""
 
     def __init__(self, dim: int) -> None:
@@ -336,7 +336,7 @@ def set_formulation(model: nn.Module, **choices: str) -> nn.Module:
     for module in model.modules():
         if isinstance(module, MRA) and "mra" in choices:
             module.formulation = choices["mra"]
-        elif isinstance(module, _PoolUnpool) and "unpool" in choices:
+        elif isinstance(module, PooledBranch) and "unpool" in choices:
             module.unpool_formulation = choices["unpool"]
         elif isinstance(module, GA) and "attention" in choices:
             module.formulation = choices["attention"]

@@ -79,14 +79,20 @@ class ModelCfg:
     color_order: str = "RGB"
     value_scale: float = 255.0
     official_checkpoint: str = ""
+    # Paper's 45-class (NWPU-RESISC45) classifier at 224² (heads.md §3): params, GFLOPs.
+    paper_params: int = 0
+    paper_gflops: float = 0.0
     origin_url: str = "https://github.com/AeroVILab-AHU/LWGANet"
     license: str = "CC BY-NC 4.0 (official weights)"
 
 
 DEFAULT_CFGS: Dict[str, ModelCfg] = {
-    "lwganet_l0": ModelCfg(variant="l0", official_checkpoint="lwganet_l0_e299.pth"),
-    "lwganet_l1": ModelCfg(variant="l1", official_checkpoint="lwganet_l1_e299.pth"),
-    "lwganet_l2": ModelCfg(variant="l2", official_checkpoint="lwganet_l2_e296.pth"),
+    "lwganet_l0": ModelCfg(variant="l0", official_checkpoint="lwganet_l0_e299.pth",
+                           paper_params=1_717_423, paper_gflops=0.186),
+    "lwganet_l1": ModelCfg(variant="l1", official_checkpoint="lwganet_l1_e299.pth",
+                           paper_params=5_906_975, paper_gflops=0.709),
+    "lwganet_l2": ModelCfg(variant="l2", official_checkpoint="lwganet_l2_e296.pth",
+                           paper_params=13_040_667, paper_gflops=1.87),
 }
 
 

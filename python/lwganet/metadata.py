@@ -1,0 +1,302 @@
+"""The metadata schema every exported model carries, declared once.
+
+Stored as ``metadata.json`` in the TorchScript archive's extra files. lib/metadata.ts mirrors
+this schema field for field; the JSON uses camelCase keys (``to_dict`` converts the snake_case
+field names). Bump ``FORMAT_VERSION`` on any incompatible change.
+"""
+
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field, fields, is_dataclass
+from os import PathLike
+from typing import Any, Dict, List, Optional, Union
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "TASKS", "METADATA_FILE", "FixedSize", "AnySize",
+           "ShortSideCenterCrop", "ResizeTo", "NoResize", "InputSpec", "OutputSpec", "WeightsInfo",
+           "ExportInfo", "ModelMetadata", "MetadataError", "read_metadata"]
+
+FORMAT = "lwganet-model"
+FORMAT_VERSION = 1
+METADATA_FILE = "metadata.json"
+TASKS = ("classification", "features", "segmentation", "change-detection", "rotated-detection")
+LABEL_SETS = ("imagenet-1k", "nwpu-resisc45", "aid", "ucm", "custom")
+DTYPES = ("float32", "float16")
+
+
+class MetadataError(ValueError):
+    """metadata.json is missing or does not follow the schema."""
+
+
+@dataclass(kw_only=True)
+class FixedSize:
+    """The model takes exactly height × width pixels."""
+
+    rule: str = field(default="fixed", init=False)
+    height: int
+    width: int
+
+
+@dataclass(kw_only=True)
+class AnySize:
+    """The model takes any H × W with H ≥ min_height, W ≥ min_width.
+
+    ``padding`` says in one line how sizes the official network rejects are handled."""
+
+    rule: str = field(default="any", init=False)
+    min_height: int
+    min_width: int
+    padding: str
+
+
+@dataclass(kw_only=True)
+class ShortSideCenterCrop:
+    """Resize so the shorter side is ``short_side`` (aspect kept), then centre-crop crop × crop."""
+
+    mode: str = field(default="short-side-center-crop", init=False)
+    short_side: int
+    crop: int
+    interpolation: str = "bilinear"
+
+
+@dataclass(kw_only=True)
+class ResizeTo:
+    """Resize to exactly height × width (aspect not kept)."""
+
+    mode: str = field(default="resize", init=False)
+    height: int
+    width: int
+    interpolation: str = "bilinear"
+
+
+@dataclass(kw_only=True)
+class NoResize:
+    """Feed the image at its own size (within the size rule)."""
+
+    mode: str = field(default="none", init=False)
+
+
+@dataclass(kw_only=True)
+class InputSpec:
+    """How to turn pixels into the input tensor.
+
+    Attributes:
+        channels: input channels (3).
+        layout: tensor layout, always "NCHW".
+        dtype: input tensor dtype, "float32" or "float16" (= the exported weights' dtype).
+        color_order: channel order the model expects, "RGB" or "BGR".
+        value_scale: raw pixel values are divided by this first (255: 0..255 → 0..1).
+        mean, std: then (x − mean) / std per channel, in ``color_order`` order.
+        size: accepted spatial size (FixedSize or AnySize).
+        resize: the preprocessing that produces that size from an image.
+    """
+
+    channels: int = 3
+    layout: str = "NCHW"
+    dtype: str = "float32"
+    color_order: str = "RGB"
+    value_scale: float = 255
+    mean: List[float]
+    std: List[float]
+    size: Union[FixedSize, AnySize]
+    resize: Union[ShortSideCenterCrop, ResizeTo, NoResize]
+
+
+@dataclass(kw_only=True)
+class OutputSpec:
+    """One model output. ``shape`` entries are ints or symbolic strings ("N" = batch; "H/4"
+    = the input height at stride 4, rounded as the size rule says)."""
+
+    name: str
+    kind: str  # "logits" | "features"
+    shape: List[Union[int, str]]
+
+
+@dataclass(kw_only=True)
+class WeightsInfo:
+    """Where the weights came from.
+
+    Attributes:
+        source: "random-init" (deterministic seeded initialisation) or "checkpoint".
+        seed: torch seed of a random init; None for checkpoints.
+        file: checkpoint file name (no directories); None for random init.
+        sha256: hex digest of the checkpoint file; None for random init.
+    """
+
+    source: str
+    seed: Optional[int] = None
+    file: Optional[str] = None
+    sha256: Optional[str] = None
+
+
+@dataclass(kw_only=True)
+class ExportInfo:
+    """How the archive was produced.
+
+    Attributes:
+        torch_version: torch that wrote it; the loading LibTorch must be at least as new.
+        lwganet_version: version of this package.
+        method: "script" (torch.jit.script) or "trace" (torch.jit.trace).
+        frozen: True if torch.jit.freeze was applied.
+        dtype: dtype of the weights and of the expected input.
+        created_at: ISO-8601 UTC time of export.
+    """
+
+    torch_version: str
+    lwganet_version: str
+    method: str
+    frozen: bool
+    dtype: str
+    created_at: str
+
+
+@dataclass(kw_only=True)
+class ModelMetadata:
+    """Everything a consumer needs to run an exported model correctly.
+
+    Attributes:
+        task: one of ``TASKS``.
+        model: registry name ("lwganet_l0").
+        variant: "l0" | "l1" | "l2".
+        label_set: a known label-set name, "custom", or None (features).
+        labels: class names in output order, or None (features).
+        num_classes: len(labels), or None; derived, never set independently.
+        input: preprocessing and accepted sizes.
+        outputs: the model's outputs, in order.
+        weights: provenance of the weights.
+        export: provenance of the archive.
+        format, format_version: schema identity ("lwganet-model", 1).
+    """
+
+    format: str = field(default=FORMAT, init=False)
+    format_version: int = field(default=FORMAT_VERSION, init=False)
+    task: str
+    model: str
+    variant: str
+    label_set: Optional[str]
+    labels: Optional[List[str]]
+    num_classes: Optional[int] = field(default=None, init=False)
+    input: InputSpec
+    outputs: List[OutputSpec]
+    weights: WeightsInfo
+    export: ExportInfo
+
+    def __post_init__(self) -> None:
+        self.num_classes = None if self.labels is None else len(self.labels)
+        self.validate()
+
+    def validate(self) -> None:
+        """Raises MetadataError when a field is outside the schema."""
+        _require(self.format == FORMAT, f"format must be {FORMAT!r}")
+        _require(self.format_version == FORMAT_VERSION, f"formatVersion must be {FORMAT_VERSION}")
+        _require(self.task in TASKS, f"task {self.task!r} not in {TASKS}")
+        _require(self.label_set is None or self.label_set in LABEL_SETS, f"labelSet {self.label_set!r} unknown")
+        _require((self.labels is None) == (self.label_set is None), "labels and labelSet must be given together")
+        _require(self.task != "classification" or bool(self.labels), "a classification model needs labels")
+        _require(self.input.dtype in DTYPES and self.export.dtype == self.input.dtype,
+                 "input.dtype and export.dtype must agree and be float32 or float16")
+        _require(len(self.input.mean) == len(self.input.std) == self.input.channels,
+                 "mean/std need one value per channel")
+        _require(self.input.color_order in ("RGB", "BGR"), "colorOrder must be RGB or BGR")
+        _require(self.weights.source in ("random-init", "checkpoint"), "weights.source unknown")
+        _require(self.export.method in ("script", "trace"), "export.method must be script or trace")
+        _require(bool(self.outputs), "at least one output")
+
+    # --- JSON ------------------------------------------------------------------------------
+    def to_dict(self) -> Dict[str, Any]:
+        return _to_json_value(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> "ModelMetadata":
+        """Parses the JSON object; keys added by a newer minor exporter are ignored."""
+        try:
+            _require(data.get("format") == FORMAT, f"format must be {FORMAT!r}")
+            _require(data.get("formatVersion") == FORMAT_VERSION,
+                     f"unsupported formatVersion {data.get('formatVersion')!r} (expected {FORMAT_VERSION})")
+            inp = data["input"]
+            meta = cls(
+                task=data["task"], model=data["model"], variant=data["variant"],
+                label_set=data["labelSet"], labels=data["labels"],
+                input=InputSpec(
+                    mean=list(inp["mean"]), std=list(inp["std"]),
+                    size=_size_from(inp["size"]), resize=_resize_from(inp["resize"]),
+                    channels=inp["channels"], layout=inp["layout"], dtype=inp["dtype"],
+                    color_order=inp["colorOrder"], value_scale=inp["valueScale"]),
+                outputs=[OutputSpec(name=o["name"], kind=o["kind"], shape=list(o["shape"])) for o in data["outputs"]],
+                weights=WeightsInfo(**_known(WeightsInfo, data["weights"])),
+                export=ExportInfo(**_known(ExportInfo, data["export"])))
+        except (KeyError, TypeError) as err:
+            raise MetadataError(f"metadata.json is missing or has a malformed field: {err}") from None
+        _require(data.get("numClasses") == meta.num_classes, "numClasses must equal len(labels)")
+        return meta
+
+    @classmethod
+    def from_json(cls, text: Union[str, bytes]) -> "ModelMetadata":
+        try:
+            data = json.loads(text)
+        except ValueError as err:
+            raise MetadataError(f"metadata.json is not valid JSON: {err}") from None
+        _require(isinstance(data, dict), "metadata.json must hold an object")
+        return cls.from_dict(data)
+
+
+def _require(ok: bool, what: str) -> None:
+    if not ok:
+        raise MetadataError(f"metadata is invalid: {what}")
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _known(cls: type, data: Dict[str, Any]) -> Dict[str, Any]:
+    """camelCase JSON object → constructor kwargs of ``cls`` (unknown keys dropped)."""
+    names = {f.name for f in fields(cls) if f.init}
+    snake = {re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), k): v for k, v in data.items()}
+    return {k: v for k, v in snake.items() if k in names}
+
+
+def _to_json_value(value: Any) -> Any:
+    # Fields are declared in JSON order (kw_only dataclasses allow any order).
+    if is_dataclass(value):
+        return {_camel(f.name): _to_json_value(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, list):
+        return [_to_json_value(v) for v in value]
+    return value
+
+
+def _size_from(data: Dict[str, Any]) -> Union[FixedSize, AnySize]:
+    if data.get("rule") == "fixed":
+        return FixedSize(height=data["height"], width=data["width"])
+    if data.get("rule") == "any":
+        return AnySize(min_height=data["minHeight"], min_width=data["minWidth"], padding=data["padding"])
+    raise MetadataError(f"metadata is invalid: input.size.rule {data.get('rule')!r} unknown")
+
+
+def _resize_from(data: Dict[str, Any]) -> Union[ShortSideCenterCrop, ResizeTo, NoResize]:
+    mode = data.get("mode")
+    if mode == "short-side-center-crop":
+        return ShortSideCenterCrop(short_side=data["shortSide"], crop=data["crop"],
+                                   interpolation=data["interpolation"])
+    if mode == "resize":
+        return ResizeTo(height=data["height"], width=data["width"], interpolation=data["interpolation"])
+    if mode == "none":
+        return NoResize()
+    raise MetadataError(f"metadata is invalid: input.resize.mode {mode!r} unknown")
+
+
+def read_metadata(path: Union[str, PathLike]) -> ModelMetadata:
+    """Reads ``metadata.json`` from an exported archive without loading the model."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist() if n.endswith("/extra/" + METADATA_FILE)]
+            if not names:
+                raise MetadataError(f"{path} has no extra/{METADATA_FILE}: not exported by lwganet")
+            text = archive.read(names[0])
+    except zipfile.BadZipFile as err:
+        raise MetadataError(f"{path} is not a TorchScript archive: {err}") from None
+    return ModelMetadata.from_json(text)
