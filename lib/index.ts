@@ -14,3 +14,16 @@ export type { LoadModelOptions, ModelInputs, ModelOutput, ForwardArgument } from
 export { devices } from './device.js';
 export type { DeviceInfo } from './device.js';
 export type { ModelMetadata, ModelTask, InputSpec, OutputSpec } from './metadata.js';
+export { decodeImage } from './image/decode.js';
+export type { DecodedImage, DecodeOptions, ImageInput, RawPixels, GeoInfo, GeoTransform, SourceInfo, ValueRange } from './image/types.js';
+export { DEFAULT_MAX_PIXELS } from './image/limits.js';
+export { preprocess, resizeForModel } from './image/preprocess.js';
+export type { ResizedImage } from './image/preprocess.js';
+export { classify } from './tasks/classification.js';
+export type { ClassifyOptions, Prediction } from './tasks/classification.js';
+export { fetchWeights } from './weights/fetch.js';
+export type { FetchWeightsOptions, FetchedWeights } from './weights/fetch.js';
+export { OFFICIAL_WEIGHTS } from './weights/variants.js';
+export type { WeightsVariant, OfficialWeights } from './weights/variants.js';
+export { PythonToolError } from './weights/python.js';
+export type { PythonErrorCode } from './weights/python.js';
