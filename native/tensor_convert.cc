@@ -86,9 +86,13 @@ at::Tensor borrowInputTensor(Napi::Value value, const std::string& where) {
   std::vector<int64_t> shape = readShape(object.Get("shape"), where);
   // Overflow-safe element count (a huge shape must not wrap around to a small number).
   size_t numel = 1;
-  bool overflow = false;
-  for (int64_t dim : shape) overflow = __builtin_mul_overflow(numel, static_cast<size_t>(dim), &numel) || overflow;
-  if (overflow && numel != 0) numel = SIZE_MAX;
+  bool overflow = false, empty = false;
+  for (int64_t dim : shape) {
+    overflow = __builtin_mul_overflow(numel, static_cast<size_t>(dim), &numel) || overflow;
+    empty = empty || dim == 0;
+  }
+  if (empty) numel = 0;
+  else if (overflow) numel = SIZE_MAX;
   if (numel != data.ElementLength()) {
     throwRangeError("Shape of " + where + " holds " + (numel == SIZE_MAX ? std::string("too many") : std::to_string(numel)) +
                     " elements but its data has " + std::to_string(data.ElementLength()));

@@ -1,0 +1,64 @@
+// The addon is context-aware: every worker thread loads its own instance (no static JS
+// handles), while one native cache shares the weights of a file across all of them.
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { fixture } from './helpers/fixtures.js';
+
+const DIST = path.join(__dirname, '..', 'dist', 'index.js');
+const BINDING = path.join(__dirname, '..', 'dist', 'binding.js');
+
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { loadModel, Tensor } = require(workerData.dist);
+const { binding } = require(workerData.binding);
+(async () => {
+  const model = await loadModel(workerData.model, { threads: 1 });
+  const x = new Tensor('float32', new Float32Array(3 * 224 * 224).fill(workerData.id / 10), [1, 3, 224, 224]);
+  const outs = [];
+  for (let i = 0; i < 3; i++) outs.push(await model.run(x));
+  const sync = model.runSync(x);
+  parentPort.postMessage({ id: workerData.id, checksum: outs[0].data.reduce((a, b) => a + b, 0),
+    same: outs.every((o) => o.data.every((v, j) => v === sync.data[j])), cached: binding().cachedModuleCount() });
+  // Stay alive, holding the model, until told to finish: the parent reads the cache meanwhile.
+  parentPort.once('message', () => { model.dispose(); process.exit(0); });
+})().catch((error) => { parentPort.postMessage({ error: String(error && error.stack || error) }); });
+`;
+
+interface Report { id: number; checksum: number; same: boolean; cached: number; error?: string }
+
+describe('worker_threads', () => {
+  it('loads the addon in 4 workers at once, runs, shares one copy of the weights and exits cleanly', async () => {
+    const workers = Array.from({ length: 4 }, (_, id) =>
+      new Worker(WORKER_SOURCE, { eval: true, workerData: { id, dist: DIST, binding: BINDING, model: fixture('conv.pt') } }),
+    );
+    const reports = await Promise.all(
+      workers.map((worker) => new Promise<Report>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      })),
+    );
+    for (const report of reports) expect(report.error).toBeUndefined();
+    expect(reports.every((r) => r.same)).toBe(true);
+    expect(new Set(reports.map((r) => r.checksum)).size).toBe(4); // each worker ran its own input
+    expect(Math.max(...reports.map((r) => r.cached))).toBe(1);
+    const exits = workers.map((worker) => new Promise<number>((resolve) => worker.once('exit', resolve)));
+    workers.forEach((worker) => worker.postMessage('done'));
+    expect(await Promise.all(exits)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('terminating a worker in the middle of a forward neither crashes nor hangs the process', async () => {
+    const source = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const { loadModel, Tensor } = require(workerData.dist);
+      loadModel(workerData.model, { threads: 1 }).then((model) => {
+        const x = new Tensor('float32', new Float32Array(512 * 512).fill(0.001), [512, 512]);
+        model.run(x); model.run(x);
+        parentPort.postMessage('running');
+      });`;
+    const worker = new Worker(source, { eval: true, workerData: { dist: DIST, model: fixture('slow.pt') } });
+    await new Promise((resolve) => worker.once('message', resolve));
+    const code = await worker.terminate();
+    expect(code).toBe(1);
+  });
+});
