@@ -67,13 +67,26 @@ def _safe_load(path: Path) -> Any:
         with torch.serialization.safe_globals([argparse.Namespace]):
             return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise CheckpointError(
-            f"Checkpoint {path} was refused: it contains objects other than tensors and plain "
-            f"containers, and loading it would run code from the file ({first})") from None
+        # The weights-only unpickler names the class or function a file wants to import on a
+        # "GLOBAL" line; any other unpickling failure is a damaged file.
+        refused = [line.strip() for line in str(err).splitlines() if "GLOBAL" in line]
+        if refused:
+            raise CheckpointError(
+                f"Checkpoint {path} was refused: it contains objects other than tensors and plain "
+                f"containers, and loading it would run code from the file ({refused[0]})") from None
+        raise CheckpointError(f"Checkpoint {path} is not a readable PyTorch checkpoint (truncated or "
+                              f"corrupt?): {_last_line(err)}") from None
     except Exception as err:  # zip/pickle readers raise RuntimeError, EOFError, ValueError…
         raise CheckpointError(f"Checkpoint {path} is not a readable PyTorch checkpoint "
-                              f"(truncated or corrupt?): {type(err).__name__}: {err}") from None
+                              f"(truncated or corrupt?): {type(err).__name__}: {_last_line(err)}") from None
+
+
+def _last_line(err: Exception) -> str:
+    """The informative line of torch's long multi-paragraph load errors."""
+    lines = [line.strip() for line in str(err).splitlines()
+             if line.strip() and not line.startswith(("Check the documentation", "Please file"))]
+    specific = [line for line in lines if "WeightsUnpickler" in line or "Unsupported" in line]
+    return (specific or lines or [type(err).__name__])[-1]
 
 
 def _check_plain(obj: Any, where: str) -> None:
@@ -121,17 +134,17 @@ def _strip_prefixes(state: StateDict, model_keys: set) -> Tuple[StateDict, List[
     """Removes known prefixes. If only part of the file sits under a prefix (a task checkpoint:
     ``backbone.*`` plus a decoder), keeps that part and returns the other keys as ignored."""
     ignored: List[str] = []
-    changed = True
-    while changed:
-        changed = False
-        if set(state) & model_keys:
+    while state and not set(state) & model_keys:
+        wrapper = next((p for p in KEY_PREFIXES if all(k.startswith(p) for k in state)), None)
+        if wrapper is not None:  # every key wrapped: strip and look again
+            state = {k[len(wrapper):]: v for k, v in state.items()}
+            continue
+        part = next((p for p in KEY_PREFIXES
+                     if {k[len(p):] for k in state if k.startswith(p)} & model_keys), None)
+        if part is None:
             break
-        for prefix in KEY_PREFIXES:
-            inside = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
-            if inside and set(inside) & model_keys:
-                ignored += [k for k in state if not k.startswith(prefix)]
-                state, changed = inside, True
-                break
+        ignored += [k for k in state if not k.startswith(part)]
+        state = {k[len(part):]: v for k, v in state.items() if k.startswith(part)}
     return state, ignored
 
 
