@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs everything lwganet-node needs on a fresh Debian/Ubuntu machine, idempotently:
+#   system tools (cmake, g++, ninja) · the project venv .venv with the pinned torch (which is both
+#   the exporter's torch and the LibTorch the addon links) · npm dependencies · the native addon
+#   and the TypeScript build. Reruns skip what is already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== setup: %s\n' "$*" >&2; }
+
+missing=()
+command -v cmake >/dev/null || missing+=(cmake)
+command -v g++ >/dev/null || missing+=(g++)
+command -v ninja >/dev/null || missing+=(ninja-build)
+command -v make >/dev/null || missing+=(make)
+if ((${#missing[@]})); then
+  log "installing ${missing[*]} (apt)"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: need ${missing[*]}; run: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The project venv. Any python3 >= 3.10 can create it; torch comes from PyPI (pinned).
+python_for_venv="${LWGANET_PYTHON:-python3}"
+stamp=".venv/.lwganet-requirements"
+if [ ! -x .venv/bin/python ] || ! cmp -s requirements-ci.txt "$stamp"; then
+  log "creating .venv with $(${python_for_venv} --version 2>&1) and requirements-ci.txt"
+  "$python_for_venv" -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -r requirements-ci.txt
+  cp requirements-ci.txt "$stamp"
+fi
+.venv/bin/python -c "import torch; print('setup: torch', torch.__version__)" >&2
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+# The build finds LibTorch through the python3 first on PATH: the project venv's.
+export PATH="$PWD/.venv/bin:$PATH"
+if [ ! -f build/Release/lwganet.node ] || [ -n "$(find native cmake CMakeLists.txt -newer build/Release/lwganet.node -print -quit)" ]; then
+  log "building the native addon (cmake-js)"
+  npm run build:native
+fi
+log "building TypeScript"
+npm run build:ts
