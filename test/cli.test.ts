@@ -45,6 +45,25 @@ describe('main() in-process and the error reporter', () => {
   });
 });
 
+describe('progress bar', () => {
+  it('draws on a TTY stream from PROGRESS_MIN_ITEMS items, and not for fewer or when disabled', async () => {
+    const { PassThrough } = await import('node:stream');
+    const { startProgress, PROGRESS_MIN_ITEMS } = await import('../lib/cli/progress.js');
+    const draw = (items: number, enabled: boolean) => {
+      const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
+      let text = '';
+      stream.on('data', (c: Buffer) => (text += c.toString()));
+      const bar = startProgress(stream, items, 'images', enabled);
+      bar.update(items);
+      bar.stop();
+      return text;
+    };
+    expect(draw(PROGRESS_MIN_ITEMS, true)).toMatch(new RegExp(`${PROGRESS_MIN_ITEMS}/${PROGRESS_MIN_ITEMS} images`));
+    expect(draw(PROGRESS_MIN_ITEMS - 1, true)).toBe('');
+    expect(draw(50, false)).toBe('');
+  });
+});
+
 describe('lwganet: usage', () => {
   it('prints help and the version with exit code 0', async () => {
     const help = await runCli(['--help']);
@@ -128,6 +147,8 @@ describe('lwganet with a real model (needs the Python exporter and the addon)', 
       expect(predictions[1].score).toBeGreaterThanOrEqual(predictions[2].score);
     }
     expect(result.stderr).toMatch(/note: lwganet_l0 has seeded random weights \(seed \d+\)/);
+    // stderr is not a TTY here, so no progress bar is drawn into it.
+    expect(result.stderr).not.toMatch(/[█░]|ETA/);
   });
 
   it('classify prints a readable ranking per image', async () => {
@@ -149,12 +170,17 @@ describe('lwganet with a real model (needs the Python exporter and the addon)', 
     expect(json).toHaveProperty('parameters');
   });
 
-  it('exits 1 for an image that cannot be decoded and for a corrupt model (EXPECTED FAILURE)', async () => {
+  it('exits 1 for an undecodable image, a model of another task and a corrupt model (EXPECTED FAILURE)', async () => {
     const bad = writeFixture(tmp.dir, 'bad.png', Buffer.from('not an image'));
     const result = await runCli(['classify', bad, '--model', model]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/bad\.png" could not be decoded.*\[IMAGE_DECODE\]/);
     expect(hasStack(result.stderr)).toBe(false);
+    const features = join(tmp.dir, 'features.pt');
+    expect((await runCli(['export', 'lwganet_l0', '--features', '--out', features])).code).toBe(0);
+    const mismatch = await runCli(['classify', images[0], '--model', features]);
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.stderr).toMatch(/^lwganet: This is a features model \(lwganet_l0\); a classification model is needed \[TASK_MISMATCH\]\n$/);
     const corrupt = writeFixture(tmp.dir, 'corrupt.pt', pattern(1000, 1, 1));
     const broken = await runCli(['classify', images[0], '--model', corrupt]);
     expect(broken.code).toBe(1);
