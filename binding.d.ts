@@ -86,8 +86,10 @@ export declare class NativeModel {
 }
 
 export interface NativeDevices {
-  /** LibTorch version the addon is running against, e.g. '2.15.0'. */
+  /** LibTorch version the addon is running against, e.g. '2.15.0+cu132' (read from the loaded library's install). */
   libtorchVersion: string;
+  /** File of the libtorch_cpu library actually loaded. */
+  libtorchPath: string;
   /** LibTorch version the addon was compiled against. */
   builtWithLibtorch: string;
   /** True when the addon was linked with LibTorch's CUDA libraries. */

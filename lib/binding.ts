@@ -40,9 +40,9 @@ export function binding(): Binding {
         path.join(PACKAGE_ROOT, 'build', 'Debug', 'lwganet.node'),
         path.join(PACKAGE_ROOT, 'prebuilds', `${process.platform}-${process.arch}`, '*.node'),
       ];
+  let candidate: Binding;
   try {
-    loaded = (override ? require(override) : nodeGypBuild(PACKAGE_ROOT)) as Binding;
-    return loaded;
+    candidate = (override ? require(override) : nodeGypBuild(PACKAGE_ROOT)) as Binding;
   } catch (error) {
     const message = (error as Error).message;
     throw new LwganetError(
@@ -51,4 +51,27 @@ export function binding(): Binding {
       { cause: error },
     );
   }
+  checkLibtorchVersion(candidate);
+  loaded = candidate;
+  return loaded;
+}
+
+/** '2.15.0+cu132' → '2.15.0'; Debian's '1.13' → '1.13'. */
+function baseVersion(version: string): string {
+  return version.split('+')[0];
+}
+
+/**
+ * The addon resolved its LibTorch symbols, but a different LibTorch version than it was compiled
+ * against can still misbehave (C++ has no stable ABI): refuse it with the fix instead.
+ */
+function checkLibtorchVersion(candidate: Binding): void {
+  const { libtorchVersion, builtWithLibtorch, libtorchPath } = candidate.devices();
+  const running = baseVersion(libtorchVersion);
+  const built = baseVersion(builtWithLibtorch);
+  if (running === built || built.startsWith(`${running}.`) || running.startsWith(`${built}.`)) return;
+  throw new LwganetError(
+    'BINDING_LOAD_FAILED',
+    `The lwganet-node addon was built against LibTorch ${builtWithLibtorch} but loaded LibTorch ${libtorchVersion} (${libtorchPath}).\nFix: rebuild it against the LibTorch you have (npm rebuild lwganet-node, or LWGANET_BUILD_FROM_SOURCE=1 npm install), or install LibTorch ${built}.`,
+  );
 }

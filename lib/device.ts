@@ -9,8 +9,10 @@ import { invalidArgument } from './errors.js';
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 
 export interface DeviceInfo {
-  /** LibTorch version the addon runs against, e.g. '2.15.0'. */
+  /** LibTorch version the addon runs against, e.g. '2.15.0+cu132'. */
   libtorchVersion: string;
+  /** File of the libtorch_cpu library actually loaded. */
+  libtorchPath: string;
   /** LibTorch version the addon was compiled against. */
   builtWithLibtorch: string;
   /** True when the addon was linked with LibTorch's CUDA libraries. */

@@ -1,8 +1,11 @@
 #include "runtime.h"
 
 #include <ATen/Parallel.h>
+#include <dlfcn.h>
 #include <torch/version.h>
 
+#include <fstream>
+#include <regex>
 #include <string>
 
 #include "device.h"
@@ -18,11 +21,43 @@ void applyIntraOpThreads(int threads) {
   }
 }
 
+std::string loadedLibtorchPath() {
+  Dl_info info;
+  // Any libtorch_cpu function will do: dladdr names the file the dynamic linker actually used.
+  if (dladdr(reinterpret_cast<void*>(&at::get_num_threads), &info) && info.dli_fname) return info.dli_fname;
+  return "";
+}
+
+std::string loadedLibtorchVersion() {
+  std::string path = loadedLibtorchPath();
+  if (path.empty()) return "";
+  std::string dir = path.substr(0, path.find_last_of('/'));
+  std::smatch match;
+  // pip torch: torch/lib/libtorch_cpu.so next to torch/version.py ("__version__ = '2.15.0+cu132'").
+  std::ifstream versionPy(dir + "/../version.py");
+  for (std::string line; std::getline(versionPy, line);) {
+    if (std::regex_search(line, match, std::regex("^__version__\\s*=\\s*['\"]([^'\"]+)['\"]"))) return match[1];
+  }
+  // LibTorch zip: libtorch/build-version ("2.15.0+cpu").
+  std::ifstream buildVersion(dir + "/../build-version");
+  std::string version;
+  if (std::getline(buildVersion, version) && !version.empty()) return version;
+  // Debian: libtorch_cpu.so.1.13 (the file name carries the version).
+  char resolved[4096];
+  if (realpath(path.c_str(), resolved)) {
+    std::string real = resolved;
+    if (std::regex_search(real, match, std::regex("\\.so\\.([0-9]+\\.[0-9]+(\\.[0-9]+)?)$"))) return match[1];
+  }
+  return "";
+}
+
 Napi::Object describeRuntime(Napi::Env env) {
   Napi::Object info = Napi::Object::New(env);
-  // TORCH_VERSION is the headers' version; the running library reports the same unless a
-  // different LibTorch was put on the library path, which the loader in lib/ checks.
-  info.Set("libtorchVersion", Napi::String::New(env, TORCH_VERSION));
+  // TORCH_VERSION is what the addon was compiled against; the loaded library may differ when a
+  // prebuild or a moved LibTorch is involved, which lib/binding.ts reports.
+  std::string loaded = loadedLibtorchVersion();
+  info.Set("libtorchVersion", Napi::String::New(env, loaded.empty() ? TORCH_VERSION : loaded));
+  info.Set("libtorchPath", Napi::String::New(env, loadedLibtorchPath()));
   info.Set("builtWithLibtorch", Napi::String::New(env, TORCH_VERSION));
   info.Set("cudaCompiled", Napi::Boolean::New(env, cudaCompiled()));
   info.Set("cudaDeviceCount", Napi::Number::New(env, cudaDeviceCount()));
