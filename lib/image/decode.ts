@@ -51,13 +51,17 @@ async function readHead(path: string): Promise<Uint8Array> {
     throw new LwganetError('IMAGE_DECODE', `Image ${JSON.stringify(path)} could not be read: ${why}`, { cause: error });
   }
   if (size === 0) throw new LwganetError('IMAGE_DECODE', `Image ${JSON.stringify(path)} could not be decoded: the file is empty`);
-  const handle = await open(path, 'r');
   try {
-    const head = new Uint8Array(SNIFF_BYTES);
-    const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
-    return head.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
+    const handle = await open(path, 'r');
+    try {
+      const head = new Uint8Array(SNIFF_BYTES);
+      const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
+      return head.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw new LwganetError('IMAGE_DECODE', `Image ${JSON.stringify(path)} could not be read: ${(error as Error).message}`, { cause: error });
   }
 }
 
