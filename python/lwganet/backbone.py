@@ -310,9 +310,10 @@ class LWGANet(nn.Module):
         self.min_input_size = MIN_INPUT_SIZE  # an attribute: scripted code cannot read globals
 
     def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
-        if x.shape[2] < self.min_input_size or x.shape[3] < self.min_input_size:
-            raise ValueError("LWGANet needs an input of at least {0}x{0} pixels, got {1}x{2}".format(
-                self.min_input_size, x.shape[2], x.shape[3]))
+        # Not checked while tracing (a trace cannot keep a shape test, and would warn).
+        if not torch.jit.is_tracing() and (x.shape[2] < self.min_input_size or x.shape[3] < self.min_input_size):
+            # A constant message: TorchScript drops str.format() arguments from raised errors.
+            raise ValueError("LWGANet needs an input of at least 32x32 pixels (height and width)")
         x = self.Stem(x)
         outputs: List[torch.Tensor] = []
         for i, stage in enumerate(self.stages):

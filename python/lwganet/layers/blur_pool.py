@@ -53,7 +53,10 @@ class BlurPool(nn.Module):
 
     def _pad(self, x: torch.Tensor) -> torch.Tensor:
         h, w = x.shape[-2], x.shape[-1]
-        if h > self.pad_after and w > self.pad_after:
+        # A trace records one branch anyway; skipping the size test there keeps tracing free
+        # of TracerWarnings. Traced graphs therefore need map sides >= 3 (inputs >= 68 px);
+        # scripted ones (the default export) keep both branches.
+        if torch.jit.is_tracing() or (h > self.pad_after and w > self.pad_after):
             return F.pad(x, [self.pad_before, self.pad_after, self.pad_before, self.pad_after], mode="reflect")
         # Maps with a side < 3 (inputs smaller than 68 px) are outside what reflection
         # padding accepts; keep mirroring instead (documented any-size rule).
