@@ -14,7 +14,7 @@ const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: { model: { type: 'string' }, image: { type: 'string' }, threads: { type: 'string' } },
 });
-const demoDir = path.join(root, 'build', 'demo');
+const demoDir = path.join(root, 'out', 'demo'); // not build/: cmake-js may wipe that
 fs.mkdirSync(demoDir, { recursive: true });
 
 function exportDefaultModel(file) {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const results = path.join(root, 'build', 'test-results');
+const results = path.join(root, 'out', 'test-results');
 fs.mkdirSync(results, { recursive: true });
 const python = path.join(root, '.venv', 'bin', 'python');
 if (!fs.existsSync(python)) {

@@ -1,0 +1,47 @@
+// Makes prebuilds/<platform>-<arch>/lwganet-node.node with prebuildify (driving cmake-js through
+// scripts/cmake-js-shim.mjs) and writes the sidecar lwganet-node.json that records which LibTorch
+// it was built against. Run by `npm run prebuild` and before `npm pack`.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findLibtorch } from './find-libtorch.mjs';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const staging = path.join(root, 'build', 'prebuild-stage');
+fs.rmSync(staging, { recursive: true, force: true });
+fs.mkdirSync(staging, { recursive: true });
+fs.writeFileSync(path.join(staging, 'package.json'), JSON.stringify({ name: pkg.name, version: pkg.version }));
+
+const libtorch = findLibtorch();
+if (!libtorch.libdir) {
+  console.error(`prebuild: ${libtorch.error}\n  ${libtorch.tried.join('\n  ')}`);
+  process.exit(1);
+}
+
+const prebuildify = path.join(root, 'node_modules', 'prebuildify', 'bin.js');
+const result = spawnSync(
+  process.execPath,
+  [prebuildify, '--napi', '--strip', '--cwd', staging, '--out', root, '--node-gyp', path.join(root, 'scripts', 'cmake-js-shim.mjs')],
+  // prebuildify puts node's own directory first on PATH, where another python3 may hide ours:
+  // hand the LibTorch found here to the build explicitly.
+  { stdio: 'inherit', cwd: root, env: { ...process.env, LIBTORCH: path.dirname(libtorch.libdir) } },
+);
+if (result.status !== 0) process.exit(result.status ?? 1);
+
+const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+const sidecar = {
+  file: `${pkg.name}.node`,
+  libtorch: libtorch.version,
+  libtorchBase: libtorch.version.split('+')[0],
+  cuda: libtorch.cuda,
+  builtFrom: libtorch.source,
+  napi: pkg.binary.napi_versions[0],
+  platform: process.platform,
+  arch: process.arch,
+  libc: 'glibc',
+  rpath: '$ORIGIN/libtorch (a link the install script points at the LibTorch it finds)',
+};
+fs.writeFileSync(path.join(dir, `${pkg.name}.json`), `${JSON.stringify(sidecar, null, 2)}\n`);
+console.log(`prebuild: ${path.relative(root, path.join(dir, sidecar.file))} for LibTorch ${sidecar.libtorch}${sidecar.cuda ? ' (CUDA)' : ''}`);
