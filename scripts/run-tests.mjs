@@ -48,6 +48,8 @@ if (only !== 'python') {
     totals.passed += report.numPassedTests;
     totals.failed += report.numFailedTests + (report.numFailedTestSuites ?? 0);
     totals.skipped += report.numPendingTests + (report.numTodoTests ?? 0);
+    // Unhandled errors and type errors fail the run without failing a test: count them too.
+    if (status !== 0 && report.numFailedTests === 0 && !report.numFailedTestSuites) totals.failed += 1;
   } else {
     totals.failed += 1;
   }

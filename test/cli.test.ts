@@ -21,7 +21,7 @@ beforeAll(requireBuiltCli);
 
 describe('main() in-process and the error reporter', () => {
   function io(): CliIO & { stdout: string; stderr: string } {
-    const sink = { stdout: '', stderr: '', env: {}, progressStream: process.stderr } as CliIO & { stdout: string; stderr: string };
+    const sink = { stdout: '', stderr: '', env: {}, progressStream: process.stderr } as unknown as CliIO & { stdout: string; stderr: string };
     sink.out = (t) => void (sink.stdout += t);
     sink.err = (t) => void (sink.stderr += t);
     return sink;

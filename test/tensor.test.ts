@@ -42,7 +42,7 @@ describe('Tensor', () => {
 
   describe('bad calls', () => {
     it('rejects an unknown dtype', () => {
-      expect(() => new Tensor('float8' as never, [1])).toThrow(
+      expect(() => new Tensor('float8' as never, [1] as never)).toThrow(
         'Expected one of float32, float64, float16, uint8, int8, int32, int64, bool for dtype but received "float8" of type string',
       );
     });
