@@ -42,14 +42,15 @@ if (only !== 'python') {
   const json = path.join(results, 'vitest.json');
   fs.rmSync(json, { force: true });
   const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
-  status |= run(process.execPath, [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${json}`], root) === 0 ? 0 : 1;
+  const vitestStatus = run(process.execPath, [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${json}`], root);
+  status |= vitestStatus === 0 ? 0 : 1;
   if (fs.existsSync(json)) {
     const report = JSON.parse(fs.readFileSync(json, 'utf8'));
     totals.passed += report.numPassedTests;
     totals.failed += report.numFailedTests + (report.numFailedTestSuites ?? 0);
     totals.skipped += report.numPendingTests + (report.numTodoTests ?? 0);
     // Unhandled errors and type errors fail the run without failing a test: count them too.
-    if (status !== 0 && report.numFailedTests === 0 && !report.numFailedTestSuites) totals.failed += 1;
+    if (vitestStatus !== 0 && report.numFailedTests === 0 && !report.numFailedTestSuites) totals.failed += 1;
   } else {
     totals.failed += 1;
   }
