@@ -302,7 +302,7 @@ class LWGANet(nn.Module):
         super().__init__()
         self.Stem = Stem(in_chans, cfg.stem_dim)
         stages: List[nn.Module] = []
-        for s, (dim, depth) in enumerate(zip(cfg.widths, cfg.depths)):
+        for s, (dim, depth) in enumerate(zip(cfg.widths, cfg.depths, strict=True)):
             stages.append(LWGAStage(dim, depth, s, cfg.kernel, cfg.mlp_ratio, cfg.act_layer))
             if s < 3:
                 stages.append(DRFD(dim, cfg.act_layer))

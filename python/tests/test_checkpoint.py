@@ -54,7 +54,8 @@ def test_classification_checkpoint_into_dense_backbone(tmp_path, source):
     backbone = lwganet.create_model("lwganet_l0", features_only=True)
     report = lwganet.load_checkpoint(backbone, path, strict=True)
     assert report.ignored == ["avgpool_pre_head.1.weight", "head.weight", "head.bias"]
-    assert [k.split(".")[0] for k in report.kept_default] == ["norm0"] * 5 + ["norm2"] * 5 + ["norm4"] * 5 + ["norm6"] * 5
+    norms = [k.split(".")[0] for k in report.kept_default]
+    assert norms == ["norm0"] * 5 + ["norm2"] * 5 + ["norm4"] * 5 + ["norm6"] * 5
     trunk = {k: v for k, v in source.state_dict().items() if k.startswith(("Stem.", "stages."))}
     assert_same_weights(backbone, trunk)
 
@@ -114,7 +115,8 @@ def test_checkpoint_that_runs_code_is_refused(tmp_path):
 
     path = tmp_path / "evil.pth"
     torch.save({"model": {"Stem.proj.weight": torch.zeros(1)}, "x": Payload()}, path)
-    with pytest.raises(CheckpointError, match="was refused: it contains objects other than tensors.*GLOBAL posix.system"):
+    refused = "was refused: it contains objects other than tensors.*GLOBAL posix.system"
+    with pytest.raises(CheckpointError, match=refused):
         lwganet.load_checkpoint(lwganet.create_model("lwganet_l0"), path)
     assert not marker.exists()
 

@@ -54,7 +54,7 @@ def test_forward_shapes(name):
         assert classifier(x).shape == (2, 21)
         maps = backbone(x)
     assert isinstance(maps, tuple) and len(maps) == 4
-    for i, (m, (h, w)) in enumerate(zip(maps, feature_sizes(64, 96))):
+    for i, (m, (h, w)) in enumerate(zip(maps, feature_sizes(64, 96), strict=True)):
         assert m.shape == (2, widths * 2 ** i, h, w)
     assert backbone.feature_info[3] == dict(num_chs=widths * 8, reduction=32, module="norm6")
 
@@ -68,7 +68,7 @@ def test_default_equals_official_op_sequence_on_official_sizes(size):
     with torch.no_grad():
         ours = model(x)
         official = set_formulation(model, **OFFICIAL_FORM)(x)
-    for a, b in zip(ours, official):
+    for a, b in zip(ours, official, strict=True):
         assert torch.equal(a, b)
 
 
@@ -80,7 +80,7 @@ def test_any_size_runs_where_the_official_network_does_not(h, w):
     with torch.no_grad():
         first, second = model(x), model(x.clone())
     assert [tuple(m.shape[-2:]) for m in first] == feature_sizes(h, w)
-    assert all(torch.isfinite(m).all() and torch.equal(m, n) for m, n in zip(first, second))
+    assert all(torch.isfinite(m).all() and torch.equal(m, n) for m, n in zip(first, second, strict=True))
 
 
 def test_official_op_sequence_rejects_odd_maps_like_upstream():
@@ -137,7 +137,7 @@ def test_dense_outputs_are_normalised_stage_outputs():
     with torch.no_grad():
         stages = classifier.forward_stages(x)
         maps = backbone(x)
-    for stage, m in zip(stages, maps):
+    for stage, m in zip(stages, maps, strict=True):
         torch.testing.assert_close(m, stage / (1 + 1e-5) ** 0.5, rtol=1e-12, atol=1e-12)
 
 
