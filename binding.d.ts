@@ -23,9 +23,21 @@ export interface NativeTensorOut {
   shape: number[];
 }
 
+/**
+ * An output that is one of the inputs, or a contiguous view of one (identity-like models):
+ * it lives in the memory of `inputs[alias]`, starting `byteOffset` bytes into its data.
+ */
+export interface NativeTensorAlias {
+  dtype: NativeDType;
+  alias: number;
+  byteOffset: number;
+  shape: number[];
+}
+
 /** What a TorchScript value becomes: tensors, arrays (tuple/list), records (dict), scalars. */
 export type NativeValue =
   | NativeTensorOut
+  | NativeTensorAlias
   | NativeValue[]
   | { [key: string]: NativeValue }
   | number

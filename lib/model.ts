@@ -8,10 +8,10 @@
 
 import os from 'node:os';
 import path from 'node:path';
-import type { NativeForwardArgument, NativeLoadOptions, NativeModel, NativeTensorIn, NativeValue } from '../binding.js';
+import type { NativeForwardArgument, NativeLoadOptions, NativeModel, NativeTensorAlias, NativeTensorIn, NativeTensorOut, NativeValue } from '../binding.js';
 import { binding } from './binding.js';
 import { parseDevice } from './device.js';
-import { TYPED_ARRAY_OF, isDType } from './dtype.js';
+import { type DType, TYPED_ARRAY_OF, isDType } from './dtype.js';
 import { LwganetError, fromNative, invalidArgument } from './errors.js';
 import { type ModelMetadata, parseMetadata } from './metadata.js';
 import { Tensor } from './tensor.js';
@@ -73,21 +73,41 @@ function toNativeTensor(value: unknown, where: string): NativeTensorIn {
   return value as NativeTensorIn;
 }
 
-function isTensorOut(value: NativeValue): value is { dtype: string; buffer: ArrayBuffer; shape: number[] } & NativeValue {
-  // Only tensor descriptors hold a bare ArrayBuffer: dict values are always converted values.
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && (value as { buffer?: unknown }).buffer instanceof ArrayBuffer;
+function isRecord(value: NativeValue): value is Record<string, unknown> & NativeValue {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function wrapOutput(value: NativeValue): ModelOutput {
-  if (Array.isArray(value)) return value.map(wrapOutput);
+// Tensor descriptors are told from dict records by fields no converted dict value can have:
+// a bare ArrayBuffer, or a numeric alias next to a string dtype (TorchScript dicts are uniform).
+function isTensorOut(value: NativeValue): value is NativeTensorOut {
+  return isRecord(value) && value.buffer instanceof ArrayBuffer;
+}
+
+function isTensorAlias(value: NativeValue): value is NativeTensorAlias {
+  return isRecord(value) && typeof value.alias === 'number' && typeof value.dtype === 'string' && Array.isArray(value.shape);
+}
+
+function checkedDType(dtype: string): DType {
+  if (!isDType(dtype)) throw new LwganetError('OUTPUT_UNSUPPORTED', `Model output has unknown dtype ${dtype}`);
+  return dtype;
+}
+
+function wrapOutput(value: NativeValue, inputs: ReadonlyArray<NativeTensorIn | null>): ModelOutput {
+  if (Array.isArray(value)) return value.map((item) => wrapOutput(item, inputs));
   if (isTensorOut(value)) {
-    const dtype = value.dtype;
-    if (!isDType(dtype)) throw new LwganetError('OUTPUT_UNSUPPORTED', `Model output has unknown dtype ${dtype}`);
+    const dtype = checkedDType(value.dtype);
     return new Tensor(dtype, new TYPED_ARRAY_OF[dtype](value.buffer), value.shape);
   }
-  if (typeof value === 'object' && value !== null) {
+  if (isTensorAlias(value)) {
+    // The output is (a view of) an input: share the caller's memory, as PyTorch would.
+    const dtype = checkedDType(value.dtype);
+    const source = inputs[value.alias]!.data;
+    const length = value.shape.reduce((a, b) => a * b, 1);
+    return new Tensor(dtype, new TYPED_ARRAY_OF[dtype](source.buffer, source.byteOffset + value.byteOffset, length), value.shape);
+  }
+  if (isRecord(value)) {
     const record: { [key: string]: ModelOutput } = {};
-    for (const [key, item] of Object.entries(value)) record[key] = wrapOutput(item);
+    for (const [key, item] of Object.entries(value)) record[key] = wrapOutput(item as NativeValue, inputs);
     return record;
   }
   return value;
@@ -149,13 +169,14 @@ export class Model {
     } finally {
       keepAlive(tensors);
     }
-    return wrapOutput(output);
+    return wrapOutput(output, tensors);
   }
 
   /** Runs forward on the calling thread (blocks the event loop for the forward's duration). */
   runSync(inputs: ModelInputs): ModelOutput {
     try {
-      return wrapOutput(this.#native.forwardSync(this.#orderInputs(inputs) as NativeTensorIn[]));
+      const ordered = this.#orderInputs(inputs);
+      return wrapOutput(this.#native.forwardSync(ordered as NativeTensorIn[]), ordered);
     } catch (error) {
       throw fromNative(error);
     }

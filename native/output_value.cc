@@ -7,17 +7,37 @@
 
 namespace lwganet {
 
-OutputValue prepareOutput(const c10::IValue& value, bool halfToFloat) {
+namespace {
+
+// Index of the input whose memory `tensor` views, when it can be handed back as such a view.
+int aliasedInput(const at::Tensor& tensor, const OutputContext& context) {
+  if (!isBorrowedFromJs(tensor) || !tensor.is_contiguous() || tensor.is_neg() || tensor.is_conj()) return -1;
+  for (size_t i = 0; i < context.inputMemory.size(); ++i) {
+    if (context.inputMemory[i] == tensor.storage().data()) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+}  // namespace
+
+OutputValue prepareOutput(const c10::IValue& value, const OutputContext& context) {
   OutputValue out;
   if (value.isTensor()) {
     out.kind = OutputValue::Kind::Tensor;
-    out.tensor = prepareOutputTensor(value.toTensor(), halfToFloat);
+    const at::Tensor& tensor = value.toTensor();
+    out.aliasOf = aliasedInput(tensor, context);
+    if (out.aliasOf >= 0) {
+      out.tensor = tensor;
+      out.aliasByteOffset = static_cast<size_t>(tensor.storage_offset()) * tensor.element_size();
+    } else {
+      out.tensor = prepareOutputTensor(tensor, context.halfToFloat);
+    }
   } else if (value.isTuple()) {
     out.kind = OutputValue::Kind::Array;
-    for (const auto& element : value.toTupleRef().elements()) out.items.push_back(prepareOutput(element, halfToFloat));
+    for (const auto& element : value.toTupleRef().elements()) out.items.push_back(prepareOutput(element, context));
   } else if (value.isList()) {
     out.kind = OutputValue::Kind::Array;
-    for (const c10::IValue& element : value.toListRef()) out.items.push_back(prepareOutput(element, halfToFloat));
+    for (const c10::IValue& element : value.toListRef()) out.items.push_back(prepareOutput(element, context));
   } else if (value.isGenericDict()) {
     out.kind = OutputValue::Kind::Record;
     for (const auto& entry : value.toGenericDict()) {
@@ -26,7 +46,7 @@ OutputValue prepareOutput(const c10::IValue& value, bool halfToFloat) {
                                                    " keys; only str keys can become a JavaScript record");
       }
       out.keys.push_back(entry.key().toStringRef());
-      out.items.push_back(prepareOutput(entry.value(), halfToFloat));
+      out.items.push_back(prepareOutput(entry.value(), context));
     }
   } else if (value.isInt()) {
     out.kind = OutputValue::Kind::Integer;
@@ -52,6 +72,7 @@ OutputValue prepareOutput(const c10::IValue& value, bool halfToFloat) {
 Napi::Value outputToJs(Napi::Env env, const OutputValue& value) {
   switch (value.kind) {
     case OutputValue::Kind::Tensor:
+      if (value.aliasOf >= 0) return aliasToJs(env, value.tensor, value.aliasOf, value.aliasByteOffset);
       return tensorToJs(env, value.tensor);
     case OutputValue::Kind::Array: {
       Napi::Array array = Napi::Array::New(env, value.items.size());

@@ -15,6 +15,10 @@ struct OutputValue {
   enum class Kind { Tensor, Array, Record, Integer, Double, Bool, String, None };
   Kind kind = Kind::None;
   at::Tensor tensor;
+  // An output that is an input, or a contiguous view of one (identity-like models): it is
+  // returned as a view on that input's JS memory instead of a copy.
+  int aliasOf = -1;
+  size_t aliasByteOffset = 0;
   std::vector<OutputValue> items;  // Array elements, or Record values
   std::vector<std::string> keys;   // Record keys, parallel to items
   int64_t integer = 0;
@@ -23,9 +27,14 @@ struct OutputValue {
   std::string text;
 };
 
+struct OutputContext {
+  bool halfToFloat = false;                // float16 models hand back float32
+  std::vector<const void*> inputMemory;    // start of each input's JS memory (nullptr if none)
+};
+
 // Tensor → Tensor, tuple/list → Array, dict with string keys → Record, scalars and None as such.
 // Throws CodedError(OUTPUT_UNSUPPORTED) for anything else (objects, futures, non-string keys).
-OutputValue prepareOutput(const c10::IValue& value, bool halfToFloat);
+OutputValue prepareOutput(const c10::IValue& value, const OutputContext& context);
 
 Napi::Value outputToJs(Napi::Env env, const OutputValue& value);
 

@@ -129,19 +129,34 @@ at::Tensor prepareOutputTensor(const at::Tensor& tensor, bool halfToFloat) {
     }
   }
   if (out.is_neg() || out.is_conj()) out = out.resolve_neg().resolve_conj();
-  // An output that aliases an input (identity models) must not outlive the caller's array.
+  // Input memory that cannot be returned as a view on its JS buffer is copied: an external
+  // buffer over it would dangle once the caller's array is collected.
   if (isBorrowedFromJs(out)) return out.clone(at::MemoryFormat::Contiguous);
   return out.contiguous();
 }
 
-Napi::Object tensorToJs(Napi::Env env, const at::Tensor& prepared) {
-  const DTypeInfo* dtype = dtypeByScalar(prepared.scalar_type());
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("dtype", Napi::String::New(env, dtype->name));
+namespace {
 
-  Napi::Array shape = Napi::Array::New(env, prepared.dim());
-  for (int64_t i = 0; i < prepared.dim(); ++i) shape.Set(static_cast<uint32_t>(i), Napi::Number::New(env, static_cast<double>(prepared.size(i))));
+Napi::Object describeTensor(Napi::Env env, const at::Tensor& tensor) {
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("dtype", Napi::String::New(env, dtypeByScalar(tensor.scalar_type())->name));
+  Napi::Array shape = Napi::Array::New(env, tensor.dim());
+  for (int64_t i = 0; i < tensor.dim(); ++i) shape.Set(static_cast<uint32_t>(i), Napi::Number::New(env, static_cast<double>(tensor.size(i))));
   result.Set("shape", shape);
+  return result;
+}
+
+}  // namespace
+
+Napi::Object aliasToJs(Napi::Env env, const at::Tensor& view, int input, size_t byteOffset) {
+  Napi::Object result = describeTensor(env, view);
+  result.Set("alias", Napi::Number::New(env, input));
+  result.Set("byteOffset", Napi::Number::New(env, static_cast<double>(byteOffset)));
+  return result;
+}
+
+Napi::Object tensorToJs(Napi::Env env, const at::Tensor& prepared) {
+  Napi::Object result = describeTensor(env, prepared);
 
   size_t bytes = prepared.numel() * prepared.element_size();
   if (bytes == 0) {

@@ -35,4 +35,7 @@ at::Tensor prepareOutputTensor(const at::Tensor& tensor, bool halfToFloat);
 // Builds `{ dtype, buffer, shape }` from a prepared tensor (JS thread).
 Napi::Object tensorToJs(Napi::Env env, const at::Tensor& prepared);
 
+// Builds `{ dtype, shape, alias, byteOffset }` for an output that views input number `input`.
+Napi::Object aliasToJs(Napi::Env env, const at::Tensor& view, int input, size_t byteOffset);
+
 }  // namespace lwganet
