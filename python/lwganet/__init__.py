@@ -9,16 +9,15 @@ Public API (stable; other tools call it exactly so):
     read_metadata(path)
 """
 
-__version__ = "0.1.0"
-
-from .backbone import FORMULATIONS, set_formulation  # noqa: E402  (after __version__: export uses it)
-from .checkpoint import CheckpointError, LoadReport, load_checkpoint  # noqa: E402
-from .complexity import count_flops, count_parameters  # noqa: E402
-from .export import export_model, load_exported  # noqa: E402
-from .labels import get_labels, list_label_sets  # noqa: E402
-from .metadata import MetadataError, ModelMetadata, read_metadata  # noqa: E402
-from .models import create_model  # noqa: E402
-from .registry import list_models  # noqa: E402
+from .backbone import FORMULATIONS, set_formulation
+from .checkpoint import CheckpointError, LoadReport, load_checkpoint
+from .complexity import count_flops, count_parameters
+from .export import export_model, load_exported
+from .labels import get_labels, list_label_sets
+from .metadata import MetadataError, ModelMetadata, read_metadata
+from .models import create_model
+from .registry import list_models
+from .version import __version__
 
 __all__ = [
     "create_model", "list_models", "load_checkpoint", "export_model", "read_metadata", "load_exported",

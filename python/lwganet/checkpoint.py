@@ -197,8 +197,6 @@ def load_checkpoint(model: nn.Module, path_or_state: Source, strict: bool = True
         raise CheckpointError("\n".join(lines))
 
     report.missing, report.unexpected, report.mismatched = missing, unexpected, mismatched
-    if not strict:
-        report.ignored += unexpected
     usable = {k: v for k, v in state.items() if k in expected and k not in mismatched}
     model.load_state_dict(usable, strict=False)
     report.loaded = list(usable)

@@ -89,7 +89,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                   f"{meta.export.method}{', frozen' if meta.export.frozen else ''}, {meta.export.dtype}")
         else:
             info = model_info(args.model, args.size)
-            print(json.dumps(info, indent=2)) if args.json else _print_info(info)
+            if args.json:
+                print(json.dumps(info, indent=2))
+            else:
+                _print_info(info)
     except (ValueError, FileNotFoundError, CheckpointError, MetadataError) as err:
         print(f"lwganet: error: {err}", file=sys.stderr)
         return 1

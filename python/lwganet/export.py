@@ -18,7 +18,6 @@ from typing import Iterator, Optional, Sequence, Tuple, Union
 import torch
 from torch import nn
 
-from . import __version__
 from .backbone import MIN_INPUT_SIZE, SIZE_RULE, VARIANTS
 from .checkpoint import load_checkpoint, read_state_dict
 from .labels import resolve_labels
@@ -26,6 +25,7 @@ from .metadata import (METADATA_FILE, AnySize, ExportInfo, FixedSize, InputSpec,
                        NoResize, OutputSpec, ShortSideCenterCrop, WeightsInfo)
 from .models import DEFAULT_CFGS, create_model
 from .registry import get_model_factory
+from .version import __version__
 
 __all__ = ["export_model", "load_exported", "build_metadata", "EXPORT_METHODS", "EXPORT_DTYPES"]
 
@@ -83,6 +83,10 @@ def build_metadata(model_name: str, features_only: bool, label_set: Optional[str
         outputs=outputs, weights=weights,
         export=ExportInfo(torch_version=torch.__version__.split("+")[0], lwganet_version=__version__,
                           method=method, frozen=frozen, dtype=dtype, created_at=_created_at()))
+
+
+def _preview(keys: Sequence[str], count: int = 3) -> str:
+    return "(" + ", ".join(keys[:count]) + (", …" if len(keys) > count else "") + ")" if keys else ""
 
 
 def _choose_labels(labels: Union[None, str, Sequence[str]], head_classes: Optional[int]
@@ -147,7 +151,11 @@ def export_model(model_name: str, out: Union[str, os.PathLike], weights: Optiona
     else:
         model = create_model(model_name, labels=names)
     if state is not None:
-        load_checkpoint(model, state, strict=True)
+        report = load_checkpoint(model, weights, strict=True)
+        if report.ignored or report.kept_default:
+            warnings.warn(f"{Path(weights).name}: {len(report.ignored)} checkpoint keys not used "
+                          f"{_preview(report.ignored)}; {len(report.kept_default)} model entries keep their "
+                          f"initial values {_preview(report.kept_default)}", stacklevel=2)
         info = WeightsInfo(source="checkpoint", file=Path(weights).name, sha256=_sha256(Path(weights)))
     else:
         info = WeightsInfo(source="random-init", seed=seed)

@@ -109,6 +109,16 @@ def test_export_with_weights_and_labels(tmp_path):
     torch.testing.assert_close(run(module, x), run(model, x), rtol=1e-4, atol=1e-4)
 
 
+def test_features_export_from_a_classification_checkpoint(tmp_path):
+    model = fill_(lwganet.create_model("lwganet_l0"), seed=32)
+    ckpt = tmp_path / "lwganet_l0_e299.pth"
+    torch.save({"model": model.state_dict()}, ckpt)
+    with pytest.warns(UserWarning, match=r"3 checkpoint keys not used \(avgpool_pre_head.1.weight, head.weight, "
+                                         r"head.bias\); 20 model entries keep their initial values"):
+        meta = lwganet.export_model("lwganet_l0", tmp_path / "f.pt", weights=ckpt, features_only=True)
+    assert meta.task == "features" and meta.weights.file == "lwganet_l0_e299.pth"
+
+
 def test_custom_labels_file(tmp_path):
     names = tmp_path / "classes.txt"
     names.write_text("field\nforest\nwater\n")
