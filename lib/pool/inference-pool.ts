@@ -1,0 +1,257 @@
+/**
+ * InferencePool: a bounded FIFO of requests in front of one model, with dynamic batching.
+ *
+ * Batching: requests whose inputs agree on dtype and on every dim but dim 0 (batchKey) are
+ * stacked along dim 0 into one forward of at most `maxBatch` items; the output is cut back per
+ * request. A batch leaves when it is full or when its oldest request has waited `maxDelayMs`;
+ * requests issued in the same tick always meet (dispatch waits one microtask), so
+ * `maxDelayMs: 0` still batches bursts. Under load the queue fills while forwards run, so
+ * batches form without waiting at all.
+ *
+ * Isolation: each request is validated on its own before it may join a batch. If a batched
+ * forward still fails, its requests are retried one by one, so only the faulty one rejects.
+ * If a model's output cannot be split (a leaf that is not a tensor with the batch as dim 0,
+ * e.g. a scalar sum), that batch is retried one by one and batching is switched off for the
+ * pool: per-request results stay exact, at the price of throughput. An output whose dim 0
+ * equals the batch but does not index items cannot be detected; such models need maxBatch 1.
+ *
+ * Why the 'native' executor is the default: Model.run already runs forwards on the addon's
+ * native threads, so a dispatcher in this thread adds no copies; worker_threads must copy
+ * every input and output across threads and measured no faster on 2 cores (bench/throughput.mjs).
+ */
+
+import path from 'node:path';
+import { LwganetError } from '../errors.js';
+import type { ModelInputs, ModelOutput } from '../model.js';
+import { type OrderedInputs, batchKey, concatInputs, itemCount, splitOutput } from './batching.js';
+import { type Executor, NativeExecutor, WorkerExecutor } from './executors.js';
+import { type InferencePoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './pool-options.js';
+import { orderInputs } from './request-inputs.js';
+
+export interface PoolRunOptions {
+  /** Aborting rejects the request with ABORTED: removed if queued, its result discarded if running. */
+  signal?: AbortSignal;
+}
+
+export interface PoolCloseOptions {
+  /** false (default): queued requests reject POOL_CLOSED. true: they run first. */
+  drain?: boolean;
+}
+
+export interface PoolStats {
+  /** Requests waiting to start. */
+  queued: number;
+  /** Requests inside forwards that have not finished. */
+  running: number;
+  /** Requests resolved with an output. */
+  completed: number;
+  /** Requests rejected (failed forward, validation, QUEUE_FULL, ABORTED, POOL_CLOSED). */
+  failed: number;
+  /** Forwards run, retries included. */
+  batches: number;
+  /** Mean items (dim-0 rows) per forward. */
+  meanBatchSize: number;
+  /** Most items seen in one forward (never above maxBatch unless a single request is larger). */
+  largestBatch: number;
+}
+
+interface Request {
+  readonly inputs: OrderedInputs;
+  readonly rows: number;
+  key: string | null;
+  readonly enqueuedAt: number;
+  settled: boolean;
+  resolve(output: ModelOutput): void;
+  reject(error: Error): void;
+}
+
+export class InferencePool {
+  /** The options in effect, defaults filled in. */
+  readonly options: Readonly<ResolvedPoolOptions>;
+  readonly #executor: Executor;
+  readonly #queue: Request[] = [];
+  #inFlight = 0;
+  #running = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #pumpScheduled = false;
+  #batchingOn: boolean;
+  #closing: Promise<void> | undefined;
+  #drained: (() => void) | undefined;
+  #stats = { completed: 0, failed: 0, batches: 0, items: 0, largestBatch: 0 };
+
+  private constructor(executor: Executor, options: ResolvedPoolOptions) {
+    this.#executor = executor;
+    this.options = Object.freeze({ ...options });
+    this.#batchingOn = options.maxBatch > 1;
+  }
+
+  /** Loads the model (in this thread or in every worker) and resolves once it can serve. */
+  static async create(modelPath: string, options?: InferencePoolOptions): Promise<InferencePool> {
+    const resolved = resolvePoolOptions(options);
+    if (typeof modelPath !== 'string' || modelPath.length === 0) throw new TypeError('Expected a model file path for modelPath');
+    const config = { modelPath: path.resolve(modelPath), device: resolved.device, workers: resolved.workers, threadsPerWorker: resolved.threadsPerWorker };
+    const executor = resolved.executor === 'native' ? await NativeExecutor.create(config) : await WorkerExecutor.create(config);
+    return new InferencePool(executor, resolved);
+  }
+
+  /** Runs one request; resolves with its own output (its rows of the batch). Never throws. */
+  run(inputs: ModelInputs, options: PoolRunOptions = {}): Promise<ModelOutput> {
+    return new Promise<ModelOutput>((resolve, reject) => {
+      const signal = options?.signal;
+      if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('Expected an AbortSignal for options.signal');
+      if (this.#closing) throw new LwganetError('POOL_CLOSED', 'InferencePool is closed');
+      if (signal?.aborted) throw aborted(signal);
+      const ordered = orderInputs(this.#executor.info, inputs);
+      if (this.#queue.length >= this.options.maxQueue) {
+        throw new LwganetError('QUEUE_FULL', `InferencePool queue is full (${this.options.maxQueue} requests waiting); retry later`);
+      }
+      const onAbort = () => this.#abort(request, aborted(signal!));
+      const request: Request = {
+        inputs: ordered,
+        rows: itemCount(ordered) ?? 1,
+        key: batchKey(ordered),
+        enqueuedAt: performance.now(),
+        settled: false,
+        resolve: (output) => settle(() => resolve(output)),
+        reject: (error) => settle(() => reject(error)),
+      };
+      const settle = (action: () => void) => {
+        if (request.settled) return;
+        request.settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        action();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#queue.push(request);
+      this.#schedulePump();
+    }).catch((error: Error) => {
+      this.#stats.failed++;
+      throw error;
+    });
+  }
+
+  /** Counters for monitoring and tests. */
+  stats(): PoolStats {
+    const { completed, failed, batches, items, largestBatch } = this.#stats;
+    return { queued: this.#queue.length, running: this.#running, completed, failed, batches, meanBatchSize: batches === 0 ? 0 : items / batches, largestBatch };
+  }
+
+  /**
+   * Stops accepting work (run() then rejects POOL_CLOSED), lets running forwards finish (and
+   * their retries), rejects queued requests with POOL_CLOSED unless `drain` is true, then frees
+   * the model (and stops the workers). Resolves when all that is done; calling again returns
+   * the same promise.
+   */
+  close(options: PoolCloseOptions = {}): Promise<void> {
+    if (this.#closing) return this.#closing;
+    if (!options?.drain) {
+      for (const request of this.#queue.splice(0)) request.reject(new LwganetError('POOL_CLOSED', 'InferencePool closed before this request started'));
+    }
+    this.#closing = new Promise<void>((resolve) => (this.#drained = resolve)).then(() => this.#executor.close());
+    this.#pump();
+    return this.#closing;
+  }
+
+  #abort(request: Request, error: LwganetError): void {
+    const index = this.#queue.indexOf(request);
+    if (index >= 0) this.#queue.splice(index, 1);
+    // A running request's forward goes on (LibTorch cannot stop one); its rows are dropped.
+    request.reject(error);
+  }
+
+  #schedulePump(): void {
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    queueMicrotask(() => {
+      this.#pumpScheduled = false;
+      this.#pump();
+    });
+  }
+
+  /** Starts every batch that may start now; arms the timer for the one that must wait. */
+  #pump(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    while (this.#inFlight < this.#executor.slots && this.#queue.length > 0) {
+      const head = this.#queue[0];
+      const { group, full } = this.#collect(head);
+      const deadline = head.enqueuedAt + this.options.maxDelayMs;
+      const wait = deadline - performance.now();
+      if (!full && !this.#closing && head.key !== null && this.#batchingOn && wait > 0) {
+        this.#timer = setTimeout(() => this.#pump(), wait);
+        break;
+      }
+      for (const request of group) this.#queue.splice(this.#queue.indexOf(request), 1);
+      this.#dispatch(group);
+    }
+    if (this.#closing && this.#inFlight === 0 && this.#queue.length === 0) this.#drained?.();
+  }
+
+  /** The head and the compatible requests behind it that fit in maxBatch; full when no more can join. */
+  #collect(head: Request): { group: Request[]; full: boolean } {
+    const group = [head];
+    if (head.key === null || !this.#batchingOn) return { group, full: true };
+    let rows = head.rows;
+    for (const request of this.#queue) {
+      if (request === head || request.key !== head.key) continue;
+      if (rows + request.rows > this.options.maxBatch) return { group, full: true };
+      group.push(request);
+      rows += request.rows;
+    }
+    return { group, full: rows >= this.options.maxBatch };
+  }
+
+  #dispatch(group: Request[]): void {
+    const live = group.filter((request) => !request.settled);
+    if (live.length === 0) return;
+    const rows = live.map((request) => request.rows);
+    this.#inFlight++;
+    this.#running += live.length;
+    this.#stats.batches++;
+    const items = rows.reduce((a, b) => a + b, 0);
+    this.#stats.items += items;
+    this.#stats.largestBatch = Math.max(this.#stats.largestBatch, items);
+    this.#executor
+      .forward(concatInputs(live.map((request) => request.inputs)), live.length > 1)
+      .then(
+        (output) => this.#deliver(live, output, rows),
+        (error: Error) => (live.length > 1 ? this.#retryAlone(live) : live[0].reject(error)),
+      )
+      .catch((error: Error) => live.forEach((request) => request.reject(error)))
+      .finally(() => {
+        this.#inFlight--;
+        this.#running -= live.length;
+        this.#pump();
+      });
+  }
+
+  #deliver(group: Request[], output: ModelOutput, rows: number[]): void {
+    const parts = splitOutput(output, rows);
+    if (parts === null) {
+      this.#batchingOn = false; // this model's outputs do not split by item: run requests alone
+      this.#retryAlone(group);
+      return;
+    }
+    group.forEach((request, i) => {
+      if (request.settled) return;
+      this.#stats.completed++;
+      request.resolve(parts[i]);
+    });
+  }
+
+  /** Puts a failed batch's requests back at the front, each to run on its own. */
+  #retryAlone(group: Request[]): void {
+    const alive = group.filter((request) => !request.settled);
+    for (const request of alive) request.key = null;
+    this.#queue.unshift(...alive);
+  }
+}
+
+function aborted(signal: AbortSignal): LwganetError {
+  return new LwganetError('ABORTED', 'InferencePool request was aborted', { cause: signal.reason });
+}
+
+/** Same as InferencePool.create. */
+export function createInferencePool(modelPath: string, options?: InferencePoolOptions): Promise<InferencePool> {
+  return InferencePool.create(modelPath, options);
+}
