@@ -27,3 +27,6 @@ export { OFFICIAL_WEIGHTS } from './weights/variants.js';
 export type { WeightsVariant, OfficialWeights } from './weights/variants.js';
 export { PythonToolError } from './weights/python.js';
 export type { PythonErrorCode } from './weights/python.js';
+export { InferencePool, createInferencePool } from './pool/inference-pool.js';
+export type { PoolRunOptions, PoolCloseOptions, PoolStats } from './pool/inference-pool.js';
+export type { InferencePoolOptions, PoolExecutorKind } from './pool/pool-options.js';
