@@ -22,6 +22,9 @@ export const ERROR_CODES = [
   'POOL_CLOSED',
   'QUEUE_FULL',
   'ABORTED',
+  'PYTHON_UNAVAILABLE',
+  'TORCH_UNAVAILABLE',
+  'EXPORT_FAILED',
 ] as const;
 
 export type LwganetErrorCode = (typeof ERROR_CODES)[number];

@@ -9,7 +9,6 @@
 
 import { CommanderError } from 'commander';
 import { LwganetError } from '../errors.js';
-import { PythonToolError } from '../weights/python.js';
 import { CliError } from './cli-error.js';
 
 export const EXIT_OK = 0;
@@ -24,7 +23,7 @@ export function describeFailure(error: unknown): { exitCode: number; text: strin
     return { exitCode: shown ? EXIT_OK : EXIT_USAGE, text: '' };
   }
   if (error instanceof CliError) return { exitCode: error.exitCode, text: `lwganet: ${error.message}\n` };
-  if (error instanceof LwganetError || error instanceof PythonToolError) {
+  if (error instanceof LwganetError) {
     return { exitCode: EXIT_FAILURE, text: `lwganet: ${error.message} [${error.code}]\n` };
   }
   const stack = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);

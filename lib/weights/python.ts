@@ -8,18 +8,19 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
+import { LwganetError } from '../errors.js';
 
 /** Why the Python side could not do its job; expected failures, reported without a stack. */
 export type PythonErrorCode = 'PYTHON_UNAVAILABLE' | 'TORCH_UNAVAILABLE' | 'EXPORT_FAILED';
 
-export class PythonToolError extends Error {
-  readonly code: PythonErrorCode;
+/** A LwganetError from the Python side, with the exit code of the Python process when it ran. */
+export class PythonToolError extends LwganetError {
+  declare readonly code: PythonErrorCode;
   /** Exit code of the Python process, when it ran. */
   readonly exitCode: number | null;
 
   constructor(code: PythonErrorCode, message: string, exitCode: number | null = null) {
-    super(message);
-    this.code = code;
+    super(code, message);
     this.exitCode = exitCode;
     Object.defineProperty(this, 'name', { value: 'PythonToolError', enumerable: false, configurable: true });
   }
