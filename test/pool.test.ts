@@ -54,7 +54,7 @@ describe('InferencePool results', () => {
   });
 
   it('runs requests of different shapes or dtypes in separate forwards, each correct', async () => {
-    const p = await pool('plus_one.pt', { maxBatch: 8, maxDelayMs: 5 });
+    const p = await pool('plus_one.pt', { workers: 1, maxBatch: 8, maxDelayMs: 5 });
     const inputs = [small(1, 1, 5), small(2, 1, 6), small(3, 2, 5), new Tensor('int32', Int32Array.from([7, 8, 9, 10, 11]), [1, 5])];
     const outputs = (await Promise.all(inputs.map((x) => p.run(x)))).map(asTensor);
     outputs.forEach((out, i) => {
@@ -64,8 +64,15 @@ describe('InferencePool results', () => {
     expect(p.stats().batches).toBe(3); // [*,5] float32 twice together; [*,6] and int32 alone
   });
 
+  it('spreads a small burst over free forward slots instead of packing it into one', async () => {
+    const p = await pool('plus_one.pt', { workers: 2, threadsPerWorker: 1, maxBatch: 8, maxDelayMs: 0 });
+    const outputs = (await Promise.all([p.run(small(1, 1)), p.run(small(2, 1))])).map(asTensor);
+    expect(outputs.map((o) => values(o)[0])).toEqual([101, 201]);
+    expect(p.stats()).toMatchObject({ batches: 2, largestBatch: 1 });
+  });
+
   it('splits tuple, list and dict outputs per request, keeping their structure', async () => {
-    const p = await pool('nested_out.pt', { maxBatch: 8, maxDelayMs: 5 });
+    const p = await pool('nested_out.pt', { workers: 1, maxBatch: 8, maxDelayMs: 5 });
     const inputs = [small(1, 2), small(2, 1), small(3, 3)];
     const outputs = (await Promise.all(inputs.map((x) => p.run(x)))) as Array<[Tensor[], { neg: Tensor }]>;
     outputs.forEach(([list, dict], i) => {
@@ -79,7 +86,7 @@ describe('InferencePool results', () => {
   });
 
   it('runs requests one by one when the output cannot be split (a whole-batch scalar), with exact results', async () => {
-    const p = await pool('dict_out.pt', { maxBatch: 8, maxDelayMs: 5 });
+    const p = await pool('dict_out.pt', { workers: 1, maxBatch: 8, maxDelayMs: 5 });
     const burst = () => [small(1, 1), small(2, 2), small(3, 1)];
     for (const round of [0, 1]) {
       const inputs = burst();
@@ -171,7 +178,7 @@ describe('InferencePool failures stay with their request', () => {
   });
 
   it('a request failing validation rejects alone; the rest of the burst resolves', async () => {
-    const p = await pool('with_metadata.pt', { maxBatch: 8, maxDelayMs: 5 });
+    const p = await pool('with_metadata.pt', { workers: 1, maxBatch: 8, maxDelayMs: 5 });
     const good = [image(1), image(2)];
     const wrongSize = new Tensor('float32', new Float32Array(3 * 100 * 100), [1, 3, 100, 100]);
     const results = await Promise.all([p.run(good[0]), p.run(wrongSize), p.run('nope' as unknown as Tensor), p.run(good[1])].map(outcome));
@@ -183,7 +190,7 @@ describe('InferencePool failures stay with their request', () => {
   });
 
   it('a batched forward that fails is retried one by one, so only the faulty request rejects', async () => {
-    const p = await pool(failing, { maxBatch: 8, maxDelayMs: 5 });
+    const p = await pool(failing, { workers: 1, maxBatch: 8, maxDelayMs: 5 });
     const inputs = [small(1, 1), new Tensor('float32', Float32Array.from([1, -2, 3, 4, 5]), [1, 5]), small(2, 2), small(3, 1)];
     const results = await Promise.all(inputs.map((x) => outcome(p.run(x))));
     expect(results.map((r) => r.ok)).toEqual([true, false, true, true]);

@@ -3,10 +3,11 @@
  *
  * Batching: requests whose inputs agree on dtype and on every dim but dim 0 (batchKey) are
  * stacked along dim 0 into one forward of at most `maxBatch` items; the output is cut back per
- * request. A batch leaves when it is full or when its oldest request has waited `maxDelayMs`;
- * requests issued in the same tick always meet (dispatch waits one microtask), so
- * `maxDelayMs: 0` still batches bursts. Under load the queue fills while forwards run, so
- * batches form without waiting at all.
+ * request. Requests wait until `maxBatch` items are queued or the oldest has waited
+ * `maxDelayMs`; the waiting items are then spread evenly over the free forward slots
+ * (`workers`). Requests issued in the same tick always meet (dispatch waits one microtask), so
+ * `maxDelayMs: 0` still batches bursts; under load the queue fills while forwards run, so
+ * batches form without any waiting. A lone client pays up to `maxDelayMs` per request.
  *
  * Isolation: each request is validated on its own before it may join a batch. If a batched
  * forward still fails, its requests are retried one by one, so only the faulty one rejects.
@@ -174,10 +175,9 @@ export class InferencePool {
     this.#timer = undefined;
     while (this.#inFlight < this.#executor.slots && this.#queue.length > 0) {
       const head = this.#queue[0];
-      const { group, full } = this.#collect(head);
-      const deadline = head.enqueuedAt + this.options.maxDelayMs;
-      const wait = deadline - performance.now();
-      if (!full && !this.#closing && head.key !== null && this.#batchingOn && wait > 0) {
+      const { group, ready } = this.#collect(head, this.#executor.slots - this.#inFlight);
+      const wait = head.enqueuedAt + this.options.maxDelayMs - performance.now();
+      if (!ready && !this.#closing && wait > 0) {
         this.#timer = setTimeout(() => this.#pump(), wait);
         break;
       }
@@ -187,18 +187,25 @@ export class InferencePool {
     if (this.#closing && this.#inFlight === 0 && this.#queue.length === 0) this.#drained?.();
   }
 
-  /** The head and the compatible requests behind it that fit in maxBatch; full when no more can join. */
-  #collect(head: Request): { group: Request[]; full: boolean } {
+  /**
+   * The head and compatible requests behind it, in FIFO order. Ready when a full batch is
+   * waiting (otherwise the head may wait up to maxDelayMs for more). The waiting rows are
+   * spread over the free slots rather than packed into one forward: on a CPU, two half
+   * batches on two idle slots finish sooner than one full batch beside an idle slot.
+   */
+  #collect(head: Request, freeSlots: number): { group: Request[]; ready: boolean } {
+    if (head.key === null || !this.#batchingOn) return { group: [head], ready: true };
+    const compatible = this.#queue.filter((request) => request.key === head.key);
+    const waiting = compatible.reduce((sum, request) => sum + request.rows, 0);
+    const target = Math.min(this.options.maxBatch, Math.ceil(waiting / freeSlots));
     const group = [head];
-    if (head.key === null || !this.#batchingOn) return { group, full: true };
     let rows = head.rows;
-    for (const request of this.#queue) {
-      if (request === head || request.key !== head.key) continue;
-      if (rows + request.rows > this.options.maxBatch) return { group, full: true };
+    for (const request of compatible) {
+      if (request === head || rows + request.rows > target) continue;
       group.push(request);
       rows += request.rows;
     }
-    return { group, full: rows >= this.options.maxBatch };
+    return { group, ready: waiting >= this.options.maxBatch };
   }
 
   #dispatch(group: Request[]): void {

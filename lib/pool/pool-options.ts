@@ -16,7 +16,12 @@ export interface InferencePoolOptions {
    * handle on the same weights. See InferencePool for why 'native' is the default.
    */
   executor?: PoolExecutorKind;
-  /** Forwards (batches) running at the same time. Default 1: one batch at a time, all cores inside it. */
+  /**
+   * Forwards (batches) running at the same time. Default: 2 (1 on a single core). Two forwards
+   * of one thread each beat one forward of two threads on 2 cores: LWGANet is many small ops,
+   * which intra-op threads barely speed up, and OpenMP threads degrade badly when the cores are
+   * shared (bench/throughput.mjs). Two slots also let one batch run while the next is stacked.
+   */
   workers?: number;
   /** Intra-op threads of each forward. Default: cores / workers (at least 1), so threads × forwards ≤ cores. */
   threadsPerWorker?: number;
@@ -61,7 +66,7 @@ export function resolvePoolOptions(options: unknown): ResolvedPoolOptions {
   const executor = given.executor ?? 'native';
   if (executor !== 'native' && executor !== 'worker-threads') throw invalidArgument('executor', '"native" or "worker-threads"', executor);
   const cores = os.availableParallelism();
-  const workers = integer('workers', given.workers ?? 1, 1, 64);
+  const workers = integer('workers', given.workers ?? Math.min(2, cores), 1, 64);
   const threadsPerWorker = integer('threadsPerWorker', given.threadsPerWorker ?? Math.max(1, Math.floor(cores / workers)), 1, 1024);
   const maxBatch = integer('maxBatch', given.maxBatch ?? 8, 1, 4096);
   const maxDelayMs = given.maxDelayMs ?? 2;
