@@ -11,7 +11,7 @@ from typing import List, Optional
 
 from .backbone import VARIANTS
 from .checkpoint import CheckpointError
-from .complexity import count_flops, count_parameters
+from .complexity import count_flops_all, count_parameters
 from .export import EXPORT_DTYPES, EXPORT_METHODS, export_model
 from .labels import list_label_sets
 from .metadata import MetadataError
@@ -29,15 +29,14 @@ def model_info(name: str, size: int = 224) -> dict:
     cfg = DEFAULT_CFGS[name]
     paper_model = create_model(name, labels=PAPER_LABELS)
     imagenet_model = create_model(name)
+    nwpu = count_flops_all(paper_model, (size, size), ("ptflops", "macs"))
+    imagenet = count_flops_all(imagenet_model, (size, size), ("ptflops", "macs"))
     return {
         "model": name, "variant": cfg.variant, "inputSize": size,
         "paper": {"labels": PAPER_LABELS, "params": cfg.paper_params, "gflops": cfg.paper_gflops},
-        "nwpu45": {"params": count_parameters(paper_model),
-                   "flops": count_flops(paper_model, (size, size), "ptflops"),
-                   "macs": count_flops(paper_model, (size, size), "macs")},
-        "imagenet1k": {"params": count_parameters(imagenet_model),
-                       "flops": count_flops(imagenet_model, (size, size), "ptflops"),
-                       "macs": count_flops(imagenet_model, (size, size), "macs")},
+        "nwpu45": {"params": count_parameters(paper_model), "flops": nwpu["ptflops"], "macs": nwpu["macs"]},
+        "imagenet1k": {"params": count_parameters(imagenet_model), "flops": imagenet["ptflops"],
+                       "macs": imagenet["macs"]},
         "features": {"params": count_parameters(create_model(name, features_only=True))},
     }
 

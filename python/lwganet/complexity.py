@@ -13,7 +13,7 @@ Both count one multiply-accumulate as one FLOP, like the paper. Counts are taken
 default (official) formulation, whose op shapes match upstream.
 """
 
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import torch
 from torch import nn
@@ -21,7 +21,7 @@ from torch import nn
 from .backbone import DEFAULT_FORMULATIONS, PooledBranch, set_formulation
 from .layers import GA, BlurPool
 
-__all__ = ["count_parameters", "count_flops", "CONVENTIONS"]
+__all__ = ["count_parameters", "count_flops", "count_flops_all", "CONVENTIONS"]
 
 CONVENTIONS = ("ptflops", "macs")
 
@@ -74,19 +74,26 @@ _COUNTERS: Dict[str, Callable[[nn.Module, torch.Tensor, torch.Tensor], int]] = {
     "ptflops": _ptflops, "macs": _macs}
 
 
-@torch.no_grad()
 def count_flops(model: nn.Module, input_size: Tuple[int, int] = (224, 224),
                 convention: str = "ptflops") -> int:
     """FLOPs of one forward pass on a 1×3×H×W input, counted by ``convention``."""
-    if convention not in _COUNTERS:
-        raise ValueError(f"unknown convention {convention!r}; expected one of {CONVENTIONS}")
-    counter = _COUNTERS[convention]
+    return count_flops_all(model, input_size, (convention,))[convention]
+
+
+@torch.no_grad()
+def count_flops_all(model: nn.Module, input_size: Tuple[int, int] = (224, 224),
+                    conventions: Sequence[str] = CONVENTIONS) -> Dict[str, int]:
+    """Several conventions from a single forward pass: ``{convention: flops}``."""
+    unknown = [c for c in conventions if c not in _COUNTERS]
+    if unknown:
+        raise ValueError(f"unknown convention {unknown[0]!r}; expected one of {CONVENTIONS}")
     saved = _formulations(model)
     set_formulation(model, **DEFAULT_FORMULATIONS)
-    total: List[int] = [0]
+    totals = {c: 0 for c in conventions}
 
     def hook(module: nn.Module, inputs: Tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
-        total[0] += counter(module, inputs[0], output)
+        for c in conventions:
+            totals[c] += _COUNTERS[c](module, inputs[0], output)
 
     handles = [m.register_forward_hook(hook) for m in model.modules()]
     try:
@@ -96,7 +103,7 @@ def count_flops(model: nn.Module, input_size: Tuple[int, int] = (224, 224),
         for handle in handles:
             handle.remove()
         _restore(model, saved)
-    return total[0]
+    return totals
 
 
 def _formulations(model: nn.Module) -> List[Tuple[nn.Module, str, str]]:

@@ -108,8 +108,15 @@ def _convert(model: nn.Module, method: str, dtype: torch.dtype, seed: int) -> to
             return torch.jit.script(model)
         generator = torch.Generator().manual_seed(seed)
         example = torch.randn(1, 3, _TRACE_SIZE, _TRACE_SIZE, generator=generator).to(dtype)
-        with torch.no_grad():
-            return torch.jit.trace(model, example)
+        # torch's own check_trace re-traces and runs the optimising executor (~10 s for L0);
+        # one eager-vs-traced comparison on the example is the check that matters here.
+        with torch.no_grad(), torch.jit.optimized_execution(False):
+            traced = torch.jit.trace(model, example, check_trace=False)
+            got, want = traced(example), model(example)
+        pairs = zip(got, want, strict=True) if isinstance(want, tuple) else [(got, want)]
+        if not all(torch.equal(a, b) for a, b in pairs):
+            raise RuntimeError("the traced graph does not reproduce the eager model; export with method='script'")
+        return traced
 
 
 def export_model(model_name: str, out: Union[str, os.PathLike], weights: Optional[Union[str, os.PathLike]] = None,

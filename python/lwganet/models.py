@@ -77,7 +77,7 @@ class ModelCfg:
     mean: Tuple[float, float, float] = (0.485, 0.456, 0.406)
     std: Tuple[float, float, float] = (0.229, 0.224, 0.225)
     color_order: str = "RGB"
-    value_scale: float = 255.0
+    value_scale: float = 255  # an int in JSON, as documented
     official_checkpoint: str = ""
     # Paper's 45-class (NWPU-RESISC45) classifier at 224² (heads.md §3): params, GFLOPs.
     paper_params: int = 0

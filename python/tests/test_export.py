@@ -40,8 +40,10 @@ def test_export_reload_gives_the_eager_outputs(l0_export):
 
 def test_classification_metadata(l0_export):
     _, meta = l0_export
-    data = json.loads(meta.to_json())
+    text = meta.to_json()
+    data = json.loads(text)
     assert list(data) == BRIEF_KEYS
+    assert '"valueScale": 255,' in text  # an integer, as lib/metadata.ts documents
     assert data["labelSet"] == "imagenet-1k" and data["numClasses"] == len(data["labels"]) == 1000
     assert data["labels"][:2] == ["tench", "goldfish"]
     assert data["input"] == {
