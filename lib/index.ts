@@ -13,7 +13,7 @@ export { loadModel, loadModelSync, Model } from './model.js';
 export type { LoadModelOptions, ModelInputs, ModelOutput, ForwardArgument } from './model.js';
 export { devices } from './device.js';
 export type { DeviceInfo } from './device.js';
-export type { ModelMetadata, ModelTask, InputSpec, OutputSpec } from './metadata.js';
+export type { ModelMetadata, ModelTask, InputSpec, OutputSpec, TilingSpec, Palette } from './metadata.js';
 export { decodeImage } from './image/decode.js';
 export type { DecodedImage, DecodeOptions, ImageInput, RawPixels, GeoInfo, GeoTransform, SourceInfo, ValueRange } from './image/types.js';
 export { DEFAULT_MAX_PIXELS } from './image/limits.js';

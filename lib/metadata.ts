@@ -52,6 +52,21 @@ export interface ExportSpec {
   createdAt: string;
 }
 
+/** How a dense model (segmentation, change detection) is run on images of any size. */
+export interface TilingSpec {
+  /** Tile side used when the caller does not choose one. */
+  defaultTileSize: number;
+  /** Tile sides must be multiples of this (the model's own constraint). */
+  tileMultiple: number;
+  /** Smallest tile side the model accepts. */
+  minTileSize: number;
+  /** Overlap between neighbouring tiles, in pixels, when the caller does not choose one. */
+  defaultOverlap: number;
+}
+
+/** One RGB colour per label, for masks people look at. */
+export type Palette = Array<[number, number, number]>;
+
 export interface ModelMetadata {
   format: 'lwganet-model';
   formatVersion: number;
@@ -63,6 +78,10 @@ export interface ModelMetadata {
   numClasses: number | null;
   input: InputSpec;
   outputs: OutputSpec[];
+  /** Segmentation / change detection: colour per label (same order as labels). */
+  palette?: Palette | null;
+  /** Segmentation / change detection: tile rule for images of any size. */
+  tiling?: TilingSpec | null;
   weights: WeightsSpec;
   export: ExportSpec;
   /** Fields a newer exporter added are kept, untouched. */
@@ -104,6 +123,24 @@ function checkInput(input: unknown): InputSpec {
   return input as unknown as InputSpec;
 }
 
+function checkPalette(palette: unknown, labels: unknown): void {
+  if (palette === undefined || palette === null) return;
+  const ok = Array.isArray(palette) && palette.every((c) => Array.isArray(c) && c.length === 3 && c.every((v) => Number.isInteger(v) && v >= 0 && v <= 255));
+  if (!ok) fail('palette must be an array of [r, g, b] triples of integers 0..255');
+  if (Array.isArray(labels) && (palette as unknown[]).length !== labels.length) fail('palette must have one colour per label');
+}
+
+function checkTiling(tiling: unknown): void {
+  if (tiling === undefined || tiling === null) return;
+  if (!isRecord(tiling)) fail('tiling must be an object');
+  for (const key of ['defaultTileSize', 'tileMultiple', 'minTileSize'] as const) {
+    const v = tiling[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(`tiling.${key} must be a positive integer`);
+  }
+  const overlap = tiling.defaultOverlap;
+  if (typeof overlap !== 'number' || !Number.isInteger(overlap) || overlap < 0) fail('tiling.defaultOverlap must be a non-negative integer');
+}
+
 /** Parses and checks the JSON text stored in the archive. */
 export function parseMetadata(text: string): ModelMetadata {
   let value: unknown;
@@ -125,5 +162,7 @@ export function parseMetadata(text: string): ModelMetadata {
     if (value.numClasses !== labels.length) fail(`numClasses (${String(value.numClasses)}) must equal labels.length (${labels.length})`);
   }
   checkInput(value.input);
+  checkPalette(value.palette, labels);
+  checkTiling(value.tiling);
   return value as ModelMetadata;
 }
