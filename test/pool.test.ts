@@ -21,8 +21,8 @@ afterEach(async () => {
 const codeOf = (error: unknown) => (error instanceof LwganetError ? error.code : String(error));
 
 describe('InferencePool results', () => {
-  it('gives each of many concurrent requests its own output, equal to Model.run on that input alone', async () => {
-    const p = await pool('conv.pt', { maxBatch: 4, maxDelayMs: 5 });
+  it.each(['native', 'worker-threads'] as const)('%s: gives each of many concurrent requests its own output, equal to Model.run on that input alone', async (executor) => {
+    const p = await pool('conv.pt', { executor, maxBatch: 4, maxDelayMs: 5 });
     const model = await loadModel(fixture('conv.pt'));
     const inputs = Array.from({ length: 10 }, (_, i) => image(i));
     const outputs = await Promise.all(inputs.map((x) => p.run(x)));

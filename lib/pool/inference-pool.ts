@@ -16,9 +16,14 @@
  * pool: per-request results stay exact, at the price of throughput. An output whose dim 0
  * equals the batch but does not index items cannot be detected; such models need maxBatch 1.
  *
- * Why the 'native' executor is the default: Model.run already runs forwards on the addon's
- * native threads, so a dispatcher in this thread adds no copies; worker_threads must copy
- * every input and output across threads and measured no faster on 2 cores (bench/throughput.mjs).
+ * Why 'worker-threads' is the default executor: on this 2-core machine it gave more images/s
+ * than the 'native' one at every concurrency from 1 to 16 clients, mostly by 2–15 % (LWGANet-L0,
+ * 224², 2 forwards × 1 thread, interleaved runs of bench/throughput.mjs on a machine shared
+ * with other jobs, load average 5–7, so the figures are noisy), although it copies
+ * inputs and outputs across threads. Our reading, not proven: each worker owns its thread and
+ * its OpenMP state, and converting outputs happens off the main thread, which then only stacks,
+ * splits and serves clients. 'native' stays available: no thread start-up, no copies (better
+ * for small tensors or when worker_threads are unwelcome).
  */
 
 import path from 'node:path';
@@ -66,6 +71,11 @@ interface Request {
   reject(error: Error): void;
 }
 
+/**
+ * A pool serving one model to many concurrent callers with dynamic batching (see the file
+ * header for the policy). Create it with `InferencePool.create()` / `createInferencePool()`,
+ * call `run()` from anywhere, and `close()` it when done.
+ */
 export class InferencePool {
   /** The options in effect, defaults filled in. */
   readonly options: Readonly<ResolvedPoolOptions>;
@@ -95,7 +105,12 @@ export class InferencePool {
     return new InferencePool(executor, resolved);
   }
 
-  /** Runs one request; resolves with its own output (its rows of the batch). Never throws. */
+  /**
+   * Queues one request and resolves with its own output: its rows of the batch, in the shape
+   * and structure a lone Model.run would give. Rejects (never throws) on bad input, a full
+   * queue (QUEUE_FULL), abort (ABORTED), a closed pool (POOL_CLOSED) or a failed forward.
+   * Input memory is read when its forward starts: leave it unchanged until the promise settles.
+   */
   run(inputs: ModelInputs, options: PoolRunOptions = {}): Promise<ModelOutput> {
     return new Promise<ModelOutput>((resolve, reject) => {
       const signal = options?.signal;

@@ -11,9 +11,9 @@ export type PoolExecutorKind = 'native' | 'worker-threads';
 
 export interface InferencePoolOptions {
   /**
-   * Where forwards run. 'native' (default): one model handle in this thread, forwards on the
-   * addon's native inference threads. 'worker-threads': `workers` worker_threads, each with a
-   * handle on the same weights. See InferencePool for why 'native' is the default.
+   * Where forwards run. 'worker-threads' (default): `workers` worker_threads, each with a
+   * handle on the same weights (shared natively). 'native': one model handle in this thread,
+   * forwards on the addon's native inference threads. See InferencePool for why.
    */
   executor?: PoolExecutorKind;
   /**
@@ -63,7 +63,7 @@ export function resolvePoolOptions(options: unknown): ResolvedPoolOptions {
     }
   }
   const given = options as InferencePoolOptions;
-  const executor = given.executor ?? 'native';
+  const executor = given.executor ?? 'worker-threads';
   if (executor !== 'native' && executor !== 'worker-threads') throw invalidArgument('executor', '"native" or "worker-threads"', executor);
   const cores = os.availableParallelism();
   const workers = integer('workers', given.workers ?? Math.min(2, cores), 1, 64);

@@ -1,0 +1,182 @@
+#!/usr/bin/env node
+// Throughput (images/s) against concurrency: N clients each issue back-to-back requests for a
+// fixed time, on an exported LWGANet-L0 classifier at 224². Compared: plain Model.run (forwards
+// on the addon's native threads, no batching) and InferencePool with dynamic batching in its
+// executor/thread layouts. For each concurrency level the configurations run one after the other
+// in the same process, so drift on a shared machine spreads over all of them.
+//
+//   node bench/throughput.mjs [--duration 3] [--rounds 2] [--warmup 0.5] [--initial-warmup 2] [--clients 1,2,4,8,16]
+//                             [--max-batch 16] [--max-delay 2] [--only NAME,...] [--model FILE] [--package dist/index.js]
+//
+// Writes bench/results/throughput-<stamp>.json and bench/results/throughput-latest.md.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: opts } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '2' },
+    only: { type: 'string', default: '' },
+    warmup: { type: 'string', default: '0.5' },
+    'initial-warmup': { type: 'string', default: '2' },
+    clients: { type: 'string', default: '1,2,4,8,16' },
+    'max-batch': { type: 'string', default: '16' },
+    'max-delay': { type: 'string', default: '2' },
+    model: { type: 'string', default: join(root, 'out', 'bench', 'lwganet_l0_nwpu.pt') },
+    package: { type: 'string', default: join(root, 'dist', 'index.js') },
+  },
+});
+const durationMs = Number(opts.duration) * 1000;
+const rounds = Math.max(1, Number(opts.rounds));
+const warmupMs = Number(opts.warmup) * 1000;
+const initialWarmupMs = Number(opts['initial-warmup']) * 1000;
+const clientCounts = opts.clients.split(',').map(Number);
+const maxBatch = Number(opts['max-batch']);
+const maxDelayMs = Number(opts['max-delay']);
+const cores = os.availableParallelism();
+
+if (!existsSync(opts.package)) fail(`missing the built package ${rel(opts.package)}: run \`npm run build:ts\``);
+const { loadModel, createInferencePool, Tensor } = createRequire(import.meta.url)(opts.package);
+ensureModel(opts.model);
+
+// Every layout keeps threads × concurrent forwards = cores (the pool's own default rule).
+const half = Math.max(1, Math.floor(cores / 2));
+const allConfigs = [
+  { name: 'Model.run', kind: 'model', threads: cores },
+  { name: `pool native 1×${cores}`, kind: 'pool', options: { executor: 'native', workers: 1, threadsPerWorker: cores } },
+  { name: `pool native 2×${half}`, kind: 'pool', options: { executor: 'native', workers: 2, threadsPerWorker: half } },
+  { name: `pool workers 2×${half}`, kind: 'pool', options: { executor: 'worker-threads', workers: 2, threadsPerWorker: half } },
+];
+
+// --only 'native 2,workers' keeps the configurations whose name contains one of the parts.
+const configs = opts.only ? allConfigs.filter((c) => opts.only.split(',').some((part) => c.name.includes(part))) : allConfigs;
+if (configs.length === 0) fail(`--only ${opts.only} matches none of: ${allConfigs.map((c) => c.name).join(', ')}`);
+
+const image = (seed) => new Tensor('float32', Float32Array.from({ length: 3 * 224 * 224 }, (_, i) => Math.sin(i * 0.001 + seed)), [1, 3, 224, 224]);
+
+async function open(config) {
+  if (config.kind === 'model') {
+    const model = await loadModel(opts.model, { threads: config.threads });
+    return { run: (x) => model.run(x), stats: () => null, close: async () => model.dispose() };
+  }
+  const pool = await createInferencePool(opts.model, { ...config.options, maxBatch, maxDelayMs, maxQueue: 1024 });
+  return { run: (x) => pool.run(x), stats: () => pool.stats(), close: () => pool.close() };
+}
+
+/** N clients, each awaiting its previous request before sending the next, until the deadline. */
+async function drive(target, clients, ms) {
+  const inputs = Array.from({ length: clients }, (_, i) => image(i));
+  const latencies = [];
+  const end = performance.now() + ms;
+  const started = performance.now();
+  await Promise.all(inputs.map(async (x) => {
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      await target.run(x);
+      latencies.push(performance.now() - t0);
+    }
+  }));
+  return { images: latencies.length, seconds: (performance.now() - started) / 1000, latencies };
+}
+
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+
+// TorchScript's profiling executor re-optimises on the first calls of each input shape, and
+// batching produces many batch sizes: every target first serves a burst of mixed batch sizes.
+const targets = [];
+for (const config of configs) {
+  const target = await open(config);
+  await drive(target, maxBatch, initialWarmupMs);
+  targets.push({ config, target });
+}
+
+// Each cell is measured in `rounds` slices, the configurations alternating (reversed order every
+// other round), so load from neighbours on a shared machine spreads over all of them.
+const rows = [];
+for (const clients of clientCounts) {
+  const cells = new Map(targets.map(({ config }) => [config.name, { images: 0, seconds: 0, forwards: 0, latencies: [] }]));
+  for (let pass = 0; pass < rounds; pass++) {
+    const order = pass % 2 === 0 ? targets : [...targets].reverse();
+    for (const { config, target } of order) {
+      await drive(target, clients, warmupMs);
+      const before = target.stats();
+      const slice = await drive(target, clients, durationMs / rounds);
+      const after = target.stats();
+      const cell = cells.get(config.name);
+      cell.images += slice.images;
+      cell.seconds += slice.seconds;
+      cell.forwards += after ? after.batches - before.batches : slice.images;
+      cell.latencies.push(...slice.latencies);
+    }
+  }
+  for (const { config } of targets) {
+    const { images, seconds, forwards, latencies } = cells.get(config.name);
+    latencies.sort((a, b) => a - b);
+    const row = {
+      config: config.name, clients, images, seconds: round(seconds, 3),
+      imagesPerSecond: round(images / seconds, 1),
+      p50Ms: round(quantile(latencies, 0.5), 2), p95Ms: round(quantile(latencies, 0.95), 2),
+      meanBatch: round(images / Math.max(1, forwards), 2),
+    };
+    rows.push(row);
+    console.error(`${String(clients).padStart(2)} clients  ${config.name.padEnd(22)} ${String(row.imagesPerSecond).padStart(7)} img/s  p50 ${row.p50Ms} ms  batch ${row.meanBatch}`);
+  }
+}
+for (const { target } of targets) await target.close();
+
+const markdown = table(rows);
+console.log(markdown);
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const outDir = join(root, 'bench', 'results');
+mkdirSync(outDir, { recursive: true });
+const meta = { stamp, model: rel(opts.model), input: [1, 3, 224, 224], cores, node: process.version, durationS: durationMs / 1000, rounds, loadAverage: os.loadavg(), warmupS: warmupMs / 1000, maxBatch, maxDelayMs };
+writeFileSync(join(outDir, `throughput-${stamp}.json`), JSON.stringify({ ...meta, configs, rows }, null, 2));
+writeFileSync(join(outDir, 'throughput-latest.md'),
+  `# Throughput vs concurrency (${stamp})\n\n${rel(opts.model)}, [1,3,224,224] float32 per request, ${cores} cores, ` +
+  `${durationMs / 1000} s per cell in ${rounds} interleaved rounds (each after ${warmupMs / 1000} s warm-up), load average ${os.loadavg()[0].toFixed(1)}, pool maxBatch ${maxBatch}, maxDelayMs ${maxDelayMs}. ` +
+  'Cells: images/s (mean images per forward).\n\n' + markdown + '\n');
+console.error(`wrote ${rel(join(outDir, `throughput-${stamp}.json`))} and bench/results/throughput-latest.md`);
+
+function table(results) {
+  const names = configs.map((c) => c.name);
+  const lines = [`| clients | ${names.join(' | ')} |`, `|---:|${names.map(() => '---:').join('|')}|`];
+  for (const clients of clientCounts) {
+    const cells = names.map((name) => {
+      const r = results.find((x) => x.config === name && x.clients === clients);
+      return `${r.imagesPerSecond} (${r.meanBatch})`;
+    });
+    lines.push(`| ${clients} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Exports the seeded L0 classifier with the project venv when it is not there yet (~5 s). */
+function ensureModel(file) {
+  if (existsSync(file)) return;
+  const python = join(root, '.venv', 'bin', 'python');
+  if (!existsSync(python)) fail(`missing ${rel(file)} and no project venv at ${rel(python)} to export it (see README)`);
+  mkdirSync(dirname(file), { recursive: true });
+  console.error(`exporting lwganet_l0 to ${rel(file)} ...`);
+  const run = spawnSync(python, ['-m', 'lwganet', 'export', 'lwganet_l0', '--labels', 'nwpu-resisc45', '--out', file], { cwd: join(root, 'python'), stdio: 'inherit' });
+  if (run.status !== 0) fail(`exporting lwganet_l0 failed (exit ${run.status})`);
+}
+
+function round(value, digits) {
+  return Number(value.toFixed(digits));
+}
+
+function rel(file) {
+  return relative(process.cwd(), file) || '.';
+}
+
+function fail(message) {
+  console.error(`bench/throughput: ${message}`);
+  process.exit(1);
+}
