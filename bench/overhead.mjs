@@ -5,7 +5,7 @@
 // call on identity.pt. Ceiling and Node are measured in interleaved rounds so that drift on a
 // shared machine (thermal, neighbours) hits both sides alike instead of biasing one.
 //
-//   node bench/overhead.mjs [--threads 2] [--rounds 5] [--quick] [--check]
+//   node bench/overhead.mjs [--threads 2] [--rounds 5] [--quick] [--check] [--omp-wait-policy passive]
 //                           [--ceiling build/Release/lwganet-native-ceiling] [--package dist/index.js]
 
 import { spawnSync } from 'node:child_process';
@@ -26,6 +26,7 @@ const { values: opts } = parseArgs({
     rounds: { type: 'string', default: '5' },
     quick: { type: 'boolean', default: false },
     check: { type: 'boolean', default: false },
+    'omp-wait-policy': { type: 'string', default: 'passive' },
     ceiling: { type: 'string', default: join(root, 'build', 'Release', 'lwganet-native-ceiling') },
     package: { type: 'string', default: join(root, 'dist', 'index.js') },
   },
@@ -61,6 +62,18 @@ if (missing.length) {
   process.exit(1);
 }
 
+// libgomp spins idle OpenMP threads at full speed only while it manages no more threads than there
+// are CPUs. The Node process (addon inference threads, each with its own OpenMP team) crosses that
+// line and the single-threaded ceiling does not, so with the default policy the two sides would wait
+// differently: on a busy machine the ceiling's spinning makes it several times slower than Node, on
+// an idle one slightly faster. Pinning the same policy on both sides compares only per-call work.
+// It must be set before the addon (and with it libgomp, which reads it once) is loaded.
+const ompPolicy = opts['omp-wait-policy'];
+if (!['passive', 'active', 'inherit'].includes(ompPolicy)) {
+  console.error(`bench/overhead: --omp-wait-policy must be passive, active or inherit, not '${ompPolicy}'`);
+  process.exit(1);
+}
+if (ompPolicy !== 'inherit') process.env.OMP_WAIT_POLICY = ompPolicy.toUpperCase();
 const pkg = createRequire(import.meta.url)(opts.package);
 const { loadModel, Tensor } = pkg;
 
@@ -113,6 +126,7 @@ async function nodeRound(model, inputs, iters, sync) {
 
 // ------------------------------------------------------------------ overhead
 
+const loadStart = os.loadavg()[0];
 const results = [];
 for (const c of cases) {
   const model = await loadModel(join(fixtures, c.model), { threads });
@@ -203,9 +217,16 @@ const lines = [
   ...lag.map((l) => `| ${l.label} | ${f(l.p50_ms, 2)} | ${f(l.p99_ms, 2)} | ${f(l.max_ms, 2)} |`),
   '',
   `Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ` +
+    `OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? '(unset)'}, ` +
     `${os.platform()} ${os.arch()}${pkg.devices ? `, LibTorch ${pkg.devices().libtorchVersion}` : ''}, ` +
     `load average ${os.loadavg().map((x) => f(x, 2)).join(' ')}.`,
 ];
+// Other processes competing for the cores distort millisecond forwards far more than µs overheads.
+const busiest = Math.max(loadStart, os.loadavg()[0]);
+if (busiest > os.cpus().length * 0.5) {
+  lines.push('', `**Warning:** the machine was busy (1-min load average up to ${f(busiest, 2)} on ${os.cpus().length} CPUs); ` +
+    'the conv rows are not trustworthy, rerun on an idle machine.');
+}
 const markdown = lines.join('\n') + '\n';
 console.log(markdown);
 
@@ -216,6 +237,7 @@ const jsonPath = join(outDir, `overhead-${stamp}.json`);
 writeFileSync(jsonPath, JSON.stringify({
   date: new Date().toISOString(), node: process.version, platform: `${os.platform()} ${os.arch()}`,
   cpu: os.cpus()[0]?.model, cpus: os.cpus().length, loadavg: os.loadavg(), threads, rounds, quick: opts.quick,
+  ompWaitPolicy: process.env.OMP_WAIT_POLICY ?? null,
   results, eventLoop: lag,
 }, null, 2) + '\n');
 writeFileSync(join(outDir, 'overhead-latest.md'), markdown);
