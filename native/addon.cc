@@ -32,6 +32,8 @@ class LoadJob : public Job {
       deferred_.Resolve(NativeModel::Create(env, std::move(module_), args_.threads));
     } catch (const Napi::Error& error) {
       deferred_.Reject(error.Value());
+    } catch (const std::exception& error) {
+      deferred_.Reject(toJsError(env, {CapturedError::Kind::Coded, "MODEL_CORRUPT", std::string("Model load failed: ") + error.what()}).Value());
     }
   }
 

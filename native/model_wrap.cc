@@ -44,6 +44,8 @@ class ForwardJob : public Job {
       deferred_.Resolve(outputToJs(env, output_));
     } catch (const Napi::Error& error) {
       deferred_.Reject(error.Value());
+    } catch (const std::exception& error) {  // e.g. out of memory while building the result
+      deferred_.Reject(toJsError(env, {CapturedError::Kind::Coded, "FORWARD_FAILED", std::string("Returning the model output failed: ") + error.what()}).Value());
     }
   }
 
