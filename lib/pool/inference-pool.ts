@@ -17,10 +17,10 @@
  * equals the batch but does not index items cannot be detected; such models need maxBatch 1.
  *
  * Why 'worker-threads' is the default executor: on this 2-core machine it gave more images/s
- * than the 'native' one at every concurrency from 1 to 16 clients, mostly by 2–15 % (LWGANet-L0,
- * 224², 2 forwards × 1 thread, interleaved runs of bench/throughput.mjs on a machine shared
- * with other jobs, load average 5–7, so the figures are noisy), although it copies
- * inputs and outputs across threads. Our reading, not proven: each worker owns its thread and
+ * than the 'native' one in 11 of 13 side-by-side cells over three runs (1–16 clients,
+ * LWGANet-L0 at 224², 2 forwards × 1 thread, bench/throughput.mjs), typically by 2–15 %; the
+ * machine was shared with other jobs (load average 5–7), so single cells are noisy. That is
+ * despite copying inputs and outputs across threads. Our reading, not proven: each worker owns its thread and
  * its OpenMP state, and converting outputs happens off the main thread, which then only stacks,
  * splits and serves clients. 'native' stays available: no thread start-up, no copies (better
  * for small tensors or when worker_threads are unwelcome).
