@@ -9,6 +9,8 @@ unique ("crane (bird)" / "crane (machine)", "maillot" / "tank suit").
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
+from .dense_labels import DENSE_LABEL_SETS
+
 __all__ = ["LABEL_SETS", "get_labels", "list_label_sets", "imagenet_synsets", "resolve_labels"]
 
 NWPU_RESISC45 = (
@@ -52,6 +54,7 @@ LABEL_SETS: Dict[str, Tuple[str, ...]] = {
     "nwpu-resisc45": NWPU_RESISC45,
     "aid": AID,
     "ucm": UCM,
+    **DENSE_LABEL_SETS,  # segmentation and change detection (dense_labels.py)
 }
 
 

@@ -14,13 +14,13 @@ from typing import Any, Dict, List, Optional, Union
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "TASKS", "METADATA_FILE", "FixedSize", "AnySize",
            "ShortSideCenterCrop", "ResizeTo", "NoResize", "InputSpec", "OutputSpec", "WeightsInfo",
-           "ExportInfo", "ModelMetadata", "MetadataError", "read_metadata"]
+           "ExportInfo", "TilingSpec", "ModelMetadata", "MetadataError", "read_metadata"]
 
 FORMAT = "lwganet-model"
 FORMAT_VERSION = 1
 METADATA_FILE = "metadata.json"
 TASKS = ("classification", "features", "segmentation", "change-detection", "rotated-detection")
-LABEL_SETS = ("imagenet-1k", "nwpu-resisc45", "aid", "ucm", "custom")
+LABEL_SETS = ("imagenet-1k", "nwpu-resisc45", "aid", "ucm", "loveda", "uavid", "binary-change", "custom")
 DTYPES = ("float32", "float16")
 
 
@@ -151,6 +151,29 @@ class ExportInfo:
 
 
 @dataclass(kw_only=True)
+class TilingSpec:
+    """How a dense model (segmentation, change detection) runs on images of any size.
+
+    Attributes:
+        default_tile_size: tile side used when the caller does not choose one.
+        tile_multiple: tile sides that are multiples of this run the model with no internal
+            padding (the official geometry).
+        min_tile_size: smallest tile side to use.
+        default_overlap: overlap of neighbouring tiles in pixels when the caller does not choose.
+    """
+
+    default_tile_size: int
+    tile_multiple: int
+    min_tile_size: int
+    default_overlap: int
+
+
+# Optional top-level fields: left out of the JSON when None, so the files of tasks that do
+# not use them (classification, features) keep their exact shape.
+_OPTIONAL_TOP_LEVEL = ("palette", "tiling")
+
+
+@dataclass(kw_only=True)
 class ModelMetadata:
     """Everything a consumer needs to run an exported model correctly.
 
@@ -163,6 +186,8 @@ class ModelMetadata:
         num_classes: len(labels), or None; derived, never set independently.
         input: preprocessing and accepted sizes.
         outputs: the model's outputs, in order.
+        palette: segmentation / change detection: one [r, g, b] per label; else None.
+        tiling: segmentation / change detection: the TilingSpec; else None.
         weights: provenance of the weights.
         export: provenance of the archive.
         format, format_version: schema identity ("lwganet-model", 1).
@@ -178,6 +203,8 @@ class ModelMetadata:
     num_classes: Optional[int] = field(default=None, init=False)
     input: InputSpec
     outputs: List[OutputSpec]
+    palette: Optional[List[List[int]]] = None
+    tiling: Optional[TilingSpec] = None
     weights: WeightsInfo
     export: ExportInfo
 
@@ -201,10 +228,23 @@ class ModelMetadata:
         _require(self.weights.source in ("random-init", "checkpoint"), "weights.source unknown")
         _require(self.export.method in ("script", "trace"), "export.method must be script or trace")
         _require(bool(self.outputs), "at least one output")
+        if self.palette is not None:
+            _require(all(len(c) == 3 and all(isinstance(v, int) and 0 <= v <= 255 for v in c) for c in self.palette),
+                     "palette must hold [r, g, b] triples of integers 0..255")
+            _require(self.labels is not None and len(self.palette) == len(self.labels),
+                     "palette must have one colour per label")
+        if self.tiling is not None:
+            t = self.tiling
+            _require(min(t.default_tile_size, t.tile_multiple, t.min_tile_size) >= 1 and t.default_overlap >= 0,
+                     "tiling sizes must be positive integers and the overlap non-negative")
 
     # --- JSON ------------------------------------------------------------------------------
     def to_dict(self) -> Dict[str, Any]:
-        return _to_json_value(self)
+        data = _to_json_value(self)
+        for name in _OPTIONAL_TOP_LEVEL:
+            if data[name] is None:
+                del data[name]
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
@@ -226,6 +266,8 @@ class ModelMetadata:
                     channels=inp["channels"], layout=inp["layout"], dtype=inp["dtype"],
                     color_order=inp["colorOrder"], value_scale=inp["valueScale"]),
                 outputs=[OutputSpec(name=o["name"], kind=o["kind"], shape=list(o["shape"])) for o in data["outputs"]],
+                palette=None if data.get("palette") is None else [list(c) for c in data["palette"]],
+                tiling=None if data.get("tiling") is None else TilingSpec(**_known(TilingSpec, data["tiling"])),
                 weights=WeightsInfo(**_known(WeightsInfo, data["weights"])),
                 export=ExportInfo(**_known(ExportInfo, data["export"])))
         except (KeyError, TypeError) as err:

@@ -50,7 +50,7 @@ def test_forward_shapes(name):
     classifier = lwganet.create_model(name, labels="ucm")
     backbone = lwganet.create_model(name, features_only=True)
     x = image(64, 96, batch=2, dtype=torch.float32)
-    with torch.no_grad():
+    with torch.no_grad():  # float32: the dtype users run (first calls pay oneDNN's kernel JIT)
         assert classifier(x).shape == (2, 21)
         maps = backbone(x)
     assert isinstance(maps, tuple) and len(maps) == 4
@@ -59,7 +59,7 @@ def test_forward_shapes(name):
     assert backbone.feature_info[3] == dict(num_chs=widths * 8, reduction=32, module="norm6")
 
 
-@pytest.mark.parametrize("size", [96, 99, 128, 130])
+@pytest.mark.parametrize("size", [96, 99, 130])
 def test_default_equals_official_op_sequence_on_official_sizes(size):
     """Square sides 32k..32k+3 (k ≥ 3) are the sizes the official network accepts: there our
     any-size formulation (ceil-mode pool + scatter) must give bit-identical results."""
@@ -72,15 +72,22 @@ def test_default_equals_official_op_sequence_on_official_sizes(size):
         assert torch.equal(a, b)
 
 
-@pytest.mark.parametrize("h,w", [(100, 100), (250, 250), (64, 64), (33, 47), (96, 128), (131, 97)])
+@pytest.mark.parametrize("h,w", [(100, 100), (64, 64), (33, 47), (96, 128), (131, 97)])
 def test_any_size_runs_where_the_official_network_does_not(h, w):
-    """Odd maps, sizes below 96 and non-square inputs: deterministic, documented outputs."""
+    """Odd maps at every stage (100: 25/13/7/4), sizes below 96, non-square inputs."""
     model = fill_(lwganet.create_model("lwganet_l0", features_only=True).double(), seed=2)
-    x = image(h, w)
+    with torch.no_grad():
+        maps = model(image(h, w))
+    assert [tuple(m.shape[-2:]) for m in maps] == feature_sizes(h, w)
+    assert all(torch.isfinite(m).all() for m in maps)
+
+
+def test_any_size_outputs_are_deterministic():
+    model = fill_(lwganet.create_model("lwganet_l0", features_only=True).double(), seed=2)
+    x = image(33, 47)
     with torch.no_grad():
         first, second = model(x), model(x.clone())
-    assert [tuple(m.shape[-2:]) for m in first] == feature_sizes(h, w)
-    assert all(torch.isfinite(m).all() and torch.equal(m, n) for m, n in zip(first, second, strict=True))
+    assert all(torch.equal(m, n) for m, n in zip(first, second, strict=True))
 
 
 def test_official_op_sequence_rejects_odd_maps_like_upstream():
@@ -97,10 +104,10 @@ def test_inputs_below_32_pixels_are_rejected():
 
 def test_batch_items_are_independent():
     model = fill_(lwganet.create_model("lwganet_l0").double(), seed=3)
-    x = image(96, 96, batch=3)
+    x = image(72, 72, batch=2)
     with torch.no_grad():
         batched = model(x)
-        single = torch.cat([model(x[i:i + 1]) for i in range(3)])
+        single = torch.cat([model(x[i:i + 1]) for i in range(2)])
     torch.testing.assert_close(batched, single, rtol=0, atol=1e-12)
 
 
@@ -108,7 +115,7 @@ def test_batch_items_are_independent():
 def test_alternative_formulations_match_without_touching_the_state_dict(name):
     model = fill_(lwganet.create_model(name, labels="aid").double(), seed=4)
     keys = list(model.state_dict())
-    x = image(96, 96)
+    x = image(72, 72)
     with torch.no_grad():
         reference = model(x)
         fast = set_formulation(model, mra="fused", attention="sdpa")(x)
