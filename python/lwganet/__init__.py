@@ -17,6 +17,7 @@ from .labels import get_labels, list_label_sets
 from .metadata import MetadataError, ModelMetadata, read_metadata
 from .models import create_model
 from .registry import list_models
+from . import tasks  # registers the segmentation and change-detection models
 from .version import __version__
 
 __all__ = [

@@ -20,8 +20,8 @@ __all__ = ["CheckpointError", "LoadReport", "load_checkpoint", "read_state_dict"
            "KEY_PREFIXES"]
 
 # Where training scripts put the weights: upstream saves {'model', 'optimizer', 'epoch'};
-# mmcv/mmdet-style and timm-style files use 'state_dict'.
-WRAPPER_KEYS = ("model", "state_dict")
+# mmcv/mmdet-style, timm-style and Lightning files use 'state_dict'; CLAFA saves 'network'.
+WRAPPER_KEYS = ("model", "state_dict", "network")
 # DataParallel/DDP ('module.'), task models ('backbone.'), GeoSeg-style wrappers ('net.').
 KEY_PREFIXES = ("module.", "backbone.", "net.")
 # Keys a classification checkpoint has and the dense backbone does not use.

@@ -26,6 +26,9 @@ PAPER_LABELS = "nwpu-resisc45"
 def model_info(name: str, size: int = 224) -> dict:
     """Parameter and FLOP counts of ``name``: the paper's 45-class classifier (ptflops
     convention, spec §14), the 1000-class ImageNet model and the dense backbone."""
+    if name not in DEFAULT_CFGS:  # segmentation / change detection: parameter counts only
+        from .tasks import dense_info
+        return dense_info(name)
     cfg = DEFAULT_CFGS[name]
     paper_model = create_model(name, labels=PAPER_LABELS)
     imagenet_model = create_model(name)
@@ -88,7 +91,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                   f"{meta.export.method}{', frozen' if meta.export.frozen else ''}, {meta.export.dtype}")
         else:
             info = model_info(args.model, args.size)
-            if args.json:
+            if args.json or "task" in info:
                 print(json.dumps(info, indent=2))
             else:
                 _print_info(info)

@@ -138,6 +138,10 @@ def export_model(model_name: str, out: Union[str, os.PathLike], weights: Optiona
         features_only: export the dense backbone (four feature maps) instead of the classifier.
     """
     get_model_factory(model_name)  # fails early, with the list of names, on a typo
+    from .tasks import DENSE_CFGS, export_dense  # tasks.py imports this module: import late
+    if model_name in DENSE_CFGS:
+        return export_dense(model_name, out, weights=weights, labels=labels, seed=seed, freeze=freeze,
+                            dtype=dtype, method=method, features_only=features_only)
     if method not in EXPORT_METHODS:
         raise ValueError(f"method must be one of {EXPORT_METHODS}, got {method!r}")
     if dtype not in EXPORT_DTYPES:

@@ -142,7 +142,8 @@ def create_model(name: str, num_classes: Optional[int] = None,
             raise ValueError(f"num_classes={num_classes} contradicts labels ({len(names)} classes)")
         num_classes = len(names)
     if num_classes is None:
-        num_classes = DEFAULT_NUM_CLASSES
+        # Dense task factories (tasks.py) declare their own default (8 UAVid classes, 2 for change).
+        num_classes = getattr(factory, "default_num_classes", DEFAULT_NUM_CLASSES)
     if num_classes < 0:
         raise ValueError(f"num_classes must be >= 0, got {num_classes}")
     return factory(num_classes=num_classes).eval()
