@@ -3,30 +3,14 @@
  */
 
 import os from 'node:os';
+import type { NativeDevices } from '../binding.js';
 import { binding } from './binding.js';
 import { invalidArgument } from './errors.js';
 
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 
-export interface DeviceInfo {
-  /** LibTorch version the addon runs against, e.g. '2.15.0+cu132'. */
-  libtorchVersion: string;
-  /** File of the libtorch_cpu library actually loaded. */
-  libtorchPath: string;
-  /** LibTorch version the addon was compiled against. */
-  builtWithLibtorch: string;
-  /** True when the addon was linked with LibTorch's CUDA libraries. */
-  cudaCompiled: boolean;
-  /** Number of usable CUDA devices. */
-  cudaDeviceCount: number;
-  /** Why CUDA cannot be used, or null when it can. */
-  cudaUnavailableReason: string | null;
-  /** LibTorch's description of its parallel backends (OpenMP, MKL, oneDNN). */
-  parallelInfo: string;
-  /** LibTorch's default intra-op thread count in this process. */
-  defaultThreads: number;
-  /** The addon's dedicated inference threads (LWGANET_INFERENCE_THREADS). */
-  inferenceThreads: number;
+/** The addon's device and build report (see binding.d.ts), plus what Node knows. */
+export interface DeviceInfo extends NativeDevices {
   /** Logical CPUs Node can use (os.availableParallelism()). */
   cpuCount: number;
   /** Every device a model can be loaded on now. */

@@ -15,7 +15,7 @@ import { type DType, TYPED_ARRAY_OF, isDType } from './dtype.js';
 import { LwganetError, fromNative, invalidArgument } from './errors.js';
 import { type ModelMetadata, parseMetadata } from './metadata.js';
 import { Tensor } from './tensor.js';
-import { checkInputsAgainstMetadata } from './input-checks.js';
+import { orderInputs } from './input-order.js';
 
 export interface LoadModelOptions {
   /** 'cpu' (default), 'cuda' or 'cuda:N'. */
@@ -66,11 +66,6 @@ function normaliseSource(source: unknown): string | Uint8Array {
   }
   if (source instanceof Uint8Array) return source;
   throw invalidArgument('source', 'a file path or a Uint8Array (Buffer) holding a TorchScript archive', source);
-}
-
-function toNativeTensor(value: unknown, where: string): NativeTensorIn {
-  if (!(value instanceof Tensor)) throw invalidArgument(where, 'a Tensor', value);
-  return value as NativeTensorIn;
 }
 
 function isRecord(value: NativeValue): value is Record<string, unknown> & NativeValue {
@@ -189,36 +184,8 @@ export class Model {
 
   #orderInputs(inputs: ModelInputs): Array<NativeTensorIn | null> {
     if (this.#native.disposed) throw new LwganetError('DISPOSED', 'Model is disposed; load it again to run it');
-    let ordered: Array<NativeTensorIn | null>;
-    if (inputs instanceof Tensor) {
-      ordered = [inputs as NativeTensorIn];
-    } else if (Array.isArray(inputs)) {
-      ordered = inputs.map((input, i) => (input === null ? null : toNativeTensor(input, `inputs[${i}]`)));
-    } else if (typeof inputs === 'object' && inputs !== null) {
-      ordered = this.#orderByName(inputs as Readonly<Record<string, Tensor | null | undefined>>);
-    } else {
-      throw invalidArgument('inputs', 'a Tensor, an array of Tensors or a record of Tensors by name', inputs);
-    }
-    checkInputsAgainstMetadata(this.metadata, this.dtype, ordered);
-    return ordered;
-  }
-
-  #orderByName(record: Readonly<Record<string, Tensor | null | undefined>>): Array<NativeTensorIn | null> {
-    const names = this.inputs.map((input) => input.name);
-    for (const key of Object.keys(record)) {
-      if (!names.includes(key)) throw new TypeError(`Unknown input name "${key}"; the model's forward takes (${names.join(', ')})`);
-    }
-    const ordered = this.inputs.map((input) => {
-      const value = record[input.name];
-      if (value === undefined || value === null) {
-        if (!input.hasDefault) throw new LwganetError('INPUT_ARITY', `Model input "${input.name}" is required`);
-        return null;
-      }
-      return toNativeTensor(value, `inputs.${input.name}`);
-    });
-    // Trailing omitted optionals are left to forward's defaults.
-    while (ordered.length > 0 && ordered[ordered.length - 1] === null) ordered.pop();
-    return ordered;
+    // A Tensor is exactly the { dtype, data, shape } descriptor the addon reads.
+    return orderInputs(this, inputs) as Array<NativeTensorIn | null>;
   }
 }
 

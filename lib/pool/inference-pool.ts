@@ -32,7 +32,7 @@ import type { ModelInputs, ModelOutput } from '../model.js';
 import { type OrderedInputs, batchKey, concatInputs, itemCount, splitOutput } from './batching.js';
 import { type Executor, NativeExecutor, WorkerExecutor } from './executors.js';
 import { type InferencePoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './pool-options.js';
-import { orderInputs } from './request-inputs.js';
+import { orderInputs } from '../input-order.js';
 
 export interface PoolRunOptions {
   /** Aborting rejects the request with ABORTED: removed if queued, its result discarded if running. */
