@@ -158,7 +158,7 @@ class ScaledSinusoidalEmbedding(nn.Module):
 
     def __init__(self, dim: int) -> None:
         super().__init__()
-        self.scale = nn.Parameter(torch.ones(1) * dim ** -0.5)
+        self.scale = nn.Parameter(torch.ones(1))
         half = dim // 2
         self.register_buffer("inv_freq", 10000.0 ** -(torch.arange(half).float() / half))
 
@@ -264,7 +264,7 @@ class CLAFALWGANet(nn.Module):
         self.p4_head = nn.Conv2d(dim, 2, 1)
         self.p3_head = nn.Conv2d(dim, 2, 1)
         self.p2_head = nn.Conv2d(dim, 2, 1)
-        self.project = nn.Sequential(nn.Conv2d(dim * 4, dim, 1), nn.BatchNorm2d(dim), nn.ReLU())
+        self.project = nn.Sequential(nn.Conv2d(dim * 4, dim, 1, bias=False), nn.BatchNorm2d(dim), nn.ReLU())
         self.head = GatedResidualUpHead(dim, 2)
         self.min_input_size = MIN_CLAFA_SIZE
 
