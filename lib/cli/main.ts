@@ -8,9 +8,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { PACKAGE_ROOT } from '../weights/python.js';
+import { registerChange } from './commands/change.js';
 import { registerClassify } from './commands/classify.js';
 import { registerExport } from './commands/export.js';
 import { registerInfo } from './commands/info.js';
+import { registerSegment } from './commands/segment.js';
 import { registerWeights } from './commands/weights.js';
 import { processIO, type CliIO } from './io.js';
 
@@ -32,6 +34,8 @@ export function buildProgram(io: CliIO): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
   registerClassify(program, io);
+  registerSegment(program, io);
+  registerChange(program, io);
   registerInfo(program, io);
   registerExport(program, io);
   registerWeights(program, io);

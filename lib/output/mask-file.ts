@@ -1,0 +1,50 @@
+/**
+ * Writes a mask in the format its file name asks for: `.png` (indexed with the palette, or
+ * grey class indices), `.tif`/`.tiff` (a GeoTIFF keeping the input's georeferencing, or a
+ * plain 8-bit TIFF when the input had none; TIFF masks hold class indices, never colours). Always atomic: no partial file on failure.
+ */
+
+import { extname } from 'node:path';
+import sharp from 'sharp';
+import { invalidArgument } from '../errors.js';
+import type { GeoInfo } from '../image/types.js';
+import type { Palette } from '../metadata.js';
+import { writeAtomically } from './atomic.js';
+import { writeMaskGeotiff } from './mask-geotiff.js';
+import { checkMask, writeMaskPng } from './mask-png.js';
+
+export type MaskFormat = 'png' | 'tiff';
+
+/** The format for a file name, or a RangeError naming the supported extensions. */
+export function maskFormatFor(file: string): MaskFormat {
+  const ext = extname(file).toLowerCase();
+  if (ext === '.png') return 'png';
+  if (ext === '.tif' || ext === '.tiff') return 'tiff';
+  throw invalidArgument('output file', 'a name ending in .png, .tif or .tiff', file, 'range');
+}
+
+export interface MaskFileOptions {
+  /** Colour a PNG mask (indexed PNG; pixel values stay class indices). TIFF masks ignore it. */
+  palette?: Palette | null;
+  /** Georeferencing to keep in a TIFF output. */
+  geo?: GeoInfo | null;
+}
+
+/** Writes `mask` to `file` (format from the extension). */
+export async function writeMaskFile(file: string, mask: Uint8Array, width: number, height: number, options: MaskFileOptions = {}): Promise<MaskFormat> {
+  const format = maskFormatFor(file);
+  const palette = options.palette ?? null;
+  if (format === 'png') {
+    await writeMaskPng(file, mask, width, height, { palette });
+  } else if (options.geo) {
+    checkMask(mask, width, height, palette);
+    await writeMaskGeotiff(file, mask, width, height, options.geo);
+  } else {
+    checkMask(mask, width, height, palette);
+    const bytes = await sharp(mask, { raw: { width, height, channels: 1 }, limitInputPixels: false }).tiff({ compression: 'deflate' }).toBuffer();
+    await writeAtomically(file, async (handle) => {
+      await handle.write(bytes);
+    });
+  }
+  return format;
+}

@@ -1,0 +1,65 @@
+/**
+ * Options shared by segment() and detectChanges(): checked once, defaults filled in, so the
+ * pipelines work on one plain object.
+ */
+
+import { invalidArgument } from '../errors.js';
+import { fallbackTiling, planTiles, resolveTiling, type TileGrid } from '../image/tiling.js';
+import type { DecodeOptions } from '../image/types.js';
+import type { ModelMetadata } from '../metadata.js';
+import type { TaskModel } from './task-model.js';
+
+/** Options of every dense pipeline. */
+export interface DenseOptions {
+  /** A model exported for the pipeline's task (loadModel() of an `lwganet export` file). */
+  model: TaskModel;
+  /** Tile side in pixels: a multiple of the model's tiling.tileMultiple, at least tiling.minTileSize. Default: the model's tiling.defaultTileSize. */
+  tileSize?: number;
+  /** Overlap between neighbouring tiles in pixels (0 … tileSize/2). Default: the model's tiling.defaultOverlap, at most tileSize/4. */
+  overlap?: number;
+  /** Tiles per forward pass. Default 2. */
+  batchSize?: number;
+  /** Decode options (pixel limit; bands and value range for GeoTIFFs). */
+  decode?: DecodeOptions;
+  /** Called after each batch of tiles with tiles done and the total. */
+  onProgress?: (done: number, total: number) => void;
+  /** Aborts between batches; the promise rejects with LwganetError ABORTED. */
+  signal?: AbortSignal;
+}
+
+export interface ResolvedDense {
+  tileSize: number;
+  overlap: number;
+  batchSize: number;
+  decode: DecodeOptions;
+  onProgress: ((done: number, total: number) => void) | null;
+  signal: AbortSignal | null;
+}
+
+const COMMON = ['model', 'tileSize', 'overlap', 'batchSize', 'decode', 'onProgress', 'signal'];
+
+/** Validates the options object (unknown keys included) and resolves tile size and overlap for the model. */
+export function resolveDenseOptions(options: DenseOptions, metadata: ModelMetadata, extra: readonly string[] = []): ResolvedDense {
+  const known = new Set([...COMMON, ...extra]);
+  for (const key of Object.keys(options)) if (!known.has(key)) throw invalidArgument(`options.${key}`, `one of ${[...known].join(', ')}`, key, 'range');
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalidArgument('onProgress', 'a function', options.onProgress);
+  if (options.decode !== undefined && (typeof options.decode !== 'object' || options.decode === null)) throw invalidArgument('decode', 'an object', options.decode);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalidArgument('signal', 'an AbortSignal', options.signal);
+  const batchSize = options.batchSize ?? 2;
+  if (typeof batchSize !== 'number') throw invalidArgument('batchSize', 'a positive integer', batchSize);
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw invalidArgument('batchSize', 'a positive integer', batchSize, 'range');
+  const task = metadata.task === 'change-detection' ? 'change-detection' : 'segmentation';
+  const rule = metadata.tiling ?? fallbackTiling(task);
+  const { tileSize, overlap } = resolveTiling(rule, options.tileSize, options.overlap);
+  return { tileSize, overlap, batchSize, decode: options.decode ?? {}, onProgress: options.onProgress ?? null, signal: options.signal ?? null };
+}
+
+/** Checks the options argument is an object before anything reads from it. */
+export function requireOptions(options: unknown): asserts options is DenseOptions {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object with a model', options);
+}
+
+/** The tile grid for a width × height image under resolved options. */
+export function gridFor(width: number, height: number, resolved: ResolvedDense): TileGrid {
+  return planTiles(width, height, resolved.tileSize, resolved.overlap);
+}

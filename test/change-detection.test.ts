@@ -1,0 +1,144 @@
+// detectChanges(): BGR preprocessing, tuple and 2-channel-logit outputs, tiled == direct
+// computation, co-registration checks, and the CLI end to end.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromFile } from 'geotiff';
+import { loadModel, type Model } from '../lib/model.js';
+import { detectChanges } from '../lib/tasks/change-detection.js';
+import { hasStack, runCli } from './helpers/cli-run.js';
+import { CHANGE2_U, expectedChangeProbability, exportDenseFixtures, normalised } from './helpers/dense-models.js';
+import { geotiff, pattern, tempDir, writeFixture } from './helpers/image-fixtures.js';
+
+let dir: string;
+let cleanup: () => void;
+let fixtures: ReturnType<typeof exportDenseFixtures>;
+let model: Model;
+
+beforeAll(async () => {
+  ({ dir, cleanup } = tempDir('lwganet-cd-'));
+  fixtures = exportDenseFixtures(dir);
+  model = await loadModel(fixtures.change, { threads: 2 });
+});
+
+afterAll(() => {
+  model?.dispose();
+  cleanup?.();
+});
+
+const raw = (width: number, height: number, seed: number) => ({ data: pattern(width, height, 3, seed), width, height, channels: 3 as const });
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+}
+
+describe('detectChanges', () => {
+  it.each([[150, 97, 0], [150, 97, 16], [40, 30, 16], [200, 65, 32]])('%i×%i, overlap %i: BGR probability equals the direct computation', async (width, height, overlap) => {
+    const a = raw(width, height, 1);
+    const b = raw(width, height, 2);
+    const result = await detectChanges(a, b, { model, tileSize: 64, overlap, batchSize: 3 });
+    const expected = expectedChangeProbability(a.data, b.data, width * height);
+    expect(maxDiff(result.probability, expected)).toBeLessThan(1e-5);
+    let changed = 0;
+    for (let p = 0; p < width * height; p++) {
+      if (Math.abs(expected[p] - 0.5) > 1e-4) expect(result.mask[p]).toBe(expected[p] > 0.5 ? 1 : 0);
+      changed += result.mask[p];
+    }
+    expect(result.changedPixels).toBe(changed);
+    expect(changed).toBeGreaterThan(0);
+    expect(changed).toBeLessThan(width * height);
+  });
+
+  it('feeds BGR: swapping R and B in both images changes the result', async () => {
+    const a = raw(64, 64, 5);
+    const b = raw(64, 64, 6);
+    const swap = (img: typeof a) => ({ ...img, data: img.data.map((v, i) => (i % 3 === 0 ? img.data[i + 2] : i % 3 === 2 ? img.data[i - 2] : v)) });
+    const normal = await detectChanges(a, b, { model });
+    const swapped = await detectChanges(swap(a), swap(b), { model });
+    expect(maxDiff(normal.probability, swapped.probability)).toBeGreaterThan(0.01);
+  });
+
+  it('turns 2-channel logits into softmax probabilities of "changed"', async () => {
+    const logits = await loadModel(fixtures.change2);
+    try {
+      const a = raw(100, 70, 7);
+      const b = raw(100, 70, 8);
+      const result = await detectChanges(a, b, { model: logits, tileSize: 64, overlap: 16 });
+      const n = 100 * 70;
+      const expected = new Float64Array(n);
+      for (let p = 0; p < n; p++) {
+        let la = 0;
+        let lb = 0;
+        for (let c = 0; c < 3; c++) {
+          la += CHANGE2_U[c] * normalised(a.data, p, c);
+          lb += CHANGE2_U[c] * normalised(b.data, p, c);
+        }
+        expected[p] = 1 / (1 + Math.exp(la - lb));
+      }
+      expect(maxDiff(result.probability, expected)).toBeLessThan(1e-5);
+    } finally {
+      logits.dispose();
+    }
+  });
+});
+
+describe('bad input', () => {
+  const geo = (name: string, epsg: number, origin: [number, number, number, number], width = 80, height = 70) =>
+    writeFixture(dir, name, geotiff({ width, height, bands: [0, 1, 2].map((b) => pattern(width, height, 1, b)), epsg, origin }));
+
+  it('rejects images of different sizes, CRSs or grids', async () => {
+    await expect(detectChanges(raw(80, 70, 1), raw(80, 71, 2), { model })).rejects.toMatchObject({ code: 'INPUT_SHAPE', message: expect.stringMatching(/80×70.*80×71/) });
+    const a = geo('a.tif', 32633, [500000, 4600000, 1, 1]);
+    const otherCrs = geo('b.tif', 32634, [500000, 4600000, 1, 1]);
+    const shifted = geo('c.tif', 32633, [500010, 4600000, 1, 1]);
+    const same = geo('d.tif', 32633, [500000, 4600000, 1, 1]);
+    await expect(detectChanges(a, otherCrs, { model })).rejects.toThrow(/EPSG:32633.*EPSG:32634/);
+    await expect(detectChanges(a, shifted, { model })).rejects.toMatchObject({ code: 'INPUT_SHAPE' });
+    const ok = await detectChanges(a, same, { model });
+    expect(ok.geo?.epsg).toBe(32633);
+  });
+
+  it('rejects a segmentation model, bad thresholds and unreadable files', async () => {
+    const seg = await loadModel(fixtures.seg);
+    try {
+      await expect(detectChanges(raw(70, 70, 1), raw(70, 70, 2), { model: seg })).rejects.toMatchObject({ code: 'TASK_MISMATCH' });
+    } finally {
+      seg.dispose();
+    }
+    await expect(detectChanges(raw(70, 70, 1), raw(70, 70, 2), { model, threshold: 2 })).rejects.toThrow(RangeError);
+    await expect(detectChanges(join(dir, 'missing.tif'), raw(70, 70, 2), { model })).rejects.toMatchObject({ code: 'IMAGE_DECODE' });
+  });
+});
+
+describe('lwganet change (CLI)', () => {
+  it('writes a GeoTIFF change mask and a JSON summary with the changed area', async () => {
+    const before = writeFixture(dir, 'before.tif', geotiff({ width: 150, height: 100, bands: [0, 1, 2].map((b) => pattern(150, 100, 1, b)), epsg: 32633, origin: [0, 1000, 0.5, 0.5] }));
+    const after = writeFixture(dir, 'after.tif', geotiff({ width: 150, height: 100, bands: [0, 1, 2].map((b) => pattern(150, 100, 1, b + 10)), epsg: 32633, origin: [0, 1000, 0.5, 0.5] }));
+    const out = join(dir, 'change.tif');
+    const run = await runCli(['change', before, after, '--model', fixtures.change, '--out', out, '--tile', '64', '--json']);
+    expect(run.stderr).not.toMatch(/internal error/);
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    const library = await detectChanges(before, after, { model, tileSize: 64 });
+    expect(summary.changedPixels).toBe(library.changedPixels);
+    expect(summary.totalPixels).toBe(15000);
+    expect(summary.changedArea).toBeCloseTo(library.changedPixels * 0.25, 9);
+    const image = await (await fromFile(out)).getImage();
+    expect(image.getOrigin()).toEqual([0, 1000, 0]);
+    const [band] = (await image.readRasters()) as unknown as Uint8Array[];
+    expect(Buffer.from(band).equals(Buffer.from(library.mask))).toBe(true);
+  });
+
+  it('fails clearly on images of different sizes, leaving no output', async () => {
+    const a = writeFixture(dir, 'small.tif', geotiff({ width: 80, height: 70, bands: [pattern(80, 70, 1, 1)], epsg: 32633, origin: [0, 0, 1, 1] }));
+    const b = writeFixture(dir, 'big.tif', geotiff({ width: 81, height: 70, bands: [pattern(81, 70, 1, 1)], epsg: 32633, origin: [0, 0, 1, 1] }));
+    const out = join(dir, 'never.png');
+    const run = await runCli(['change', a, b, '-m', fixtures.change, '-o', out]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/same size.*INPUT_SHAPE/);
+    expect(hasStack(run.stderr)).toBe(false);
+    expect(existsSync(out)).toBe(false);
+  });
+});

@@ -1,0 +1,163 @@
+/**
+ * TorchScript fixtures for the dense pipelines whose outputs are known functions of their
+ * input pixels, so tiled results can be checked exactly against a direct computation:
+ * - seg.pt: per-pixel logits = W·x + b (a 1×1 conv, K = 5) of the normalised RGB input; its
+ *   forward raises unless the input is square, a multiple of 32 and ≥ 64 (the tile rule it
+ *   declares), so an invalid tile fails loudly;
+ * - change.pt (A2Net-like: BGR, BGR statistics): returns (probability, aux) with
+ *   probability = sigmoid(v·(a − b) + c), 1 channel, kind "probability";
+ * - change2.pt (CLAFA-like): 2-channel logits [u·a, u·b], kind "logits";
+ * - half.pt: like seg.pt but its output is half the tile size (a broken dense model);
+ * - classify.pt: seg.pt's module declared as a classification model (for TASK_MISMATCH).
+ * Exported once per test file with the project venv (the only Python with torch).
+ */
+
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { VENV_PYTHON } from './image-python.js';
+
+export const SEG_W = [
+  [0.9, -0.4, 0.2],
+  [-0.3, 0.8, 0.1],
+  [0.2, 0.3, -0.9],
+  [-0.7, -0.2, 0.6],
+  [0.1, 0.1, 0.1],
+];
+export const SEG_B = [0.05, -0.1, 0.0, 0.2, -0.05];
+export const CHANGE_V = [0.7, -0.5, 1.1];
+export const CHANGE_C = -0.2;
+export const CHANGE2_U = [0.4, 0.9, -0.6];
+export const IMAGENET_MEAN = [0.485, 0.456, 0.406];
+export const IMAGENET_STD = [0.229, 0.224, 0.225];
+export const TILING = { defaultTileSize: 64, tileMultiple: 32, minTileSize: 64, defaultOverlap: 16 };
+export const SEG_LABELS = ['building', 'road', 'tree', 'water', 'clutter'];
+export const SEG_PALETTE: Array<[number, number, number]> = [[128, 0, 0], [128, 64, 128], [0, 128, 0], [0, 0, 255], [0, 0, 0]];
+
+const SOURCE = `
+import json, sys, torch
+from typing import Tuple
+W = torch.tensor(json.loads(sys.argv[2]), dtype=torch.float32)
+B = torch.tensor(json.loads(sys.argv[3]), dtype=torch.float32)
+V = torch.tensor(json.loads(sys.argv[4]), dtype=torch.float32)
+C = float(sys.argv[5])
+U = torch.tensor(json.loads(sys.argv[6]), dtype=torch.float32)
+meta_base = json.loads(sys.argv[7])
+seg_labels = meta_base.pop("segLabels")
+seg_palette = meta_base.pop("segPalette")
+
+def check(x: torch.Tensor):
+    h, w = x.shape[2], x.shape[3]
+    if h != w or h % 32 != 0 or h < 64:
+        raise RuntimeError("fixture: tile must be square, a multiple of 32 and >= 64, got " + str(h) + "x" + str(w))
+
+class Seg(torch.nn.Module):
+    def __init__(self, half: bool):
+        super().__init__()
+        self.register_buffer("w", W)
+        self.register_buffer("b", B)
+        self.half_out = half
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check(x)
+        y = torch.einsum("kc,nchw->nkhw", self.w, x) + self.b.view(1, -1, 1, 1)
+        if self.half_out:
+            y = y[:, :, ::2, ::2]
+        return y
+
+class Change(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("v", V)
+        self.c = C
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        check(a)
+        check(b)
+        p = torch.sigmoid(torch.einsum("c,nchw->nhw", self.v, a - b) + self.c).unsqueeze(1)
+        return p, p[:, :, ::4, ::4]
+
+class Change2(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("u", U)
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        check(a)
+        check(b)
+        return torch.stack([torch.einsum("c,nchw->nhw", self.u, a), torch.einsum("c,nchw->nhw", self.u, b)], 1)
+
+def save(module, name, **meta):
+    m = dict(meta_base)
+    m.update(meta)
+    torch.jit.save(torch.jit.script(module), sys.argv[1] + "/" + name, _extra_files={"metadata.json": json.dumps(m)})
+
+seg = dict(task="segmentation", model="fixture_seg", labels=seg_labels, numClasses=5, palette=seg_palette,
+           outputs=[{"name": "logits", "kind": "logits", "shape": ["N", 5, "H", "W"]}])
+save(Seg(False), "seg.pt", **seg)
+save(Seg(True), "half.pt", **seg)
+save(Seg(False), "classify.pt", **dict(seg, task="classification", palette=None, tiling=None))
+bgr = dict(meta_base["input"], colorOrder="BGR", mean=meta_base["input"]["mean"][::-1], std=meta_base["input"]["std"][::-1])
+save(Change(), "change.pt", task="change-detection", model="fixture_change", labels=["unchanged", "changed"], numClasses=2, input=bgr,
+     outputs=[{"name": "probability", "kind": "probability", "shape": ["N", 1, "H", "W"]}])
+save(Change2(), "change2.pt", task="change-detection", model="fixture_change2", labels=["unchanged", "changed"], numClasses=2,
+     outputs=[{"name": "logits", "kind": "logits", "shape": ["N", 2, "H", "W"]}])
+`;
+
+function baseMetadata(): Record<string, unknown> {
+  return {
+    format: 'lwganet-model',
+    formatVersion: 1,
+    variant: 'fixture',
+    labelSet: 'fixture',
+    input: {
+      channels: 3, layout: 'NCHW', dtype: 'float32', colorOrder: 'RGB', valueScale: 255, mean: IMAGENET_MEAN, std: IMAGENET_STD,
+      size: { rule: 'any', minHeight: 64, minWidth: 64, multipleOf: 32 }, resize: { mode: 'none' },
+    },
+    tiling: TILING,
+    weights: { source: 'random-init', seed: 0, file: null, sha256: null },
+    export: { torchVersion: 'fixture', lwganetVersion: 'fixture', method: 'script', frozen: false, dtype: 'float32', createdAt: '2024-01-01T00:00:00Z' },
+    segLabels: SEG_LABELS,
+    segPalette: SEG_PALETTE,
+  };
+}
+
+/** Exports the dense fixtures into `dir` and returns their paths. */
+export function exportDenseFixtures(dir: string): { seg: string; half: string; classify: string; change: string; change2: string } {
+  const script = join(dir, 'make_dense_fixtures.py');
+  writeFileSync(script, SOURCE);
+  const args = [script, dir, JSON.stringify(SEG_W), JSON.stringify(SEG_B), JSON.stringify(CHANGE_V), String(CHANGE_C), JSON.stringify(CHANGE2_U), JSON.stringify(baseMetadata())];
+  try {
+    execFileSync(VENV_PYTHON, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+  } catch (error) {
+    throw new Error(`Could not export the dense fixtures with ${VENV_PYTHON}: ${(error as { stderr?: string }).stderr ?? String(error)}`);
+  }
+  const at = (name: string) => join(dir, name);
+  return { seg: at('seg.pt'), half: at('half.pt'), classify: at('classify.pt'), change: at('change.pt'), change2: at('change2.pt') };
+}
+
+/** Normalised value of channel `c` of an RGB pixel (float64, same formula as the lookup tables). */
+export function normalised(rgb: ArrayLike<number>, p: number, c: number, order: 'RGB' | 'BGR' = 'RGB'): number {
+  const src = order === 'BGR' ? 2 - c : c;
+  const mean = order === 'BGR' ? [...IMAGENET_MEAN].reverse() : IMAGENET_MEAN;
+  const std = order === 'BGR' ? [...IMAGENET_STD].reverse() : IMAGENET_STD;
+  return (rgb[p * 3 + src] / 255 - mean[c]) / std[c];
+}
+
+/** Expected segmentation logits [K planes of n pixels] computed directly from the pixels. */
+export function expectedSegLogits(rgb: Uint8Array, n: number): Float64Array {
+  const out = new Float64Array(SEG_W.length * n);
+  for (let p = 0; p < n; p++) {
+    const x = [0, 1, 2].map((c) => normalised(rgb, p, c));
+    SEG_W.forEach((w, k) => (out[k * n + p] = w[0] * x[0] + w[1] * x[1] + w[2] * x[2] + SEG_B[k]));
+  }
+  return out;
+}
+
+/** Expected change.pt probability per pixel (BGR input, BGR statistics). */
+export function expectedChangeProbability(a: Uint8Array, b: Uint8Array, n: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let p = 0; p < n; p++) {
+    let s = CHANGE_C;
+    for (let c = 0; c < 3; c++) s += CHANGE_V[c] * (normalised(a, p, c, 'BGR') - normalised(b, p, c, 'BGR'));
+    out[p] = 1 / (1 + Math.exp(-s));
+  }
+  return out;
+}

@@ -1,0 +1,125 @@
+// Mask files: palette PNG (colours for viewers, indices for PIL), grey PNG, GeoTIFF keeping
+// georeferencing (read back), overlay pixels, and no partial file when a write fails.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { fromFile } from 'geotiff';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeImage } from '../lib/image/decode.js';
+import { writeMaskGeotiff } from '../lib/output/mask-geotiff.js';
+import { writeMaskFile } from '../lib/output/mask-file.js';
+import { writeMaskPng } from '../lib/output/mask-png.js';
+import { writeOverlayPng } from '../lib/output/overlay.js';
+import { defaultPalette } from '../lib/output/palette.js';
+import { writePng } from '../lib/output/png-writer.js';
+import { runPython } from './helpers/image-python.js';
+import { geotiff, pattern, tempDir, writeFixture } from './helpers/image-fixtures.js';
+
+let dir: string;
+let cleanup: () => void;
+beforeAll(() => ({ dir, cleanup } = tempDir('lwganet-mask-')));
+afterAll(() => cleanup?.());
+
+const PALETTE: Array<[number, number, number]> = [[128, 0, 0], [128, 64, 128], [0, 128, 0], [255, 255, 0]];
+
+function mask(width: number, height: number): Uint8Array {
+  return pattern(width, height, 1, 4).map((v) => v % PALETTE.length);
+}
+
+describe('PNG masks', () => {
+  it('palette PNG: viewers see the colours, PIL reads the class indices', async () => {
+    const [w, h] = [301, 77];
+    const m = mask(w, h);
+    const file = join(dir, 'palette.png');
+    await writeMaskPng(file, m, w, h, { palette: PALETTE });
+    const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height, info.channels]).toEqual([w, h, 3]);
+    for (let p = 0; p < w * h; p++) expect([data[p * 3], data[p * 3 + 1], data[p * 3 + 2]]).toEqual(PALETTE[m[p]]);
+    const pil = JSON.parse(runPython(['-c', 'import sys, json, numpy as np; from PIL import Image; im = Image.open(sys.argv[1]); a = np.asarray(im); print(json.dumps([im.mode, a.shape, a.astype(int).sum().item(), im.getpalette()[:12]]))', file]));
+    expect(pil).toEqual(['P', [h, w], m.reduce((s, v) => s + v, 0), PALETTE.flat()]);
+  });
+
+  it('grey PNG of raw indices, spanning several deflate bands', async () => {
+    const [w, h] = [3000, 1500];
+    const m = mask(w, h);
+    const file = join(dir, 'grey.png');
+    await writeMaskPng(file, m, w, h);
+    const pil = JSON.parse(runPython(['-c', 'import sys, json, hashlib, numpy as np; from PIL import Image; im = Image.open(sys.argv[1]); print(json.dumps([im.mode, im.size, hashlib.sha256(np.ascontiguousarray(np.asarray(im)).tobytes()).hexdigest()]))', file]));
+    expect(pil).toEqual(['L', [w, h], createHash('sha256').update(m).digest('hex')]);
+  });
+
+  it('rejects class indices without a colour and sizes that do not match', async () => {
+    await expect(writeMaskPng(join(dir, 'x.png'), Uint8Array.of(0, 9), 2, 1, { palette: PALETTE })).rejects.toThrow(RangeError);
+    await expect(writeMaskPng(join(dir, 'x.png'), new Uint8Array(3), 2, 1)).rejects.toThrow(RangeError);
+    await expect(writeMaskFile(join(dir, 'x.jpg'), new Uint8Array(2), 2, 1)).rejects.toThrow(/\.png, \.tif or \.tiff/);
+    expect(existsSync(join(dir, 'x.png'))).toBe(false);
+  });
+
+  it('leaves no file (final or temporary) when writing fails midway', async () => {
+    const file = join(dir, 'partial.png');
+    let calls = 0;
+    const failing = writePng(file, { width: 4000, height: 4000, colorType: 'rgb' }, (top, bottom) => {
+      if (++calls === 2) throw new Error('disk on fire');
+      return new Uint8Array((bottom - top) * 4000 * 3);
+    });
+    await expect(failing).rejects.toThrow('disk on fire');
+    expect(existsSync(file)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('partial'))).toEqual([]);
+  });
+});
+
+describe('GeoTIFF masks', () => {
+  it('keep the geotransform and CRS of a GeoTIFF input (read back)', async () => {
+    const input = writeFixture(dir, 'in.tif', geotiff({ width: 90, height: 60, bands: [pattern(90, 60, 1, 2)], epsg: 32617, origin: [630000, 3900000, 30, 30] }));
+    const { geo } = await decodeImage(input);
+    const m = mask(90, 60);
+    const file = join(dir, 'mask.tif');
+    await writeMaskGeotiff(file, m, 90, 60, geo!);
+    const image = await (await fromFile(file)).getImage();
+    expect(image.getOrigin()).toEqual([630000, 3900000, 0]);
+    expect(image.getResolution()).toEqual([30, -30, 0]);
+    expect(image.getGeoKeys()).toMatchObject({ ProjectedCSTypeGeoKey: 32617, GTRasterTypeGeoKey: 1 });
+    const [band] = (await image.readRasters()) as unknown as Uint8Array[];
+    expect(Buffer.from(band).equals(Buffer.from(m))).toBe(true);
+    const back = await decodeImage(file);
+    expect(back.geo?.geoTransform).toEqual(geo!.geoTransform);
+    expect(back.geo?.epsg).toBe(32617);
+  });
+
+  it('keep a rotated grid (ModelTransformation) and a geographic CRS', async () => {
+    const transform = [0.5, 0.1, 0, 10, 0.1, -0.5, 0, 50, 0, 0, 0, 0, 0, 0, 0, 1];
+    const input = writeFixture(dir, 'rot.tif', geotiff({ width: 20, height: 10, bands: [pattern(20, 10, 1, 3)], epsg: 4326, geographic: true, modelTransformation: transform }));
+    const { geo } = await decodeImage(input);
+    const file = join(dir, 'rot-mask.tif');
+    await writeMaskFile(file, mask(20, 10), 20, 10, { geo });
+    const back = await decodeImage(file);
+    expect(back.geo?.geoTransform).toEqual(geo!.geoTransform);
+    expect(back.geo?.epsg).toBe(4326);
+  });
+
+  it('a .tif mask of an image without georeferencing is a plain TIFF, not one claiming EPSG:4326', async () => {
+    const file = join(dir, 'plain.tif');
+    await writeMaskFile(file, mask(30, 20), 30, 20);
+    const back = await decodeImage(file);
+    expect(back.geo).toBeNull();
+    expect(back.width).toBe(30);
+  });
+});
+
+describe('overlay', () => {
+  it('tints every pixel by its class colour with alpha', async () => {
+    const [w, h] = [40, 30];
+    const rgb = pattern(w, h, 3, 8);
+    const m = mask(w, h);
+    const file = join(dir, 'overlay.png');
+    await writeOverlayPng(file, { data: rgb, width: w, height: h, channels: 3 }, m, w, h, PALETTE, { alpha: 0.25 });
+    const { data } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+    for (let p = 0; p < w * h; p++) for (let c = 0; c < 3; c++) expect(data[p * 3 + c]).toBe(Math.round(0.75 * rgb[p * 3 + c] + 0.25 * PALETTE[m[p]][c]));
+    await expect(writeOverlayPng(join(dir, 'o2.png'), { data: rgb, width: w, height: h, channels: 3 }, m.subarray(0, 40 * 29), 40, 29, PALETTE)).rejects.toMatchObject({ code: 'INPUT_SHAPE' });
+  });
+
+  it('default palette is the PASCAL VOC colour map', () => {
+    expect(defaultPalette(4)).toEqual([[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0]]);
+  });
+});
