@@ -167,9 +167,19 @@ Napi::Object tensorToJs(Napi::Env env, const at::Tensor& prepared) {
   auto* owner = new at::Tensor(prepared);
   napi_value buffer;
   napi_status status = napi_create_external_arraybuffer(
-      env, prepared.data_ptr(), bytes, [](napi_env, void*, void* hint) { delete static_cast<at::Tensor*>(hint); }, owner,
-      &buffer);
+      env, prepared.data_ptr(), bytes,
+      [](napi_env env, void*, void* hint) {
+        auto* tensor = static_cast<at::Tensor*>(hint);
+        int64_t released = -static_cast<int64_t>(tensor->numel() * tensor->element_size());
+        delete tensor;
+        int64_t ignored;
+        napi_adjust_external_memory(env, released, &ignored);
+      },
+      owner, &buffer);
   if (status == napi_ok) {
+    // Tell V8 how much memory the buffer holds, so garbage collection keeps up with big outputs.
+    int64_t ignored;
+    napi_adjust_external_memory(env, static_cast<int64_t>(bytes), &ignored);
     result.Set("buffer", Napi::Value(env, buffer));
     return result;
   }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { fixture } from './helpers/fixtures.js';
+import { geotiff, pattern, tempDir, writeFixture } from './helpers/image-fixtures.js';
 
 const DIST = path.join(__dirname, '..', 'dist', 'index.js');
 const BINDING = path.join(__dirname, '..', 'dist', 'binding.js');
@@ -45,6 +46,27 @@ describe('worker_threads', () => {
     const exits = workers.map((worker) => new Promise<number>((resolve) => worker.once('exit', resolve)));
     workers.forEach((worker) => worker.postMessage('done'));
     expect(await Promise.all(exits)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('imports in a worker started without workerData and decodes a GeoTIFF there', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const file = writeFixture(dir, 'scene.tif', geotiff({ width: 6, height: 4, bands: [pattern(6, 4, 1), pattern(6, 4, 1, 2), pattern(6, 4, 1, 3)], epsg: 32633, origin: [500000, 4600000, 10, 10] }));
+      const source = `
+        const { parentPort } = require('node:worker_threads');
+        const { decodeImage } = require(${JSON.stringify(DIST)});
+        decodeImage(${JSON.stringify(file)}).then((img) => parentPort.postMessage({ width: img.width, height: img.height, epsg: img.geo && img.geo.epsg }),
+          (error) => parentPort.postMessage({ error: String(error) }));`;
+      const worker = new Worker(source, { eval: true }); // no workerData: geotiff's web-worker helper used to throw here
+      const report = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      await worker.terminate();
+      expect(report).toEqual({ width: 6, height: 4, epsg: 32633 });
+    } finally {
+      cleanup();
+    }
   });
 
   it('terminating a worker in the middle of a forward neither crashes nor hangs the process', async () => {

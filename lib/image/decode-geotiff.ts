@@ -11,7 +11,8 @@
  * below is one pass over the window.
  */
 
-import { fromArrayBuffer, fromFile, type GeoTIFF, type GeoTIFFImage, type TypedArray } from 'geotiff';
+import type { GeoTIFF, GeoTIFFImage, TypedArray } from 'geotiff';
+import { geotiff } from './geotiff-module.js';
 import { LwganetError, invalidArgument } from '../errors.js';
 import { geoInfoFor, hasGeoTags } from './geo-info.js';
 import { checkPixelCount } from './limits.js';
@@ -25,6 +26,7 @@ export interface OpenedTiff {
 /** Opens a TIFF (header and first IFD only) from a path or bytes. */
 export async function openTiff(input: string | Uint8Array, what: string): Promise<OpenedTiff> {
   try {
+    const { fromArrayBuffer, fromFile } = geotiff();
     const tiff = typeof input === 'string'
       ? await fromFile(input)
       : await fromArrayBuffer(input.buffer.slice(input.byteOffset, input.byteOffset + input.byteLength) as ArrayBuffer);

@@ -6,7 +6,7 @@
  * because geotiff.js cannot write the ColorMap tag (320) — use the PNG outputs to look at it.
  */
 
-import { writeArrayBuffer } from 'geotiff';
+import { geotiff } from '../image/geotiff-module.js';
 import { invalidArgument } from '../errors.js';
 import type { GeoInfo } from '../image/types.js';
 import { writeAtomically } from './atomic.js';
@@ -55,7 +55,7 @@ export async function writeMaskGeotiff(file: string, mask: Uint8Array, width: nu
     PhotometricInterpretation: 1,
     ...georeferencing(geo),
   };
-  const bytes = new Uint8Array(writeArrayBuffer(mask, meta as never));
+  const bytes = new Uint8Array(geotiff().writeArrayBuffer(mask, meta as never));
   await writeAtomically(file, async (handle) => {
     await handle.write(bytes);
   });
