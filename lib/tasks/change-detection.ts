@@ -60,10 +60,10 @@ export function checkCoregistered(before: BandSource, after: BandSource): void {
 }
 
 /** Per-pixel probability from blended outputs (see the conventions above). */
-export function probabilityFunction(channels: number, kind: string | undefined): (values: Float32Array, n: number, p: number) => number {
+export function probabilityFunction(channels: number, kind: string | undefined): (values: Float32Array, stride: number, p: number) => number {
   const logits = kind === 'logits';
   if (channels === 1) return logits ? (v, _n, p) => 1 / (1 + Math.exp(-v[p])) : (v, _n, p) => v[p];
-  if (channels === 2) return logits ? (v, n, p) => 1 / (1 + Math.exp(v[p] - v[n + p])) : (v, n, p) => v[n + p];
+  if (channels === 2) return logits ? (v, s, p) => 1 / (1 + Math.exp(v[p] - v[s + p])) : (v, s, p) => v[s + p];
   throw new LwganetError('OUTPUT_UNSUPPORTED', `A change-detection model must return 1 or 2 channels, but this one returned ${channels}`);
 }
 
@@ -97,12 +97,12 @@ export async function detectChanges(before: ImageInput, after: ImageInput, optio
     batchSize: resolved.batchSize,
     signal: resolved.signal,
     onProgress: resolved.onProgress,
-    emit(top, rows, values, channels) {
+    emit(top, rows, values, channels, stride) {
       const probabilityOf = probabilityFunction(channels, kind);
       const n = rows * width;
       const offset = top * width;
       for (let p = 0; p < n; p++) {
-        const q = probabilityOf(values, n, p);
+        const q = probabilityOf(values, stride, p);
         probability[offset + p] = q;
         if (q > threshold) {
           mask[offset + p] = 1;

@@ -5,8 +5,8 @@
  * - each tile's output is multiplied by its blend weight (tiling.ts) and added into a band
  *   accumulator of tileSize rows × image width × channels, plus a weight-sum plane;
  * - once a band's tiles are done, the rows no later tile touches are divided by their weight
- *   sum and handed to `emit` (which reduces them to a mask), and the accumulator slides down.
- * Peak memory ≈ tileSize·width·(channels+1)·4 bytes + one batch of tiles in and out.
+ *   sum in place and handed to `emit` (which reduces them to a mask), and the accumulator slides.
+ * Peak memory ≈ tileSize·width·(channels+1)·4 bytes + one band of pixels + one batch of tiles in and out.
  */
 
 import { LwganetError } from '../errors.js';
@@ -29,9 +29,10 @@ export interface TiledRun {
   onProgress: ((done: number, total: number) => void) | null;
   /**
    * Receives finished rows [top, top + rows) in order: `values` holds `channels` planes of
-   * rows × width blended model outputs (plane k at k·rows·width).
+   * blended model outputs; plane k starts at k·stride and its first rows × width values are
+   * these rows. Only valid during the call (the memory is reused).
    */
-  emit(top: number, rows: number, values: Float32Array, channels: number): void;
+  emit(top: number, rows: number, values: Float32Array, channels: number, stride: number): void;
 }
 
 function checkAborted(signal: AbortSignal | null): void {
@@ -103,21 +104,26 @@ class BandAccumulator {
     }
   }
 
-  /** Blended values of the first `rows` rows (channel planes), then slides the rest up. */
-  take(rows: number): Float32Array {
+  /**
+   * Divides the first `rows` rows by their weight sum in place, hands them to `emit` (plane k
+   * starts at k·stride), then slides the rest up. In place, so no band-sized copy is made.
+   */
+  finish(rows: number, emit: (values: Float32Array, stride: number) => void): void {
     const { width, channels } = this;
     const accPlane = this.capacity * width;
     const n = rows * width;
-    const out = new Float32Array(channels * n);
     for (let k = 0; k < channels; k++) {
       const base = k * accPlane;
-      for (let p = 0; p < n; p++) out[k * n + p] = this.sums[base + p] / this.weights[p];
+      for (let p = 0; p < n; p++) this.sums[base + p] /= this.weights[p];
+    }
+    emit(this.sums, accPlane);
+    for (let k = 0; k < channels; k++) {
+      const base = k * accPlane;
       this.sums.copyWithin(base, base + n, base + accPlane);
       this.sums.fill(0, base + accPlane - n, base + accPlane);
     }
     this.weights.copyWithin(0, n);
     this.weights.fill(0, accPlane - n);
-    return out;
   }
 }
 
@@ -159,7 +165,8 @@ export async function runTiled(run: TiledRun): Promise<number> {
       run.onProgress?.(done, total);
     }
     const next = r + 1 < grid.ys.length ? grid.ys[r + 1] : height;
-    run.emit(top, next - top, accumulator!.take(next - top), accumulator!.channels);
+    const acc = accumulator!;
+    acc.finish(next - top, (values, stride) => run.emit(top, next - top, values, acc.channels, stride));
   }
   return accumulator!.channels;
 }

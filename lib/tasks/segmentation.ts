@@ -47,13 +47,13 @@ function labelsFor(metadata: ModelMetadata, classes: number): string[] {
   return [...metadata.labels];
 }
 
-/** Argmax over `channels` planes of `n` pixels into mask[offset …]; optional softmax into scores. */
-export function reduceLogits(values: Float32Array, channels: number, n: number, mask: Uint8Array, offset: number, scores: Float32Array[] | null): void {
+/** Argmax over `channels` planes (plane k at k·stride) of `n` pixels into mask[offset …]; optional softmax into scores. */
+export function reduceLogits(values: Float32Array, channels: number, stride: number, n: number, mask: Uint8Array, offset: number, scores: Float32Array[] | null): void {
   for (let p = 0; p < n; p++) {
     let best = 0;
     let max = values[p];
     for (let k = 1; k < channels; k++) {
-      const v = values[k * n + p];
+      const v = values[k * stride + p];
       if (v > max) {
         max = v;
         best = k;
@@ -62,8 +62,8 @@ export function reduceLogits(values: Float32Array, channels: number, n: number, 
     mask[offset + p] = best;
     if (scores) {
       let sum = 0;
-      for (let k = 0; k < channels; k++) sum += Math.exp(values[k * n + p] - max);
-      for (let k = 0; k < channels; k++) scores[k][offset + p] = Math.exp(values[k * n + p] - max) / sum;
+      for (let k = 0; k < channels; k++) sum += Math.exp(values[k * stride + p] - max);
+      for (let k = 0; k < channels; k++) scores[k][offset + p] = Math.exp(values[k * stride + p] - max) / sum;
     }
   }
 }
@@ -97,10 +97,10 @@ export async function segment(image: ImageInput, options: SegmentOptions): Promi
     batchSize: resolved.batchSize,
     signal: resolved.signal,
     onProgress: resolved.onProgress,
-    emit(top, rows, values, channels) {
+    emit(top, rows, values, channels, stride) {
       if (channels > 256) throw new LwganetError('OUTPUT_UNSUPPORTED', `The model returns ${channels} classes; a Uint8Array mask holds at most 256`);
       if (wantScores && scores === null) scores = Array.from({ length: channels }, () => new Float32Array(width * height));
-      reduceLogits(values, channels, rows * width, mask, top * width, scores);
+      reduceLogits(values, channels, stride, rows * width, mask, top * width, scores);
     },
   });
   const labels = labelsFor(metadata, classes);
