@@ -7,7 +7,7 @@ Every preprocessing value is declared once, in ``DENSE_CFGS``.
 """
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
@@ -56,6 +56,9 @@ class DenseCfg:
 # 1024 is upstream's UAVid/LoveDA tile. Change detection was trained on 256² pairs.
 SEG_TILING = TilingSpec(default_tile_size=1024, tile_multiple=256, min_tile_size=256, default_overlap=128)
 CHANGE_TILING = TilingSpec(default_tile_size=256, tile_multiple=32, min_tile_size=64, default_overlap=32)
+# A trace keeps BlurPool's reflection-padding branch only, which needs MRA maps with sides ≥ 3
+# (inputs ≥ 68 px): traced exports declare the next multiple of 32 as their smallest input.
+TRACED_MIN_SIZE = 96
 
 DENSE_CFGS: Dict[str, DenseCfg] = {}
 for _v in ("l0", "l1", "l2"):
@@ -119,6 +122,10 @@ def _labels_for(name: str, labels: Union[None, str, Sequence[str]], state: Optio
 def build_dense_metadata(name: str, label_set: str, labels: Sequence[str], weights: WeightsInfo, method: str,
                          frozen: bool, dtype: str) -> ModelMetadata:
     cfg = DENSE_CFGS[name]
+    min_size, tiling = cfg.min_size, cfg.tiling
+    if method == "trace" and min_size < TRACED_MIN_SIZE:
+        min_size = TRACED_MIN_SIZE
+        tiling = replace(tiling, min_tile_size=max(tiling.min_tile_size, TRACED_MIN_SIZE))
     if cfg.task == "segmentation":
         outputs = [OutputSpec(name="logits", kind="logits", shape=["N", len(labels), "H", "W"])]
     else:
@@ -126,9 +133,9 @@ def build_dense_metadata(name: str, label_set: str, labels: Sequence[str], weigh
     return ModelMetadata(
         task=cfg.task, model=name, variant=cfg.variant, label_set=label_set, labels=list(labels),
         input=InputSpec(dtype=dtype, color_order=cfg.color_order, value_scale=255, mean=list(cfg.mean),
-                        std=list(cfg.std), size=AnySize(min_height=cfg.min_size, min_width=cfg.min_size,
+                        std=list(cfg.std), size=AnySize(min_height=min_size, min_width=min_size,
                                                         padding=PADDING_RULE), resize=NoResize()),
-        outputs=outputs, palette=palette_for(label_set, labels), tiling=cfg.tiling, weights=weights,
+        outputs=outputs, palette=palette_for(label_set, labels), tiling=tiling, weights=weights,
         export=ExportInfo(torch_version=torch.__version__.split("+")[0], lwganet_version=__version__,
                           method=method, frozen=frozen, dtype=dtype, created_at=_created_at()))
 

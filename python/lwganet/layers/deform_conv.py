@@ -42,9 +42,10 @@ def modulated_deform_conv2d(x: torch.Tensor, offset: torch.Tensor, mask: torch.T
     pos_x = base_x + off[:, :, :, 1]
     # align_corners=True maps normalised −1..1 onto pixel centres 0..size−1, so a pixel
     # coordinate maps linearly, and grid_sample's zero padding gives exactly the DCN rule
-    # (corners outside the map contribute 0). Sides of 1 would divide by 0: clamp.
-    norm_y = pos_y * (2.0 / max(height - 1, 1)) - 1.0
-    norm_x = pos_x * (2.0 / max(width - 1, 1)) - 1.0
+    # (corners outside the map contribute 0). Needs sides ≥ 2. Tensor ÷ size (not a Python
+    # float factor) keeps the size symbolic in a trace and computes in the input's dtype.
+    norm_y = pos_y * 2.0 / (height - 1) - 1.0
+    norm_x = pos_x * 2.0 / (width - 1) - 1.0
     grid = torch.stack([norm_x, norm_y], dim=-1).reshape(batch * groups, taps * out_h, out_w, 2)
 
     grouped = x.reshape(batch * groups, channels // groups, height, width)

@@ -59,8 +59,10 @@ class DeformableAttention(nn.Module):
         q = query + query_pos
         offsets = self.sampling_offsets(q).view(batch, num_query, heads, points, 2)
         weights = self.attention_weights(q).view(batch, num_query, heads, points).softmax(-1)
-        normaliser = torch.tensor([float(width), float(height)], dtype=query.dtype, device=query.device)
-        locations = reference_points.view(-1, num_query, 1, 1, 2) + offsets / normaliser
+        # Offsets are in value-map pixels: x / W, y / H (divided one by one, so a trace keeps
+        # the sizes symbolic instead of baking a constant normaliser).
+        scaled = torch.stack([offsets[..., 0] / width, offsets[..., 1] / height], dim=-1)
+        locations = reference_points.view(-1, num_query, 1, 1, 2) + scaled
         locations = locations.permute(0, 2, 1, 3, 4).reshape(batch * heads, num_query, points, 2)
         weights = weights.permute(0, 2, 1, 3).reshape(batch * heads, num_query, points)
         out = deformable_attention_sample(v, locations, weights)  # (B·M, D, Nq)
