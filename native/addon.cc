@@ -4,6 +4,8 @@
 #include "errors.h"
 #include "load_options.h"
 #include "model_wrap.h"
+#include "nms_napi.h"
+#include "nms_ops.h"
 #include "runtime.h"
 
 namespace lwganet {
@@ -59,6 +61,7 @@ void settleOnJsThread(Napi::Env env, Napi::Function, LwganetAddon* addon, Job* j
 }
 
 LwganetAddon::LwganetAddon(Napi::Env env, Napi::Object exports) {
+  registerNmsOperators();  // before any model is loaded: exported detectors call lwganet::nms_*
   modelConstructor = Napi::Persistent(NativeModel::DefineClass(env));
   completions_ = Completions::New(env, "lwganet-inference", 0, 1, this);
   completions_.Unref(env);  // only pending jobs keep the process alive
@@ -75,6 +78,8 @@ LwganetAddon::LwganetAddon(Napi::Env env, Napi::Object exports) {
                            InstanceMethod<&LwganetAddon::LoadModel>("loadModel"),
                            InstanceMethod<&LwganetAddon::Devices>("devices"),
                            InstanceMethod<&LwganetAddon::CachedModuleCount>("cachedModuleCount"),
+                           InstanceMethod<&LwganetAddon::RotatedNms>("rotatedNms"),
+                           InstanceMethod<&LwganetAddon::RotatedIou>("rotatedIou"),
                        });
 }
 
@@ -126,6 +131,10 @@ Napi::Value LwganetAddon::Devices(const Napi::CallbackInfo& info) {
 Napi::Value LwganetAddon::CachedModuleCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(cachedModuleCount()));
 }
+
+Napi::Value LwganetAddon::RotatedNms(const Napi::CallbackInfo& info) { return rotatedNmsJs(info); }
+
+Napi::Value LwganetAddon::RotatedIou(const Napi::CallbackInfo& info) { return rotatedIouJs(info); }
 
 }  // namespace lwganet
 

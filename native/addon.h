@@ -33,6 +33,8 @@ class LwganetAddon : public Napi::Addon<LwganetAddon> {
   Napi::Value LoadModel(const Napi::CallbackInfo& info);
   Napi::Value Devices(const Napi::CallbackInfo& info);
   Napi::Value CachedModuleCount(const Napi::CallbackInfo& info);
+  Napi::Value RotatedNms(const Napi::CallbackInfo& info);
+  Napi::Value RotatedIou(const Napi::CallbackInfo& info);
 
   Completions completions_;
   std::shared_ptr<EnvGate> gate_;
