@@ -4,6 +4,7 @@
  * checks what the pipelines rely on and rejects anything else with METADATA_INVALID.
  */
 
+import { DETECTION_LABEL_SETS } from './dota-classes.js';
 import { LwganetError } from './errors.js';
 
 export type ModelTask = 'classification' | 'features' | 'segmentation' | 'change-detection' | 'rotated-detection';
@@ -64,6 +65,31 @@ export interface TilingSpec {
   defaultOverlap: number;
 }
 
+/** Proposal stage of a two-stage rotated detector (informational: it runs inside the model). */
+export interface RpnSpec {
+  preNmsTopK: number;
+  nmsIouThreshold: number;
+  maxProposals: number;
+}
+
+/** How a rotated-detection model's boxes are to be read and merged. */
+export interface DetectionSpec {
+  /** Angles in radians, θ ∈ [−π/2, π/2), w ≥ h (heads.md §7.4 L). */
+  angleConvention: 'le90';
+  /** Columns of the "rotated-boxes" output. */
+  boxFormat: 'cx,cy,w,h,angle';
+  /** Scores at or below this were dropped by the model; the default result threshold. */
+  scoreThreshold: number;
+  /** IoU above which the per-class rotated NMS suppresses a box (model and patch merge). */
+  nmsIouThreshold: number;
+  /** Most detections one forward returns. */
+  maxPerImage: number;
+  rpn: RpnSpec;
+}
+
+/** Output kinds of a rotated-detection model, one output each (a dict keyed by output name). */
+export const DETECTION_OUTPUT_KINDS = ['rotated-boxes', 'scores', 'labels'] as const;
+
 /** One RGB colour per label, for masks people look at. */
 export type Palette = Array<[number, number, number]>;
 
@@ -82,6 +108,8 @@ export interface ModelMetadata {
   palette?: Palette | null;
   /** Segmentation / change detection: tile rule for images of any size. */
   tiling?: TilingSpec | null;
+  /** Rotated detection: box convention and thresholds. */
+  detection?: DetectionSpec | null;
   weights: WeightsSpec;
   export: ExportSpec;
   /** Fields a newer exporter added are kept, untouched. */
@@ -141,6 +169,49 @@ function checkTiling(tiling: unknown): void {
   if (typeof overlap !== 'number' || !Number.isInteger(overlap) || overlap < 0) fail('tiling.defaultOverlap must be a non-negative integer');
 }
 
+function probability(v: unknown): boolean {
+  return typeof v === 'number' && v >= 0 && v <= 1;
+}
+
+function positiveInteger(v: unknown): boolean {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1;
+}
+
+function checkDetection(detection: unknown): void {
+  if (detection === undefined || detection === null) return;
+  if (!isRecord(detection)) fail('detection must be an object');
+  if (detection.angleConvention !== 'le90') fail('detection.angleConvention must be "le90"');
+  if (detection.boxFormat !== 'cx,cy,w,h,angle') fail('detection.boxFormat must be "cx,cy,w,h,angle"');
+  if (!probability(detection.scoreThreshold)) fail('detection.scoreThreshold must be a number from 0 to 1');
+  if (!probability(detection.nmsIouThreshold)) fail('detection.nmsIouThreshold must be a number from 0 to 1');
+  if (!positiveInteger(detection.maxPerImage)) fail('detection.maxPerImage must be a positive integer');
+  const rpn = detection.rpn;
+  if (!isRecord(rpn)) fail('detection.rpn must be an object');
+  if (!positiveInteger(rpn.preNmsTopK)) fail('detection.rpn.preNmsTopK must be a positive integer');
+  if (!probability(rpn.nmsIouThreshold)) fail('detection.rpn.nmsIouThreshold must be a number from 0 to 1');
+  if (!positiveInteger(rpn.maxProposals)) fail('detection.rpn.maxProposals must be a positive integer');
+}
+
+/** A rotated-detection model names one output of each kind (the keys of its output dict). */
+function checkDetectionOutputs(outputs: unknown): void {
+  if (!Array.isArray(outputs)) fail('outputs must be an array');
+  for (const kind of DETECTION_OUTPUT_KINDS) {
+    const named = outputs.filter((o) => isRecord(o) && o.kind === kind);
+    if (named.length !== 1 || typeof (named[0] as Record<string, unknown>).name !== 'string') {
+      fail(`a rotated-detection model must declare exactly one output of kind "${kind}" with a name`);
+    }
+  }
+}
+
+/** A model that names a known detection label set must list that set's classes, in order. */
+function checkLabelSet(labelSet: unknown, labels: unknown): void {
+  if (typeof labelSet !== 'string' || !(labelSet in DETECTION_LABEL_SETS)) return;
+  const expected = DETECTION_LABEL_SETS[labelSet];
+  if (!Array.isArray(labels) || labels.length !== expected.length || labels.some((l, i) => l !== expected[i])) {
+    fail(`labels must be the ${expected.length} ${labelSet} classes in order (${expected.join(', ')})`);
+  }
+}
+
 /** Parses and checks the JSON text stored in the archive. */
 export function parseMetadata(text: string): ModelMetadata {
   let value: unknown;
@@ -164,5 +235,8 @@ export function parseMetadata(text: string): ModelMetadata {
   checkInput(value.input);
   checkPalette(value.palette, labels);
   checkTiling(value.tiling);
+  checkDetection(value.detection);
+  checkLabelSet(value.labelSet, labels);
+  if (value.task === 'rotated-detection') checkDetectionOutputs(value.outputs);
   return value as ModelMetadata;
 }
