@@ -126,3 +126,16 @@ export function loadModel(source: string | Uint8Array, options: NativeLoadOption
 export function devices(): NativeDevices;
 /** Number of distinct modules held by the process-wide weight cache (for tests). */
 export function cachedModuleCount(): number;
+/**
+ * Greedy rotated NMS with the exact IoU of the rectangles (native/nms.cc). boxes: N·5 values
+ * (cx, cy, w, h, angle in radians); scores: N; labels: N, suppression only within a label.
+ * Returns the kept indices by descending score, ties by ascending index.
+ */
+export function rotatedNms(
+  boxes: Float32Array | Float64Array,
+  scores: Float32Array | Float64Array,
+  iouThreshold: number,
+  labels?: Int32Array | null,
+): Int32Array;
+/** Exact IoU of two rotated boxes (5 values each: cx, cy, w, h, angle). */
+export function rotatedIou(a: Float32Array | Float64Array, b: Float32Array | Float64Array): number;

@@ -45,3 +45,5 @@ export type { MaskFileOptions, MaskFormat } from './output/mask-file.js';
 export { writeOverlayPng } from './output/overlay.js';
 export type { OverlayOptions } from './output/overlay.js';
 export { defaultPalette, CHANGE_PALETTE } from './output/palette.js';
+export { rotatedNms, rotatedIou } from './detection/nms.js';
+export type { RotatedBoxes, RotatedBoxLike, RotatedBoxTuple, RotatedNmsOptions } from './detection/nms.js';
