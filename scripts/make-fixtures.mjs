@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Generates test/fixtures/generated/ with test/fixtures/make_models.py (run by `npm run fixtures`,
-// before every `npm test`). Reruns are near-instant: a stamp records the generator's sha256 and
-// the torch version, and generation is skipped while both match and every listed file exists.
+// before every `npm test`). Reruns are near-instant: a stamp records the sha256 of the generator
+// and of the sources it imports, and the torch version; generation is skipped while both match
+// and every listed file exists.
 // Usage: node scripts/make-fixtures.mjs [--force]
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,7 +40,18 @@ if (probe.status !== 0) {
   fail(`torch is not installed in ${python}: install requirements-ci.txt into the venv.\n${probe.stderr}`);
 }
 const torchVersion = probe.stdout.trim();
-const scriptSha256 = createHash('sha256').update(readFileSync(generator)).digest('hex');
+// The generator, its helper modules next to it, and the Python sources whose results it stores
+// (the NMS fixtures hold the answers of the reference in python/lwganet/detection).
+const fixtureDir = dirname(generator);
+const detectionDir = join(root, 'python', 'lwganet', 'detection');
+const generatorInputs = [
+  generator,
+  ...readdirSync(fixtureDir).filter((f) => f.endsWith('.py') && f !== 'make_models.py').sort().map((f) => join(fixtureDir, f)),
+  ...['native_ops.py', 'nms.py', 'coders.py'].map((f) => join(detectionDir, f)),
+].filter((file) => existsSync(file)); // a missing one is the generator's error to report
+const inputsHash = createHash('sha256');
+for (const file of generatorInputs) inputsHash.update(`${file.slice(root.length)}\0`).update(readFileSync(file)).update('\0');
+const scriptSha256 = inputsHash.digest('hex');
 
 function upToDate() {
   if (force || !existsSync(stampPath)) return false;
