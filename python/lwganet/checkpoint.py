@@ -1,7 +1,8 @@
 """Safe, strict loading of official and task checkpoints into our models.
 
 A checkpoint file is unpickled with ``torch.load(weights_only=True)`` (no code from the file
-ever runs), then checked to hold only tensors and plain containers. The state_dict is found
+ever runs), then checked to hold only tensors, plain containers and numeric numpy scalars
+(mmcv writes its best-score bookkeeping into ``meta`` as numpy scalars). The state_dict is found
 inside the usual wrappers, known key prefixes are removed, and the keys are compared with the
 model's: every missing, unexpected or wrong-shaped key is listed in one error.
 """
@@ -16,8 +17,8 @@ from typing import Any, Dict, List, Mapping, Tuple, Union
 import torch
 from torch import nn
 
-__all__ = ["CheckpointError", "LoadReport", "load_checkpoint", "read_state_dict", "WRAPPER_KEYS",
-           "KEY_PREFIXES"]
+__all__ = ["CheckpointError", "LoadReport", "load_checkpoint", "read_checkpoint", "read_state_dict",
+           "unwrap_state_dict", "WRAPPER_KEYS", "KEY_PREFIXES"]
 
 # Where training scripts put the weights: upstream saves {'model', 'optimizer', 'epoch'};
 # mmcv/mmdet-style, timm-style and Lightning files use 'state_dict'; CLAFA saves 'network'.
@@ -59,17 +60,46 @@ class LoadReport:
     mismatched: List[str] = field(default_factory=list)
 
 
+def _numpy_scalar_globals() -> List[Any]:
+    """What the weights-only unpickler needs for numeric numpy scalars, and nothing more: the
+    scalar constructor (under its numpy 1 and numpy 2 module names), ``numpy.dtype`` and the
+    numeric dtype classes its state is set on. Object, string and structured dtypes (whose
+    classes are not listed) stay refused."""
+    try:
+        import numpy
+    except ImportError:
+        return []
+    core = getattr(numpy, "_core", None) or numpy.core
+    scalar = core.multiarray.scalar
+    return [(scalar, "numpy.core.multiarray.scalar"), (scalar, "numpy._core.multiarray.scalar"), numpy.dtype] + \
+        [type(numpy.dtype(kind)) for kind in _numpy_kinds(numpy)]
+
+
+def _numpy_kinds(numpy: Any) -> Tuple[type, ...]:
+    return (numpy.bool_, numpy.int8, numpy.int16, numpy.int32, numpy.int64, numpy.uint8, numpy.uint16,
+            numpy.uint32, numpy.uint64, numpy.float16, numpy.float32, numpy.float64)
+
+
+def _numpy_scalar_types() -> Tuple[type, ...]:
+    try:
+        import numpy
+    except ImportError:
+        return ()
+    return _numpy_kinds(numpy)
+
+
 def _safe_load(path: Path) -> Any:
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
     try:
         # argparse.Namespace is plain data; training scripts often store their args in it.
-        with torch.serialization.safe_globals([argparse.Namespace]):
+        with torch.serialization.safe_globals([argparse.Namespace] + _numpy_scalar_globals()):
             return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
         # The weights-only unpickler names the class or function a file wants to import on a
-        # "GLOBAL" line; any other unpickling failure is a damaged file.
-        refused = [line.strip() for line in str(err).splitlines() if "GLOBAL" in line]
+        # "GLOBAL" line (or the class it refuses to build, "Can only build"); any other
+        # unpickling failure is a damaged file.
+        refused = [line.strip() for line in str(err).splitlines() if "GLOBAL" in line or "Can only build" in line]
         if refused:
             raise CheckpointError(
                 f"Checkpoint {path} was refused: it contains objects other than tensors and plain "
@@ -90,8 +120,9 @@ def _last_line(err: Exception) -> str:
 
 
 def _check_plain(obj: Any, where: str) -> None:
-    """Rejects anything but tensors, plain scalars and dict/list/tuple/Namespace containers."""
-    if isinstance(obj, (torch.Tensor,) + _PLAIN):
+    """Rejects anything but tensors, plain scalars (numeric numpy ones included) and
+    dict/list/tuple/Namespace containers."""
+    if isinstance(obj, (torch.Tensor,) + _PLAIN + _numpy_scalar_types()):
         return
     if isinstance(obj, Mapping):
         for key, value in obj.items():
@@ -106,6 +137,11 @@ def _check_plain(obj: Any, where: str) -> None:
     else:
         raise CheckpointError(f"checkpoint holds a {type(obj).__module__}.{type(obj).__qualname__} at "
                               f"{where}; only tensors and plain containers are accepted")
+
+
+def unwrap_state_dict(obj: Any) -> StateDict:
+    """The state_dict inside a loaded (and checked) checkpoint object."""
+    return _unwrap(obj)
 
 
 def _unwrap(obj: Any) -> StateDict:
@@ -123,11 +159,17 @@ def _unwrap(obj: Any) -> StateDict:
                           f"bare or under {WRAPPER_KEYS}); top level: {keys}")
 
 
-def read_state_dict(source: Source) -> StateDict:
-    """Safely reads a file (or takes a loaded object) and returns the unwrapped state_dict."""
+def read_checkpoint(source: Source) -> Any:
+    """Safely reads a file (or takes a loaded object) and returns the whole checked object,
+    wrappers and metadata included (e.g. mmcv's ``{'meta', 'state_dict', 'optimizer'}``)."""
     obj = source if isinstance(source, Mapping) else _safe_load(Path(source))
     _check_plain(obj, "checkpoint")
-    return _unwrap(obj)
+    return obj
+
+
+def read_state_dict(source: Source) -> StateDict:
+    """Safely reads a file (or takes a loaded object) and returns the unwrapped state_dict."""
+    return _unwrap(read_checkpoint(source))
 
 
 def _strip_prefixes(state: StateDict, model_keys: set) -> Tuple[StateDict, List[str]]:

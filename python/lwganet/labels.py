@@ -3,13 +3,15 @@
 Remote-sensing sets: class index = position of the dataset's folder name in sorted order, as
 written by the upstream training script. ImageNet-1k: the standard synset order; the names are
 the first WordNet lemma of each synset (data/imagenet_1k.tsv), with the two ambiguous ones made
-unique ("crane (bird)" / "crane (machine)", "maillot" / "tank suit").
+unique ("crane (bird)" / "crane (machine)", "maillot" / "tank suit"). The segmentation, change
+and detection sets are declared in dense_labels.py and detection_labels.py and merged here.
 """
 
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from .dense_labels import DENSE_LABEL_SETS
+from .detection_labels import DETECTION_LABEL_SETS
 
 __all__ = ["LABEL_SETS", "get_labels", "list_label_sets", "imagenet_synsets", "resolve_labels"]
 
@@ -55,6 +57,7 @@ LABEL_SETS: Dict[str, Tuple[str, ...]] = {
     "aid": AID,
     "ucm": UCM,
     **DENSE_LABEL_SETS,  # segmentation and change detection (dense_labels.py)
+    **DETECTION_LABEL_SETS,  # oriented detection, DOTA (detection_labels.py)
 }
 
 

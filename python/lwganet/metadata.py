@@ -14,13 +14,15 @@ from typing import Any, Dict, List, Optional, Union
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "TASKS", "METADATA_FILE", "FixedSize", "AnySize",
            "ShortSideCenterCrop", "ResizeTo", "NoResize", "InputSpec", "OutputSpec", "WeightsInfo",
-           "ExportInfo", "TilingSpec", "ModelMetadata", "MetadataError", "read_metadata"]
+           "ExportInfo", "TilingSpec", "RpnSpec", "DetectionSpec", "ModelMetadata", "MetadataError",
+           "read_metadata"]
 
 FORMAT = "lwganet-model"
 FORMAT_VERSION = 1
 METADATA_FILE = "metadata.json"
 TASKS = ("classification", "features", "segmentation", "change-detection", "rotated-detection")
-LABEL_SETS = ("imagenet-1k", "nwpu-resisc45", "aid", "ucm", "loveda", "uavid", "binary-change", "custom")
+LABEL_SETS = ("imagenet-1k", "nwpu-resisc45", "aid", "ucm", "loveda", "uavid", "binary-change", "dota-v1.0",
+              "dota-v1.5", "custom")
 DTYPES = ("float32", "float16")
 
 
@@ -168,9 +170,50 @@ class TilingSpec:
     default_overlap: int
 
 
+@dataclass(kw_only=True)
+class RpnSpec:
+    """The proposal stage of a two-stage detector (recorded for consumers; applied inside).
+
+    Attributes:
+        pre_nms_top_k: candidates kept per FPN level, by score, before NMS.
+        nms_iou_threshold: axis-aligned NMS per level; IoU above this suppresses.
+        max_proposals: proposals kept after NMS, by score.
+    """
+
+    pre_nms_top_k: int
+    nms_iou_threshold: float
+    max_proposals: int
+
+
+@dataclass(kw_only=True)
+class DetectionSpec:
+    """How a rotated-detection model's boxes are to be read and merged.
+
+    Attributes:
+        angle_convention: "le90": θ in radians, [−π/2, π/2), w ≥ h, positive clockwise on
+            screen (image y down).
+        box_format: column order of the boxes output, "cx,cy,w,h,angle".
+        score_threshold: the model returns (box, class) pairs scoring above this.
+        nms_iou_threshold: per-class rotated NMS inside the model; the default IoU for
+            merging detections across tiles.
+        max_per_image: most detections one forward returns.
+        rpn: the proposal stage.
+    """
+
+    angle_convention: str
+    box_format: str
+    score_threshold: float
+    nms_iou_threshold: float
+    max_per_image: int
+    rpn: RpnSpec
+
+
+ANGLE_CONVENTIONS = ("le90",)
+BOX_FORMATS = ("cx,cy,w,h,angle",)
+
 # Optional top-level fields: left out of the JSON when None, so the files of tasks that do
 # not use them (classification, features) keep their exact shape.
-_OPTIONAL_TOP_LEVEL = ("palette", "tiling")
+_OPTIONAL_TOP_LEVEL = ("palette", "tiling", "detection")
 
 
 @dataclass(kw_only=True)
@@ -186,8 +229,9 @@ class ModelMetadata:
         num_classes: len(labels), or None; derived, never set independently.
         input: preprocessing and accepted sizes.
         outputs: the model's outputs, in order.
-        palette: segmentation / change detection: one [r, g, b] per label; else None.
-        tiling: segmentation / change detection: the TilingSpec; else None.
+        palette: segmentation / change detection / detection: one [r, g, b] per label; else None.
+        tiling: segmentation / change detection / detection: the TilingSpec; else None.
+        detection: rotated detection: the DetectionSpec (required there); else None.
         weights: provenance of the weights.
         export: provenance of the archive.
         format, format_version: schema identity ("lwganet-model", 1).
@@ -205,6 +249,7 @@ class ModelMetadata:
     outputs: List[OutputSpec]
     palette: Optional[List[List[int]]] = None
     tiling: Optional[TilingSpec] = None
+    detection: Optional[DetectionSpec] = None
     weights: WeightsInfo
     export: ExportInfo
 
@@ -237,6 +282,10 @@ class ModelMetadata:
             t = self.tiling
             _require(min(t.default_tile_size, t.tile_multiple, t.min_tile_size) >= 1 and t.default_overlap >= 0,
                      "tiling sizes must be positive integers and the overlap non-negative")
+        _require((self.detection is not None) == (self.task == "rotated-detection"),
+                 "detection must be given for task rotated-detection and only there")
+        if self.detection is not None:
+            _validate_detection(self.detection)
 
     # --- JSON ------------------------------------------------------------------------------
     def to_dict(self) -> Dict[str, Any]:
@@ -268,6 +317,7 @@ class ModelMetadata:
                 outputs=[OutputSpec(name=o["name"], kind=o["kind"], shape=list(o["shape"])) for o in data["outputs"]],
                 palette=None if data.get("palette") is None else [list(c) for c in data["palette"]],
                 tiling=None if data.get("tiling") is None else TilingSpec(**_known(TilingSpec, data["tiling"])),
+                detection=None if data.get("detection") is None else _detection_from(data["detection"]),
                 weights=WeightsInfo(**_known(WeightsInfo, data["weights"])),
                 export=ExportInfo(**_known(ExportInfo, data["export"])))
         except (KeyError, TypeError) as err:
@@ -283,6 +333,32 @@ class ModelMetadata:
             raise MetadataError(f"metadata.json is not valid JSON: {err}") from None
         _require(isinstance(data, dict), "metadata.json must hold an object")
         return cls.from_dict(data)
+
+
+def _validate_detection(d: DetectionSpec) -> None:
+    def probability(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1
+
+    def positive(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v >= 1
+
+    _require(d.angle_convention in ANGLE_CONVENTIONS, f"detection.angleConvention must be one of {ANGLE_CONVENTIONS}")
+    _require(d.box_format in BOX_FORMATS, f"detection.boxFormat must be one of {BOX_FORMATS}")
+    _require(probability(d.score_threshold) and probability(d.nms_iou_threshold),
+             "detection.scoreThreshold and nmsIouThreshold must be numbers from 0 to 1")
+    _require(positive(d.max_per_image), "detection.maxPerImage must be a positive integer")
+    _require(isinstance(d.rpn, RpnSpec), "detection.rpn must be an object")
+    _require(positive(d.rpn.pre_nms_top_k) and positive(d.rpn.max_proposals),
+             "detection.rpn.preNmsTopK and maxProposals must be positive integers")
+    _require(probability(d.rpn.nms_iou_threshold), "detection.rpn.nmsIouThreshold must be a number from 0 to 1")
+
+
+def _detection_from(data: Any) -> DetectionSpec:
+    _require(isinstance(data, dict) and isinstance(data.get("rpn"), dict),
+             "detection and detection.rpn must be objects")
+    fields_ = _known(DetectionSpec, data)
+    fields_["rpn"] = RpnSpec(**_known(RpnSpec, data["rpn"]))
+    return DetectionSpec(**fields_)
 
 
 def _require(ok: bool, what: str) -> None:

@@ -27,7 +27,8 @@ def test_imagenet_order_and_disambiguated_names():
 
 
 def test_resolve_labels():
-    assert list_label_sets() == ["aid", "binary-change", "imagenet-1k", "loveda", "nwpu-resisc45", "uavid", "ucm"]
+    assert list_label_sets() == ["aid", "binary-change", "dota-v1.0", "dota-v1.5", "imagenet-1k", "loveda",
+                                 "nwpu-resisc45", "uavid", "ucm"]
     assert resolve_labels(None) == (None, None)
     assert resolve_labels(["x", "y"]) == ("custom", ["x", "y"])
     with pytest.raises(ValueError, match="must be unique"):
