@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LwganetError, Tensor, loadModel, loadModelSync, rotatedIou, rotatedNms, type ModelOutput } from '../lib/index.js';
+import { binding } from '../lib/binding.js';
 import { fixture } from './helpers/fixtures.js';
 
 type Box = [number, number, number, number, number];
@@ -254,6 +255,39 @@ describe('rotatedNms', () => {
     ['a label beyond 32 bits', () => rotatedNms(one, [1], 0.5, { labels: [2 ** 31] }), RangeError],
   ])('rejects %s', (_name, call, type) => {
     expect(call).toThrow(type);
+  });
+});
+
+describe('raw binding rotatedNms / rotatedIou', () => {
+  const garbage: unknown[] = [undefined, null, 0, NaN, 'x', {}, [], [1, 2, 3, 4, 5], () => 1, 10n, new Int32Array(5), new ArrayBuffer(40)];
+
+  it('throws TypeError/RangeError for garbage, never aborts', () => {
+    const raw = binding();
+    const box = new Float64Array([0, 0, 4, 2, 0]);
+    const score = new Float64Array([1]);
+    for (const value of garbage) {
+      expect(() => raw.rotatedNms(value as never, score, 0.5)).toThrow(TypeError);
+      expect(() => raw.rotatedNms(box, value as never, 0.5)).toThrow(TypeError);
+      expect(() => raw.rotatedIou(value as never, box)).toThrow(TypeError);
+      expect(() => raw.rotatedIou(box, value as never)).toThrow(TypeError);
+      if (value != null && !(value instanceof Int32Array)) expect(() => raw.rotatedNms(box, score, 0.5, value as never)).toThrow(TypeError);
+    }
+    expect(() => raw.rotatedNms(box, score, 'x' as never)).toThrow(TypeError);
+    expect(() => raw.rotatedNms(new Float64Array(6), score, 0.5)).toThrow(RangeError);
+    expect(() => raw.rotatedNms(box, new Float64Array(2), 0.5)).toThrow(RangeError);
+    expect(() => raw.rotatedNms(box, score, 0.5, new Int32Array(2))).toThrow(RangeError);
+    expect(() => raw.rotatedIou(box, new Float64Array(4))).toThrow(RangeError);
+  });
+
+  it('orders NaN scores first, as torch.sort does, instead of misbehaving', () => {
+    const boxes = new Float64Array([0, 0, 4, 2, 0, 0, 0, 4, 2, 0, 0, 0, 4, 2, 0, 50, 0, 4, 2, 0]);
+    expect(Array.from(binding().rotatedNms(boxes, new Float64Array([NaN, 1, NaN, 2]), 0.5))).toEqual([0, 3]);
+  });
+
+  it('reads a detached buffer as empty', () => {
+    const boxes = new Float64Array(5);
+    structuredClone(boxes.buffer, { transfer: [boxes.buffer] });
+    expect(binding().rotatedNms(boxes, new Float64Array(0), 0.5).length).toBe(0);
   });
 });
 
