@@ -18,8 +18,15 @@ export type Quad = [[number, number], [number, number], [number, number], [numbe
 
 const HALF_PI = Math.PI / 2;
 
-/** θ wrapped into [−π/2, π/2) with a floored modulo (as torch.remainder). */
+/** How far below −π/2 an angle may be and still count as −π/2: float32(−π/2) lies 4.4e-8 below it. */
+const SNAP = 1e-6;
+
+/**
+ * θ wrapped into [−π/2, π/2) with a floored modulo (as torch.remainder). An angle a rounding
+ * error below −π/2 — a detector's float32 −π/2 — is taken as −π/2 rather than wrapped to +π/2.
+ */
 export function wrapLe90(angle: number): number {
+  if (angle < -HALF_PI && angle >= -HALF_PI - SNAP) return -HALF_PI;
   const shifted = angle + HALF_PI;
   const wrapped = shifted - Math.PI * Math.floor(shifted / Math.PI) - HALF_PI;
   // Rounding can land exactly on +π/2, which belongs to the other end of the interval.

@@ -1,5 +1,6 @@
 /**
- * Row bands of an image, read on demand, so tiled inference never holds a whole scene.
+ * Row bands of an image, read on demand, so tiled inference never holds a whole scene; and
+ * single windows (detection patches), so patch-wise inference holds only one patch.
  *
  * GeoTIFF files (and TIFFs only geotiff.js reads) are opened once for their size and
  * georeferencing, then each band is a window read; every other input (JPEG, PNG, WebP, plain
@@ -29,6 +30,19 @@ export interface BandSource {
   readonly windowed: boolean;
   /** Interleaved RGB bytes of rows [top, bottom), full width. */
   read(top: number, bottom: number): Promise<Uint8Array>;
+  /** Interleaved RGB bytes of the window [left, right) × [top, bottom) (one detection patch). */
+  readWindow(left: number, top: number, right: number, bottom: number): Promise<Uint8Array>;
+}
+
+/** Copies the window [left, right) × [top, bottom) out of a whole decoded image. */
+function crop(image: DecodedImage, left: number, top: number, right: number, bottom: number): Uint8Array {
+  const rowBytes = (right - left) * 3;
+  const out = new Uint8Array(rowBytes * (bottom - top));
+  for (let y = top; y < bottom; y++) {
+    const start = (y * image.width + left) * 3;
+    out.set(image.data.subarray(start, start + rowBytes), (y - top) * rowBytes);
+  }
+  return out;
 }
 
 function memorySource(image: DecodedImage): BandSource {
@@ -40,6 +54,7 @@ function memorySource(image: DecodedImage): BandSource {
     source: image.source,
     windowed: false,
     read: async (top, bottom) => image.data.subarray(top * rowBytes, bottom * rowBytes),
+    readWindow: async (left, top, right, bottom) => crop(image, left, top, right, bottom),
   };
 }
 
@@ -88,6 +103,7 @@ async function windowedSource(path: string, decode: DecodeOptions): Promise<Band
     source,
     windowed: true,
     read: async (top, bottom) => (await decodeImage(path, { ...rest, window: [0, top, width, bottom] })).data,
+    readWindow: async (left, top, right, bottom) => (await decodeImage(path, { ...rest, window: [left, top, right, bottom] })).data,
   };
 }
 
