@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import { PACKAGE_ROOT } from '../weights/python.js';
 import { registerChange } from './commands/change.js';
 import { registerClassify } from './commands/classify.js';
+import { registerDetect } from './commands/detect.js';
 import { registerExport } from './commands/export.js';
 import { registerInfo } from './commands/info.js';
 import { registerSegment } from './commands/segment.js';
@@ -36,6 +37,7 @@ export function buildProgram(io: CliIO): Command {
   registerClassify(program, io);
   registerSegment(program, io);
   registerChange(program, io);
+  registerDetect(program, io);
   registerInfo(program, io);
   registerExport(program, io);
   registerWeights(program, io);
