@@ -2,6 +2,7 @@
 // references written here, and the TorchScript ops lwganet::nms_rotated/nms_aligned called from a
 // model exported in Python, which must give exactly the Python reference's indices.
 import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LwganetError, Tensor, loadModel, loadModelSync, rotatedIou, rotatedNms, type ModelOutput } from '../lib/index.js';
 import { binding } from '../lib/binding.js';
@@ -325,6 +326,15 @@ function indices(output: ModelOutput): number[] {
 
 describe('TorchScript ops lwganet::nms_rotated / nms_aligned (models exported from Python)', () => {
   const cases: NmsCase[] = JSON.parse(fs.readFileSync(fixture('nms_cases.json'), 'utf8')).cases;
+
+  it('registers the schemas of python/lwganet/detection/native_ops.py word for word', () => {
+    const root = path.join(__dirname, '..');
+    const python = fs.readFileSync(path.join(root, 'python', 'lwganet', 'detection', 'native_ops.py'), 'utf8');
+    const native = fs.readFileSync(path.join(root, 'native', 'nms_ops.cc'), 'utf8');
+    const schemas = (text: string) => [...text.matchAll(/"(nms_\w+\(Tensor boxes[^"]*)"/g)].map((m) => m[1]).sort();
+    expect(schemas(python)).toHaveLength(2);
+    expect(schemas(native)).toEqual(schemas(python));
+  });
 
   it('covers both ops, both float dtypes, ties and empty inputs', () => {
     expect(new Set(cases.map((c) => `${c.op} ${c.dtype}`))).toEqual(
