@@ -108,7 +108,7 @@ export interface ModelMetadata {
   palette?: Palette | null;
   /** Segmentation / change detection: tile rule for images of any size. */
   tiling?: TilingSpec | null;
-  /** Rotated detection: box convention and thresholds. */
+  /** Rotated detection: box convention and thresholds (required there, absent elsewhere). */
   detection?: DetectionSpec | null;
   weights: WeightsSpec;
   export: ExportSpec;
@@ -235,6 +235,8 @@ export function parseMetadata(text: string): ModelMetadata {
   checkInput(value.input);
   checkPalette(value.palette, labels);
   checkTiling(value.tiling);
+  const hasDetection = value.detection !== undefined && value.detection !== null;
+  if (hasDetection !== (value.task === 'rotated-detection')) fail('detection must be given for task rotated-detection and only there');
   checkDetection(value.detection);
   checkLabelSet(value.labelSet, labels);
   if (value.task === 'rotated-detection') checkDetectionOutputs(value.outputs);

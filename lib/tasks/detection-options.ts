@@ -44,11 +44,6 @@ const KNOWN = ['model', 'scoreThreshold', 'tileSize', 'overlap', 'iouThreshold',
 /** The DOTA "ss" split (heads.md §7.5) for a model exported without a tiling rule. */
 export const FALLBACK_DETECTION_TILING: TilingSpec = Object.freeze({ defaultTileSize: 1024, tileMultiple: 32, minTileSize: 32, defaultOverlap: 200 });
 
-/** Default cross-patch NMS IoU when the metadata has no detection block (DOTA merge_det). */
-export const DEFAULT_MERGE_IOU = 0.1;
-/** Default score threshold when the metadata has no detection block (mmrotate score_thr). */
-export const DEFAULT_SCORE_THRESHOLD = 0.05;
-
 function unitInterval(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number') throw invalidArgument(name, 'a number from 0 to 1', value);
@@ -67,9 +62,10 @@ export function resolveDetectOptions(options: DetectOptions, metadata: ModelMeta
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalidArgument('onProgress', 'a function', options.onProgress);
   if (options.decode !== undefined && (typeof options.decode !== 'object' || options.decode === null)) throw invalidArgument('decode', 'an object', options.decode);
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalidArgument('signal', 'an AbortSignal', options.signal);
-  const detection = metadata.detection ?? null;
-  const scoreThreshold = unitInterval(options.scoreThreshold, 'scoreThreshold', detection?.scoreThreshold ?? DEFAULT_SCORE_THRESHOLD);
-  const iouThreshold = unitInterval(options.iouThreshold, 'iouThreshold', detection?.nmsIouThreshold ?? DEFAULT_MERGE_IOU);
+  // parseMetadata() guarantees the detection block of a rotated-detection model.
+  const detection = metadata.detection!;
+  const scoreThreshold = unitInterval(options.scoreThreshold, 'scoreThreshold', detection.scoreThreshold);
+  const iouThreshold = unitInterval(options.iouThreshold, 'iouThreshold', detection.nmsIouThreshold);
   const { tileSize, overlap } = resolveTiling(metadata.tiling ?? FALLBACK_DETECTION_TILING, options.tileSize, options.overlap);
   return { scoreThreshold, iouThreshold, tileSize, overlap, decode: options.decode ?? {}, onProgress: options.onProgress ?? null, signal: options.signal ?? null };
 }
