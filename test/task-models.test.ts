@@ -147,7 +147,7 @@ describe('raw forwards equal Python on the same exported file', () => {
   it.each(RAW_CASES.map(([name, shapes], c) => [name, shapes, c] as const))('%s on %j', async (name, _shapes, c) => {
     const model = await load(paths[name]);
     const inputs = rawInputs[c];
-    const got = firstTensor(await model.run(inputs.map((i) => new Tensor('float32', i.data, i.shape))));
+    const got = firstTensor(await model.run(inputs.map((i) => new Tensor('float32', i.data as Float32Array, i.shape))));
     const want = reference[c];
     expect(got.shape).toEqual(want.shape);
     // Same LibTorch, same threads: only reduction order could differ.
