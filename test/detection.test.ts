@@ -539,6 +539,27 @@ describe('lwganet detect', () => {
     expect(listed.stdout.match(/^ {2}\S+ 0\.\d{4} {2}cx [\d.]+ cy [\d.]+ w [\d.]+ h [\d.]+ angle -?[\d.]+°$/gm)).toHaveLength(8);
   });
 
+  it('draws a progress bar on a TTY from two patches up (in-process)', async () => {
+    const { PassThrough } = await import('node:stream');
+    const { main } = await import('../lib/cli/main.js');
+    const run = async (tile: string) => {
+      const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
+      let drawn = '';
+      stream.on('data', (c: Buffer) => (drawn += c.toString()));
+      let stdout = '';
+      const io = { out: (t: string) => void (stdout += t), err: () => undefined, progressStream: stream, env: {} };
+      await main(['node', 'lwganet', 'detect', png, '--model', fixture('detector.pt'), '--tile', tile, '--overlap', '32'], io as never);
+      return { drawn, stdout };
+    };
+    // 300 × 230 with 256 px patches: columns at 0 and 44, one row (230 < 256).
+    const two = await run('256');
+    expect(two.stdout).toMatch(/2 patches of 256/);
+    expect(two.drawn).toMatch(/2\/2 patches/);
+    const one = await run('320');
+    expect(one.stdout).toMatch(/1 patch of 320/);
+    expect(one.drawn).toBe('');
+  });
+
   it.each([
     ['an output of unknown type', ['--out', 'boxes.csv'], /must end in \.json, \.geojson or \.txt/],
     ['a picture that is not PNG', ['--draw', 'boxes.jpg'], /must end in \.png/],

@@ -1,6 +1,7 @@
 /**
  * Progress on stderr for long runs (cli-progress draws only when the stream is a TTY, so piped
- * and test output stays clean). Shown from PROGRESS_MIN_ITEMS items up.
+ * and test output stays clean). Shown from PROGRESS_MIN_ITEMS items up, or from `minItems` for
+ * items slow enough that even two deserve a bar (detection patches).
  */
 
 import { SingleBar } from 'cli-progress';
@@ -14,8 +15,8 @@ export interface Progress {
 
 const NONE: Progress = { update() {}, stop() {} };
 
-export function startProgress(stream: NodeJS.WritableStream, total: number, unit: string, enabled: boolean): Progress {
-  if (!enabled || total < PROGRESS_MIN_ITEMS) return NONE;
+export function startProgress(stream: NodeJS.WritableStream, total: number, unit: string, enabled: boolean, minItems = PROGRESS_MIN_ITEMS): Progress {
+  if (!enabled || total < minItems) return NONE;
   const bar = new SingleBar({
     stream,
     format: `{bar} {value}/{total} ${unit} | {percentage}% | ETA {eta_formatted}`,

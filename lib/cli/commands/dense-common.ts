@@ -52,11 +52,11 @@ export function checkOutput(file: string, what: string, allowTiff: boolean): voi
 }
 
 /** A progress bar created on the first report (the total is known only then). */
-export function lazyProgress(io: CliIO, enabled: boolean, unit = 'tiles'): { onProgress: (done: number, total: number) => void; stop: () => void } {
+export function lazyProgress(io: CliIO, enabled: boolean, unit = 'tiles', minItems?: number): { onProgress: (done: number, total: number) => void; stop: () => void } {
   let bar: Progress | null = null;
   return {
     onProgress(done, total) {
-      bar ??= startProgress(io.progressStream, total, unit, enabled);
+      bar ??= startProgress(io.progressStream, total, unit, enabled, minItems);
       bar.update(done);
     },
     stop: () => bar?.stop(),

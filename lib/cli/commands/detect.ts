@@ -92,7 +92,8 @@ async function run(image: string, flags: DetectFlags, io: CliIO): Promise<void> 
   const model = await loadModelForCli(flags.model, flags.device);
   try {
     const decode = flags.valueRange ? { valueRange: flags.valueRange } : {};
-    const progress = lazyProgress(io, flags.progress, 'patches');
+    // A patch takes seconds on a CPU: show the bar from two patches up.
+    const progress = lazyProgress(io, flags.progress, 'patches', 2);
     let result: DetectionResult;
     try {
       result = await detect(image, {
