@@ -18,6 +18,7 @@ from .metadata import MetadataError, ModelMetadata, read_metadata
 from .models import create_model
 from .registry import list_models
 from . import tasks  # registers the segmentation and change-detection models
+from .detection import models as _detection_models  # noqa: F401 (registers the oriented detectors)
 from .version import __version__
 
 __all__ = [

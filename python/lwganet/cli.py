@@ -1,4 +1,5 @@
-"""Command line: ``python -m lwganet export …`` and ``python -m lwganet info …``.
+"""Command line: ``python -m lwganet export …`` (TorchScript, or ONNX with ``--format onnx``) and
+``python -m lwganet info …``.
 
 Thin by design: parse, call the package API, print. Expected failures (bad arguments,
 unreadable or mismatched checkpoints) print one message and exit with status 1.
@@ -16,6 +17,7 @@ from .export import EXPORT_DTYPES, EXPORT_METHODS, export_model
 from .labels import list_label_sets
 from .metadata import MetadataError
 from .models import DEFAULT_CFGS, create_model
+from .onnx_export import export_onnx
 from .registry import list_models
 
 __all__ = ["main", "model_info"]
@@ -26,9 +28,10 @@ PAPER_LABELS = "nwpu-resisc45"
 def model_info(name: str, size: int = 224) -> dict:
     """Parameter and FLOP counts of ``name``: the paper's 45-class classifier (ptflops
     convention, spec §14), the 1000-class ImageNet model and the dense backbone."""
-    if name not in DEFAULT_CFGS:  # segmentation / change detection: parameter counts only
+    if name not in DEFAULT_CFGS:  # segmentation / change detection / detection: parameter counts only
+        from .detection.export import DETECTION_CFGS, detection_info
         from .tasks import dense_info
-        return dense_info(name)
+        return detection_info(name) if name in DETECTION_CFGS else dense_info(name)
     cfg = DEFAULT_CFGS[name]
     paper_model = create_model(name, labels=PAPER_LABELS)
     imagenet_model = create_model(name)
@@ -71,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--dtype", choices=list(EXPORT_DTYPES), default="float32")
     exp.add_argument("--method", choices=EXPORT_METHODS, default="script")
     exp.add_argument("--features", action="store_true", help="export the dense backbone (4 feature maps)")
+    exp.add_argument("--format", choices=("torchscript", "onnx"), default="torchscript",
+                     help="torchscript (default; what lwganet-node loads) or onnx (for other runtimes)")
+    exp.add_argument("--size", type=int, help="onnx only: square input side the graph is exported for (default 224)")
 
     info = sub.add_parser("info", help="parameter and FLOP counts")
     info.add_argument("model", choices=list_models())
@@ -79,10 +85,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _export_onnx(args: argparse.Namespace) -> None:
+    # The TorchScript-only switches would be silently meaningless in an ONNX file: refuse them.
+    if args.freeze or args.dtype != "float32" or args.method != "script":
+        raise ValueError("--freeze, --dtype and --method apply to TorchScript exports, not --format onnx")
+    size = 224 if args.size is None else args.size
+    info = export_onnx(args.model, args.out, weights=args.weights, labels=args.labels, seed=args.seed,
+                       features_only=args.features, size=size)
+    what = info["labelSet"] or "features"
+    print(f"wrote {args.out}: {info['model']} {info['task']} ({what}), {info['weights']['source']}, "
+          f"onnx opset {info['export']['opset']}, input [N,3,{size},{size}] float32")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "export":
+        if args.command == "export" and args.format == "onnx":
+            _export_onnx(args)
+        elif args.command == "export":
+            if args.size is not None:
+                raise ValueError("--size applies to --format onnx only (TorchScript exports take any size)")
             meta = export_model(args.model, args.out, weights=args.weights, labels=args.labels, seed=args.seed,
                                 freeze=args.freeze, dtype=args.dtype, method=args.method,
                                 features_only=args.features)
@@ -95,7 +117,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 print(json.dumps(info, indent=2))
             else:
                 _print_info(info)
-    except (ValueError, FileNotFoundError, CheckpointError, MetadataError) as err:
+    except (ValueError, FileNotFoundError, ImportError, CheckpointError, MetadataError) as err:
         print(f"lwganet: error: {err}", file=sys.stderr)
         return 1
     return 0

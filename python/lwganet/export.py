@@ -27,7 +27,7 @@ from .models import DEFAULT_CFGS, create_model
 from .registry import get_model_factory
 from .version import __version__
 
-__all__ = ["export_model", "load_exported", "build_metadata", "EXPORT_METHODS", "EXPORT_DTYPES"]
+__all__ = ["export_model", "load_exported", "build_model", "build_metadata", "EXPORT_METHODS", "EXPORT_DTYPES"]
 
 EXPORT_METHODS = ("script", "trace")
 EXPORT_DTYPES = {"float32": torch.float32, "float16": torch.float16}
@@ -119,6 +119,41 @@ def _convert(model: nn.Module, method: str, dtype: torch.dtype, seed: int) -> to
         return traced
 
 
+def build_model(model_name: str, weights: Optional[Union[str, os.PathLike]] = None,
+                labels: Union[None, str, Sequence[str]] = None, seed: int = 0, features_only: bool = False
+                ) -> Tuple[nn.Module, Optional[str], Optional[Sequence[str]], WeightsInfo]:
+    """The float32 eval-mode model an export of ``model_name`` holds (classifier or dense backbone):
+    checkpoint weights, or the default initialisation drawn after ``torch.manual_seed(seed)``.
+    Shared by the TorchScript and ONNX exporters, so both files of one seed carry the same weights.
+
+    Returns (model, label set, class names, weights info); the label fields are None for features.
+    """
+    if features_only and labels is not None:
+        raise ValueError("a features export has no classifier: labels do not apply")
+    state = read_state_dict(weights) if weights is not None else None
+    label_set: Optional[str] = None
+    names: Optional[Sequence[str]] = None
+    if not features_only:
+        head = [v.shape[0] for k, v in (state or {}).items() if _HEAD_WEIGHT.match(k)]
+        label_set, names = _choose_labels(labels, head[0] if head else None)
+
+    torch.manual_seed(seed)
+    if features_only:
+        model = create_model(model_name, features_only=True)
+    else:
+        model = create_model(model_name, labels=names)
+    if state is not None:
+        report = load_checkpoint(model, weights, strict=True)
+        if report.ignored or report.kept_default:
+            warnings.warn(f"{Path(weights).name}: {len(report.ignored)} checkpoint keys not used "
+                          f"{_preview(report.ignored)}; {len(report.kept_default)} model entries keep their "
+                          f"initial values {_preview(report.kept_default)}", stacklevel=3)
+        info = WeightsInfo(source="checkpoint", file=Path(weights).name, sha256=_sha256(Path(weights)))
+    else:
+        info = WeightsInfo(source="random-init", seed=seed)
+    return model.eval(), label_set, names, info
+
+
 def export_model(model_name: str, out: Union[str, os.PathLike], weights: Optional[Union[str, os.PathLike]] = None,
                  labels: Union[None, str, Sequence[str]] = None, seed: int = 0, freeze: bool = False,
                  dtype: str = "float32", method: str = "script", features_only: bool = False) -> ModelMetadata:
@@ -138,38 +173,21 @@ def export_model(model_name: str, out: Union[str, os.PathLike], weights: Optiona
         features_only: export the dense backbone (four feature maps) instead of the classifier.
     """
     get_model_factory(model_name)  # fails early, with the list of names, on a typo
-    from .tasks import DENSE_CFGS, export_dense  # tasks.py imports this module: import late
+    # tasks.py and detection/export.py import this module: import them late.
+    from .detection.export import DETECTION_CFGS, export_detection
+    from .tasks import DENSE_CFGS, export_dense
     if model_name in DENSE_CFGS:
         return export_dense(model_name, out, weights=weights, labels=labels, seed=seed, freeze=freeze,
                             dtype=dtype, method=method, features_only=features_only)
+    if model_name in DETECTION_CFGS:
+        return export_detection(model_name, out, weights=weights, labels=labels, seed=seed, freeze=freeze,
+                                dtype=dtype, method=method, features_only=features_only)
     if method not in EXPORT_METHODS:
         raise ValueError(f"method must be one of {EXPORT_METHODS}, got {method!r}")
     if dtype not in EXPORT_DTYPES:
         raise ValueError(f"dtype must be one of {tuple(EXPORT_DTYPES)}, got {dtype!r}")
-    if features_only and labels is not None:
-        raise ValueError("a features export has no classifier: labels do not apply")
-
-    state = read_state_dict(weights) if weights is not None else None
-    label_set: Optional[str] = None
-    names: Optional[Sequence[str]] = None
-    if not features_only:
-        head = [v.shape[0] for k, v in (state or {}).items() if _HEAD_WEIGHT.match(k)]
-        label_set, names = _choose_labels(labels, head[0] if head else None)
-
-    torch.manual_seed(seed)
-    if features_only:
-        model = create_model(model_name, features_only=True)
-    else:
-        model = create_model(model_name, labels=names)
-    if state is not None:
-        report = load_checkpoint(model, weights, strict=True)
-        if report.ignored or report.kept_default:
-            warnings.warn(f"{Path(weights).name}: {len(report.ignored)} checkpoint keys not used "
-                          f"{_preview(report.ignored)}; {len(report.kept_default)} model entries keep their "
-                          f"initial values {_preview(report.kept_default)}", stacklevel=2)
-        info = WeightsInfo(source="checkpoint", file=Path(weights).name, sha256=_sha256(Path(weights)))
-    else:
-        info = WeightsInfo(source="random-init", seed=seed)
+    model, label_set, names, info = build_model(model_name, weights=weights, labels=labels, seed=seed,
+                                                features_only=features_only)
     model = model.to(EXPORT_DTYPES[dtype]).eval()
 
     module = _convert(model, method, EXPORT_DTYPES[dtype], seed)
@@ -188,6 +206,7 @@ def export_model(model_name: str, out: Union[str, os.PathLike], weights: Optiona
 
 def load_exported(path: Union[str, os.PathLike]) -> Tuple[torch.jit.ScriptModule, ModelMetadata]:
     """Loads an exported archive and its metadata (the Python twin of the Node loader)."""
+    from .detection import native_ops  # noqa: F401 (a detector's graph calls torch.ops.lwganet.*)
     extra = {METADATA_FILE: ""}
     with _jit_quiet():
         module = torch.jit.load(str(path), map_location="cpu", _extra_files=extra)

@@ -4,6 +4,7 @@ Lateral 1×1 convs, top-down nearest upsampling to the finer map's exact size an
 3×3 output convs, and P6 = every second pixel of P5 (max-pool kernel 1, stride 2). No norm,
 no activation. Each conv sits in a ``.conv`` submodule because mmcv's ConvModule wraps it,
 which is where the checkpoint keys (``lateral_convs.{i}.conv.weight``) come from.
+Initialisation as mmdet's FPN (Xavier uniform weights, zero biases).
 """
 
 from typing import List, Sequence
@@ -33,6 +34,10 @@ class FPN(nn.Module):
         super().__init__()
         self.lateral_convs = nn.ModuleList([ConvWrap(c, out_channels, 1) for c in in_channels])
         self.fpn_convs = nn.ModuleList([ConvWrap(out_channels, out_channels, 3) for _ in in_channels])
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.zeros_(m.bias)
 
     def forward(self, feats: List[torch.Tensor]) -> List[torch.Tensor]:
         laterals: List[torch.Tensor] = [conv(feats[i]) for i, conv in enumerate(self.lateral_convs)]

@@ -1,6 +1,8 @@
 """Oriented RPN head (heads.md §7.1): one 3×3 conv + ReLU shared over P2..P6, then a 1×1
 classifier (one sigmoid logit per anchor) and a 1×1 regressor (6 midpoint-offset deltas per
-anchor). Channel a of ``rpn_cls`` and channels 6a..6a+5 of ``rpn_reg`` belong to anchor a."""
+anchor). Channel a of ``rpn_cls`` and channels 6a..6a+5 of ``rpn_reg`` belong to anchor a.
+Initialisation as mmdet's RPNHead (normal weights, std 0.01, zero biases): a fresh head
+proposes boxes close to the anchors."""
 
 from typing import List, Tuple
 
@@ -19,6 +21,9 @@ class OrientedRPNHead(nn.Module):
         self.rpn_conv = nn.Conv2d(channels, channels, 3, padding=1)
         self.rpn_cls = nn.Conv2d(channels, num_anchors, 1)
         self.rpn_reg = nn.Conv2d(channels, num_anchors * 6, 1)
+        for conv in (self.rpn_conv, self.rpn_cls, self.rpn_reg):
+            nn.init.normal_(conv.weight, std=0.01)
+            nn.init.zeros_(conv.bias)
 
     def forward(self, feats: List[torch.Tensor]) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
         """Per level: (1, A, H, W) logits and (1, 6A, H, W) deltas."""
