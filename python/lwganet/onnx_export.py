@@ -24,6 +24,7 @@ import torch
 
 from .backbone import MIN_INPUT_SIZE, set_formulation
 from .export import _created_at, build_model
+from .models import DEFAULT_CFGS
 from .registry import get_model_factory
 from .version import __version__
 
@@ -71,8 +72,7 @@ def export_onnx(model_name: str, out: Union[str, os.PathLike], weights: Optional
     Outputs: "logits" [N, classes], or "stage1".."stage4" for ``features_only``.
     """
     get_model_factory(model_name)  # fails early, with the list of names, on a typo
-    from .tasks import DENSE_CFGS  # tasks.py imports export.py: import late, as export.py does
-    if model_name in DENSE_CFGS:
+    if model_name not in DEFAULT_CFGS:  # segmentation, change detection, detection
         raise ValueError(f"ONNX export covers the classifiers and their dense backbone (--features), "
                          f"not the task model {model_name!r}")
     if isinstance(size, bool) or not isinstance(size, int) or size < MIN_INPUT_SIZE:
