@@ -164,8 +164,9 @@ def export_model(model_name: str, out: Union[str, os.PathLike], weights: Optiona
         out: archive path to write.
         weights: checkpoint file; without it the weights are the default initialisation drawn
             after ``torch.manual_seed(seed)`` (deterministic), recorded as "random-init".
-        labels: label-set name, list of names, or a names file (classification only). Default:
-            imagenet-1k, or an error if the checkpoint head is not 1000-wide.
+        labels: label-set name, list of names, or a names file. Default: imagenet-1k for
+            classifiers (an error if the checkpoint head is not 1000-wide); for detectors the
+            checkpoint's meta.CLASSES or its K, else dota-v1.0.
         seed: seed of the random initialisation.
         freeze: apply ``torch.jit.freeze`` (inlines weights, folds constants).
         dtype: "float32" or "float16" weights and input.
