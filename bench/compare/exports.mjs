@@ -1,0 +1,53 @@
+// The model files of bench/compare.mjs, exported on the fly with the project venv's exporter:
+// a frozen TorchScript file (lwganet-node, the C++ ceiling, Python) and an ONNX file of the same
+// weights (onnxruntime-node), seeded random initialisation. File names carry a hash of the model
+// code and the Python pins, so an edit of the model or exporter re-exports instead of timing a stale graph.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const CODE_DIRS = ['python/lwganet', 'python/lwganet/layers'];
+
+function codeHash(root) {
+  const hash = createHash('sha256');
+  for (const dir of CODE_DIRS) {
+    for (const name of readdirSync(join(root, dir)).filter((n) => n.endsWith('.py')).sort()) {
+      hash.update(`${dir}/${name}\0`).update(readFileSync(join(root, dir, name)));
+    }
+  }
+  hash.update(readFileSync(join(root, 'requirements-ci.txt')));
+  return hash.digest('hex').slice(0, 10);
+}
+
+/** Paths of the two files of `c` (not necessarily there yet). */
+export function exportPaths(root, dir, c, seed) {
+  const stem = `${c.model}${c.features ? '-features' : ''}-seed${seed}-${codeHash(root)}`;
+  return { torchscript: join(dir, `${stem}.pt`), onnx: join(dir, `${stem}-${c.size}.onnx`) };
+}
+
+/** Exports whatever of `c`'s files is missing; `log` gets one line per export. */
+export function ensureExports(root, dir, c, seed, log) {
+  const python = join(root, '.venv', 'bin', 'python');
+  if (!existsSync(python)) throw new Error(`no project venv at ${python} to export the models: run \`bash scripts/setup.sh\``);
+  mkdirSync(dir, { recursive: true });
+  const paths = exportPaths(root, dir, c, seed);
+  const what = c.features ? ['--features'] : ['--labels', 'nwpu-resisc45'];
+  const jobs = [
+    [paths.torchscript, ['--freeze']],
+    [paths.onnx, ['--format', 'onnx', '--size', `${c.size}`]],
+  ];
+  for (const [file, extra] of jobs) {
+    if (existsSync(file)) continue;
+    const partial = `${file}.partial`;
+    const args = ['-m', 'lwganet', 'export', c.model, ...what, '--seed', `${seed}`, ...extra, '--out', partial];
+    log(`exporting ${c.model}${c.features ? ' (features)' : ''} → ${file}`);
+    const run = spawnSync(python, args, { cwd: join(root, 'python'), encoding: 'utf8' });
+    if (run.status !== 0) {
+      rmSync(partial, { force: true });
+      throw new Error(`python ${args.join(' ')} failed (${run.status ?? run.signal}):\n${(run.stderr || '').trim()}`);
+    }
+    renameSync(partial, file);
+  }
+  return paths;
+}

@@ -1,0 +1,24 @@
+// bench/compare.mjs child: lwganet-node's Model.run() on the frozen TorchScript export.
+// Protocol and arguments: runner-loop.mjs.
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runnerArgs, serve } from './runner-loop.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const { devices, loadModel, Tensor } = createRequire(import.meta.url)(join(root, 'dist', 'index.js'));
+
+/** A run() result (a tensor, or arrays of them for the dense backbone) as flat float32 outputs. */
+function flatten(value, out = []) {
+  if (Array.isArray(value)) for (const v of value) flatten(v, out);
+  else if (value instanceof Tensor) out.push({ shape: [...value.shape], data: Float32Array.from(value.data) });
+  else throw new Error(`unexpected output ${typeof value}`);
+  return out;
+}
+
+const args = runnerArgs();
+await serve(args, async () => {
+  const model = await loadModel(args.model, { threads: args.threads });
+  const input = new Tensor('float32', args.data, args.shape);
+  return { forward: async () => flatten(await model.run(input)), version: devices().libtorchVersion };
+});

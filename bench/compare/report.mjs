@@ -1,0 +1,88 @@
+// Numbers and tables of bench/compare.mjs: per-runtime statistics, output agreement, ratios,
+// and the markdown report. Ratios are the headline; absolute times are secondary.
+
+export const RUNTIMES = {
+  lwganet: { label: 'lwganet-node run()', file: 'torchscript' },
+  ceiling: { label: 'C++ LibTorch (ceiling)', file: 'torchscript' },
+  python: { label: 'Python TorchScript', file: 'torchscript' },
+  ort: { label: 'onnxruntime-node', file: 'onnx' },
+};
+export const REFERENCE = 'lwganet';
+export const GOAL_VS_ORT = 1.3;
+
+/** Median and p10–p90 (nearest rank) of samples in µs, reported in ms. */
+export function summarize(samplesUs) {
+  const s = Float64Array.from(samplesUs).sort();
+  const at = (p) => s[Math.min(s.length - 1, Math.round((p / 100) * (s.length - 1)))] / 1e3;
+  return { n: s.length, medianMs: at(50), p10Ms: at(10), p90Ms: at(90), meanMs: s.reduce((a, b) => a + b, 0) / s.length / 1e3 };
+}
+
+/** Largest |a − b| over two runtimes' outputs, or a reason they cannot be compared. */
+export function outputDiff(ref, other) {
+  if (JSON.stringify(ref.shapes) !== JSON.stringify(other.shapes)) {
+    return { maxAbsDiff: null, note: `output shapes differ: ${JSON.stringify(other.shapes)} vs ${JSON.stringify(ref.shapes)}` };
+  }
+  let max = 0;
+  for (let i = 0; i < ref.data.length; i++) max = Math.max(max, Math.abs(ref.data[i] - other.data[i]));
+  return { maxAbsDiff: Number.isNaN(max) ? null : max, note: Number.isNaN(max) ? 'NaN in the outputs' : null };
+}
+
+export function refScale(ref) {
+  let max = 0;
+  for (let i = 0; i < ref.data.length; i++) max = Math.max(max, Math.abs(ref.data[i]));
+  return max;
+}
+
+/** lwganet-node images/s ÷ each other runtime's images/s (null where one side failed). */
+export function ratios(runtimes) {
+  const ref = runtimes[REFERENCE];
+  const ratio = (name) => (ref?.imagesPerSecond && runtimes[name]?.imagesPerSecond ? ref.imagesPerSecond / runtimes[name].imagesPerSecond : null);
+  return { vsOnnxruntime: ratio('ort'), vsCeiling: ratio('ceiling'), vsPython: ratio('python') };
+}
+
+const f = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(d));
+const times = (x) => (x === null || x === undefined ? '—' : `${x.toFixed(2)}×`);
+const sci = (x) => (x === null || x === undefined ? '—' : x === 0 ? '0' : x.toExponential(1));
+
+export function caseTitle(c) {
+  return `${c.model.replace('lwganet_', '').toUpperCase()} ${c.features ? 'backbone ' : ''}${c.size}² b${c.batch}`;
+}
+
+/** The markdown report: headline ratios, one detail table per case, the conditions. */
+export function markdown(run) {
+  const lines = [
+    `# Runtime comparison (${run.date})`, '',
+    `lwganet-node images/s divided by each runtime's (higher is better for lwganet-node; goal ≥ ${GOAL_VS_ORT}× onnxruntime-node). ` +
+      `Same weights in every runtime (seed ${run.seed}), ${run.threads} intra-op threads each, ${run.rounds} interleaved rounds, warm-up excluded.`,
+  ];
+  if (run.quick) lines.push('', '**--quick run: a smoke test, the numbers are noise.**');
+  lines.push('', '| case | lwganet-node img/s | ÷ onnxruntime-node | ÷ C++ ceiling | ÷ Python TorchScript | outputs agree |', '|---|---:|---:|---:|---:|---|');
+  for (const c of run.cases) {
+    const r = c.ratios;
+    lines.push(`| ${caseTitle(c)} | ${f(c.runtimes[REFERENCE]?.imagesPerSecond, 1)} | ${times(r.vsOnnxruntime)} | ${times(r.vsCeiling)} | ${times(r.vsPython)} | ${c.agreement} |`);
+  }
+  for (const c of run.cases) {
+    lines.push('', `## ${caseTitle(c)} (${c.iterations} iterations × ${run.rounds} rounds, ${c.warmup} warm-up calls)`, '',
+      '| runtime | median ms (p10–p90) | images/s | first call ms | load ms | peak RSS MB | event-loop lag p50 / p99 ms | max abs diff vs lwganet-node |',
+      '|---|---|---:|---:|---:|---:|---|---:|');
+    for (const [name, r] of Object.entries(c.runtimes)) {
+      if (r.error) {
+        lines.push(`| ${RUNTIMES[name].label} | failed: ${r.error.split('\n')[0].slice(0, 160)} | | | | | | |`);
+        continue;
+      }
+      const lag = r.eventLoop ? `${f(r.eventLoop.p50_ms, 2)} / ${f(r.eventLoop.p99_ms, 2)}` : 'n/a';
+      const diff = name === REFERENCE ? `(reference, max abs ${sci(c.referenceMaxAbs)})` : r.outputs.note ?? sci(r.outputs.maxAbsDiff);
+      lines.push(`| ${RUNTIMES[name].label} | ${f(r.stats.medianMs, 2)} (${f(r.stats.p10Ms, 2)}–${f(r.stats.p90Ms, 2)}) | ` +
+        `${f(r.imagesPerSecond, 1)} | ${f(r.firstCallMs, 1)} | ${f(r.loadMs, 0)} | ${f(r.peakRssMb, 0)} | ${lag} | ${diff} |`);
+    }
+  }
+  const e = run.environment;
+  lines.push('', `Node ${e.node}, ${e.cpu} × ${e.cpus}, LibTorch ${e.libtorch ?? '?'}, onnxruntime-node ${e.onnxruntime ?? '?'}, ` +
+    `OMP_WAIT_POLICY=${e.ompWaitPolicy ?? '(unset)'}, load average ${e.loadAverage.map((x) => x.toFixed(2)).join(' ')}. ` +
+    'Event-loop lag: a 1 ms timer during back-to-back inference (an idle loop reads ≈ 1 ms; a runtime that blocks the JS thread reads ≈ its forward time). ' +
+    'Outputs "agree" when every max abs diff is ≤ 1e-3 × the largest |output| (near-ties in the index max-pools may route a value differently under another rounding: spec/architecture.md §12).');
+  if (e.busiest > e.cpus * 0.5) {
+    lines.push('', `**Warning:** the machine was busy (1-min load average up to ${e.busiest.toFixed(2)} on ${e.cpus} CPUs): rerun on an idle machine before trusting these numbers.`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,98 @@
+// The timing protocol every runtime child of bench/compare.mjs speaks (the C++ ceiling's --serve
+// and torchscript_runner.py implement the same lines): one JSON object per stdout line.
+//   startup   → {"ready":true,"load_ms","first_call_ms","output_shapes","rss_before_load_kb"}
+//   "time N"  → {"samples_us":[…]}  (N forwards, each timed alone)
+//   "quit"    → {"peak_rss_kb", "event_loop":{…}}  and exit
+// This file is the Node side, shared by the lwganet-node and onnxruntime-node runners.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+
+/** --model, --input (raw float32), --shape, --threads, --warmup, --save-output. */
+export function runnerArgs() {
+  const { values } = parseArgs({
+    options: {
+      model: { type: 'string' },
+      input: { type: 'string' },
+      shape: { type: 'string' },
+      threads: { type: 'string', default: '1' },
+      warmup: { type: 'string', default: '2' },
+      'save-output': { type: 'string' },
+    },
+  });
+  for (const key of ['model', 'input', 'shape', 'save-output']) {
+    if (!values[key]) throw new Error(`runner: --${key} is required`);
+  }
+  const shape = values.shape.split(',').map(Number);
+  const bytes = readFileSync(values.input);
+  const data = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  if (data.length !== shape.reduce((a, b) => a * b, 1)) throw new Error(`runner: ${values.input} does not hold [${shape}] float32`);
+  return {
+    model: values.model, shape, data, threads: Number(values.threads),
+    warmup: Math.max(1, Number(values.warmup)), saveOutput: values['save-output'],
+  };
+}
+
+/** VmRSS or VmHWM of this process in KiB (Linux), or null. */
+export function statusKb(field) {
+  try {
+    const match = readFileSync('/proc/self/status', 'utf8').match(new RegExp(`^${field}:\\s+(\\d+)`, 'm'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+const say = (object) => process.stdout.write(`${JSON.stringify(object)}\n`);
+const nowUs = () => Number(process.hrtime.bigint()) / 1e3;
+
+/**
+ * Runs the protocol. `load()` resolves to { forward, version }: `forward()` runs one inference on
+ * the runner's input and resolves to its outputs as [{ shape, data: Float32Array }].
+ */
+export async function serve(args, load) {
+  const rssBeforeLoadKb = statusKb('VmRSS');
+  const loadStart = nowUs();
+  const { forward, version } = await load();
+  const loadMs = (nowUs() - loadStart) / 1e3;
+
+  const firstStart = nowUs();
+  const outputs = await forward();
+  const firstCallMs = (nowUs() - firstStart) / 1e3;
+  writeFileSync(args.saveOutput, Buffer.concat(outputs.map((o) => Buffer.from(o.data.buffer, o.data.byteOffset, o.data.byteLength))));
+  for (let i = 1; i < args.warmup; i++) await forward();
+  say({ ready: true, version, load_ms: loadMs, first_call_ms: firstCallMs, output_shapes: outputs.map((o) => o.shape), rss_before_load_kb: rssBeforeLoadKb });
+
+  // Event-loop delay while inference runs: a 1 ms timer that only fires when the loop turns. One
+  // setImmediate hop between calls (outside the timed span) gives the loop a chance to turn even
+  // when a runtime resolves its promise without yielding.
+  const lag = monitorEventLoopDelay({ resolution: 1 });
+  const lines = createInterface({ input: process.stdin });
+  for await (const line of lines) {
+    const [verb, count] = line.trim().split(/\s+/);
+    if (verb === 'quit') break;
+    const n = Number(count);
+    if (verb !== 'time' || !Number.isInteger(n) || n < 1) {
+      say({ error: `unknown command: ${line}` });
+      continue;
+    }
+    const samples = [];
+    lag.enable();
+    for (let i = 0; i < n; i++) {
+      const t0 = nowUs();
+      await forward();
+      samples.push(nowUs() - t0);
+      await new Promise(setImmediate);
+    }
+    lag.disable();
+    say({ samples_us: samples });
+  }
+  const ms = (ns) => (Number.isFinite(ns) ? ns / 1e6 : null);
+  say({
+    peak_rss_kb: statusKb('VmHWM'),
+    event_loop: { count: lag.count, p50_ms: ms(lag.percentile(50)), p99_ms: ms(lag.percentile(99)), max_ms: ms(lag.max) },
+  });
+  lines.close();
+}
