@@ -62,7 +62,7 @@ export function markdown(run) {
     lines.push(`| ${caseTitle(c)} | ${f(c.runtimes[REFERENCE]?.imagesPerSecond, 1)} | ${times(r.vsOnnxruntime)} | ${times(r.vsCeiling)} | ${times(r.vsPython)} | ${c.agreement} |`);
   }
   for (const c of run.cases) {
-    lines.push('', `## ${caseTitle(c)} (${c.iterations} iterations × ${run.rounds} rounds, ${c.warmup} warm-up calls)`, '',
+    lines.push('', `## ${caseTitle(c)} (${c.iterations} iteration${c.iterations === 1 ? '' : 's'} × ${run.rounds} rounds, ${c.warmup} warm-up calls)`, '',
       '| runtime | median ms (p10–p90) | images/s | first call ms | load ms | peak RSS MB | event-loop lag p50 / p99 ms | max abs diff vs lwganet-node |',
       '|---|---|---:|---:|---:|---:|---|---:|');
     for (const [name, r] of Object.entries(c.runtimes)) {

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { PACKAGE_ROOT } from '../weights/python.js';
+import { registerBench } from './commands/bench.js';
 import { registerChange } from './commands/change.js';
 import { registerClassify } from './commands/classify.js';
 import { registerDetect } from './commands/detect.js';
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIO): Command {
   registerInfo(program, io);
   registerExport(program, io);
   registerWeights(program, io);
+  registerBench(program, io);
   // Subcommands inherit neither exitOverride nor output settings, so set them on each.
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const command of all(program).slice(1)) command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
