@@ -21,7 +21,7 @@ import { CASES, QUICK_CASES, selectCases } from './compare/cases.mjs';
 import { writeChart } from './compare/chart.mjs';
 import { RuntimeChild } from './compare/children.mjs';
 import { ensureExports } from './compare/exports.mjs';
-import { markdown, outputDiff, ratios, REFERENCE, refScale, RUNTIMES, summarize } from './compare/report.mjs';
+import { agreement, markdown, outputDiff, ratios, REFERENCE, refScale, RUNTIMES, summarize } from './compare/report.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const here = join(root, 'bench', 'compare');
@@ -232,22 +232,19 @@ for (const c of cases) {
     };
   }
   // Outputs of the first call on the same input, each runtime against lwganet-node's.
-  let agreement = 'n/a';
+  let agreed = 'n/a';
   let referenceMaxAbs = null;
   if (!runtimes[REFERENCE].error) {
     const ref = readOutputs(state[REFERENCE].outputFile, runtimes[REFERENCE].outputShapes);
     referenceMaxAbs = refScale(ref);
     const tolerance = 1e-3 * Math.max(referenceMaxAbs, 1e-6);
-    const verdicts = [];
+    const diffs = {};
     for (const name of runtimeNames.filter((n) => n !== REFERENCE && !runtimes[n].error)) {
-      runtimes[name].outputs = outputDiff(ref, readOutputs(state[name].outputFile, runtimes[name].outputShapes));
-      const d = runtimes[name].outputs.maxAbsDiff;
-      verdicts.push(d !== null && d <= tolerance ? null : name);
+      diffs[name] = runtimes[name].outputs = outputDiff(ref, readOutputs(state[name].outputFile, runtimes[name].outputShapes), tolerance);
     }
-    const off = verdicts.filter(Boolean);
-    agreement = verdicts.length === 0 ? 'n/a' : off.length ? `**no: ${off.join(', ')}**` : 'yes';
+    agreed = agreement(diffs);
   }
-  const entry = { ...c, rounds, files: { torchscript: rel(paths.torchscript), onnx: rel(paths.onnx) }, input: input.shape, runtimes, referenceMaxAbs, agreement };
+  const entry = { ...c, rounds, files: { torchscript: rel(paths.torchscript), onnx: rel(paths.onnx) }, input: input.shape, runtimes, referenceMaxAbs, agreement: agreed };
   entry.ratios = ratios(runtimes);
   results.push(entry);
 }
