@@ -133,7 +133,7 @@ describe('exported orcnn_lwganet_l2 from Node', () => {
     expect(boxDiff).toBeLessThan(1e-2);
     expect(scoreDiff).toBeLessThan(1e-4);
     expect(Array.from(raw.labels.data as BigInt64Array, Number)).toEqual(py.labels);
-  });
+  }, 600_000); // a synchronous Python forward of the whole detector
 });
 
 describe('detect() with the exported detector', () => {

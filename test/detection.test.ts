@@ -16,6 +16,8 @@ import { writeDetectionsPng } from '../lib/output/detections-draw.js';
 import { detectionFormatFor, writeDetectionsFile } from '../lib/output/detections-file.js';
 import { detectionsDocument } from '../lib/output/detections-json.js';
 import { detect, type DetectionResult } from '../lib/tasks/detection.js';
+import { readDetectorOutput } from '../lib/tasks/detector-output.js';
+import { Tensor } from '../lib/tensor.js';
 import { blobImage, expectedBoxes, type Blob, type ExpectedBox } from './helpers/blob-images.js';
 import { hasStack, runCli } from './helpers/cli-run.js';
 import { fixture } from './helpers/fixtures.js';
@@ -455,6 +457,20 @@ describe('bad inputs (EXPECTED FAILURE)', () => {
     } finally {
       broken.dispose();
     }
+  });
+
+  it('rejects detector outputs with negative sides or class indices beyond 32 bits', () => {
+    const names = { boxes: 'boxes', scores: 'scores', labels: 'labels' };
+    const output = (box: number[], label: bigint) => ({
+      boxes: new Tensor('float32', Float32Array.from(box), [1, 5]),
+      scores: new Tensor('float32', Float32Array.from([0.9]), [1]),
+      labels: new Tensor('int64', BigInt64Array.from([label]), [1]),
+    });
+    expect(readDetectorOutput(output([5, 5, 4, 2, 0], 1n), names, 15).labels[0]).toBe(1);
+    expect(() => readDetectorOutput(output([5, 5, -4, 2, 0], 1n), names, 15)).toThrow(/negative side/);
+    expect(() => readDetectorOutput(output([5, 5, 4, -2, 0], 1n), names, 15)).toThrow(/negative side/);
+    // 2³² would read as class 0 if narrowed before the check.
+    expect(() => readDetectorOutput(output([5, 5, 4, 2, 0], 2n ** 32n), names, 15)).toThrow(expect.objectContaining({ code: 'OUTPUT_UNSUPPORTED' }));
   });
 
   it('rejects unreadable images', async () => {

@@ -187,6 +187,20 @@ describe('rotatedNms', () => {
     }
   });
 
+  it('reads typed arrays on SharedArrayBuffer memory like ordinary ones', () => {
+    const rand = random(7);
+    const boxes = clusteredBoxes(rand, 60);
+    const scores = boxes.map(() => rand());
+    const labels = boxes.map(() => Math.floor(rand() * 3));
+    const shared = <T extends Float64Array | Int32Array>(Type: { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, values: ArrayLike<number>): T => {
+      const array = new Type(new SharedArrayBuffer(values.length * Type.BYTES_PER_ELEMENT));
+      array.set(values);
+      return array;
+    };
+    const got = rotatedNms(shared(Float64Array, flat(boxes)), shared(Float64Array, scores), 0.2, { labels: shared(Int32Array, labels) });
+    expect(Array.from(got)).toEqual(refNms(boxes, scores, 0.2, labels));
+  });
+
   it('keeps the lower index among equal scores and returns kept indices by descending score', () => {
     const box: Box = [0, 0, 10, 4, 0.2];
     expect(Array.from(rotatedNms([box, box, box], [0.5, 0.5, 0.5], 0.5))).toEqual([0]);

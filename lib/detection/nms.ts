@@ -56,6 +56,11 @@ function readBox(box: unknown, name: string, out: Float64Array, offset: number):
   }
 }
 
+/** The addon reads typed arrays in place, which N-API refuses for SharedArrayBuffer memory: copy those. */
+function unshared<T extends Float32Array | Float64Array | Int32Array>(array: T): T {
+  return typeof SharedArrayBuffer !== 'undefined' && array.buffer instanceof SharedArrayBuffer ? (array.slice() as T) : array;
+}
+
 /** Boxes as N·5 floats for the addon: typed arrays are checked and passed as they are. */
 function readBoxes(boxes: unknown, name: string): Float32Array | Float64Array {
   if (boxes instanceof Float32Array || boxes instanceof Float64Array) {
@@ -63,7 +68,7 @@ function readBoxes(boxes: unknown, name: string): Float32Array | Float64Array {
       throw invalidArgument(`${name}.length`, 'a multiple of 5 (cx, cy, w, h, angle per box)', boxes.length, 'range');
     }
     for (let i = 0; i < boxes.length; i++) checkBoxValue(boxes[i], `${name}[${i}] (box ${Math.floor(i / 5)})`, i % 5);
-    return boxes;
+    return unshared(boxes);
   }
   if (!Array.isArray(boxes)) {
     throw invalidArgument(name, 'a Float32Array or Float64Array of N·5 values, or an array of boxes', boxes);
@@ -92,7 +97,7 @@ function readScores(scores: unknown, count: number): Float32Array | Float64Array
     if (typeof score !== 'number') throw invalidArgument(`scores[${i}]`, 'a number', score);
     if (Number.isNaN(score)) throw invalidArgument(`scores[${i}]`, 'a number that is not NaN', score, 'range');
   }
-  return scores instanceof Float32Array || scores instanceof Float64Array ? scores : Float64Array.from(scores as ArrayLike<number>);
+  return scores instanceof Float32Array || scores instanceof Float64Array ? unshared(scores) : Float64Array.from(scores as ArrayLike<number>);
 }
 
 function readLabels(labels: unknown, count: number): Int32Array {
@@ -105,7 +110,7 @@ function readLabels(labels: unknown, count: number): Int32Array {
       throw invalidArgument(`options.labels[${i}]`, 'an integer in the 32-bit range', label, 'range');
     }
   }
-  return labels instanceof Int32Array ? labels : Int32Array.from(labels as ArrayLike<number>);
+  return labels instanceof Int32Array ? unshared(labels) : Int32Array.from(labels as ArrayLike<number>);
 }
 
 function readThreshold(iouThreshold: unknown): number {

@@ -7,9 +7,10 @@
  *
  * Patches are fed at their own size: border patches of an image that is not a multiple of the
  * step are full-size anyway (the last window is shifted), and an image smaller than a patch
- * runs as one patch of its own size. Neither is padded to tileSize: the detector pads to a
- * multiple of 32 internally with zeros in normalised space, which is the mean colour — the
- * padding DOTA's split uses (mean-colour padding) — so the result is the same. Only an image
+ * runs as one patch of its own size. That one is not padded to tileSize: the detector pads to a
+ * multiple of 32 internally with zeros in normalised space, which is the mean colour DOTA's
+ * split pads with, but only up to the next multiple of 32, so near the image border the
+ * features (and boxes) can differ slightly from DOTA's pad-to-1024 protocol. Only an image
  * below the model's minimum input size is padded here, with that same value (patch-input.ts).
  *
  * Memory: one patch of pixels and its tensor at a time (GeoTIFF files are read by windows; other

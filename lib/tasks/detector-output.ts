@@ -48,7 +48,13 @@ function tensorAt(record: Record<string, ModelOutput>, name: string): Tensor {
 
 function integerValues(tensor: Tensor, name: string): Int32Array {
   const { dtype, data } = tensor;
-  if (dtype === 'int64') return Int32Array.from(data as BigInt64Array, (v) => Number(v));
+  if (dtype === 'int64') {
+    // Range-check before narrowing: Int32Array.from would wrap 2³² to 0.
+    return Int32Array.from(data as BigInt64Array, (v) => {
+      if (v < -2147483648n || v > 2147483647n) throw new LwganetError('OUTPUT_UNSUPPORTED', `The detector returned class index ${v}, outside the 32-bit range`);
+      return Number(v);
+    });
+  }
   if (dtype === 'int32') return data as Int32Array;
   if (dtype === 'int8' || dtype === 'uint8') return Int32Array.from(data as Int8Array | Uint8Array);
   throw new LwganetError('OUTPUT_UNSUPPORTED', `Expected integer class indices in "${name}" but the detector returned ${dtype}`);
@@ -82,6 +88,7 @@ export function readDetectorOutput(output: ModelOutput, names: DetectorOutputNam
     for (let k = 0; k < 5; k++) {
       if (!Number.isFinite(boxValues[i * 5 + k])) throw new LwganetError('OUTPUT_UNSUPPORTED', `The detector returned a non-finite box (detection ${i}: ${Array.prototype.slice.call(boxValues, i * 5, i * 5 + 5).join(', ')})`);
     }
+    if (boxValues[i * 5 + 2] < 0 || boxValues[i * 5 + 3] < 0) throw new LwganetError('OUTPUT_UNSUPPORTED', `The detector returned a box with a negative side (detection ${i}: w ${boxValues[i * 5 + 2]}, h ${boxValues[i * 5 + 3]})`);
     if (!Number.isFinite(scoreValues[i])) throw new LwganetError('OUTPUT_UNSUPPORTED', `The detector returned a non-finite score (detection ${i})`);
     const label = labelValues[i];
     if (label < 0 || (classes !== null && label >= classes)) {

@@ -18,6 +18,8 @@ The contract, shared word for word with the C++ kernels:
   IoU with an already kept candidate of its group is **greater than** ``iou_threshold``.
 - Returns the kept indices into the inputs (int64, on the inputs' device), ordered by
   descending score, ties by ascending index.
+- Sizes w, h are ≥ 0. IoUs are computed in float64 whatever the input dtype (both here and in
+  C++), so the two implementations decide near-threshold pairs alike.
 """
 
 import torch
@@ -54,13 +56,13 @@ def _stable_order(keep: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
 def _nms_aligned_impl(boxes: torch.Tensor, scores: torch.Tensor, groups: torch.Tensor,
                       iou_threshold: float) -> torch.Tensor:
     _check("nms_aligned", boxes, scores, groups, 4)
-    return _stable_order(batched_nms_aligned(boxes, scores, groups, iou_threshold), scores)
+    return _stable_order(batched_nms_aligned(boxes.double(), scores.double(), groups, iou_threshold), scores)
 
 
 def _nms_rotated_impl(boxes: torch.Tensor, scores: torch.Tensor, groups: torch.Tensor,
                       iou_threshold: float) -> torch.Tensor:
     _check("nms_rotated", boxes, scores, groups, 5)
-    return _stable_order(batched_nms_rotated(boxes, scores, groups, iou_threshold), scores)
+    return _stable_order(batched_nms_rotated(boxes.double(), scores.double(), groups, iou_threshold), scores)
 
 
 def _register() -> None:
