@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from .backbone import MIN_INPUT_SIZE, SIZE_RULE, VARIANTS
-from .checkpoint import load_checkpoint, read_state_dict
+from .checkpoint import LoadReport, load_checkpoint, read_state_dict
 from .labels import resolve_labels
 from .metadata import (METADATA_FILE, AnySize, ExportInfo, FixedSize, InputSpec, ModelMetadata,
                        NoResize, OutputSpec, ShortSideCenterCrop, WeightsInfo)
@@ -89,6 +89,18 @@ def _preview(keys: Sequence[str], count: int = 3) -> str:
     return "(" + ", ".join(keys[:count]) + (", …" if len(keys) > count else "") + ")" if keys else ""
 
 
+def _weights_info(weights: Optional[Union[str, os.PathLike]], report: Optional[LoadReport], seed: int) -> WeightsInfo:
+    """Provenance of the exported weights, shared by every exporter: a seeded init, or a
+    checkpoint (with a warning naming checkpoint keys not used and model entries not loaded)."""
+    if weights is None or report is None:
+        return WeightsInfo(source="random-init", seed=seed)
+    if report.ignored or report.kept_default:
+        warnings.warn(f"{Path(weights).name}: {len(report.ignored)} checkpoint keys not used "
+                      f"{_preview(report.ignored)}; {len(report.kept_default)} model entries keep their "
+                      f"initial values {_preview(report.kept_default)}", stacklevel=4)
+    return WeightsInfo(source="checkpoint", file=Path(weights).name, sha256=_sha256(Path(weights)))
+
+
 def _choose_labels(labels: Union[None, str, Sequence[str]], head_classes: Optional[int]
                    ) -> Tuple[str, Sequence[str]]:
     label_set, names = resolve_labels(labels)
@@ -142,16 +154,8 @@ def build_model(model_name: str, weights: Optional[Union[str, os.PathLike]] = No
         model = create_model(model_name, features_only=True)
     else:
         model = create_model(model_name, labels=names)
-    if state is not None:
-        report = load_checkpoint(model, weights, strict=True)
-        if report.ignored or report.kept_default:
-            warnings.warn(f"{Path(weights).name}: {len(report.ignored)} checkpoint keys not used "
-                          f"{_preview(report.ignored)}; {len(report.kept_default)} model entries keep their "
-                          f"initial values {_preview(report.kept_default)}", stacklevel=3)
-        info = WeightsInfo(source="checkpoint", file=Path(weights).name, sha256=_sha256(Path(weights)))
-    else:
-        info = WeightsInfo(source="random-init", seed=seed)
-    return model.eval(), label_set, names, info
+    report = load_checkpoint(model, weights, strict=True) if state is not None else None
+    return model.eval(), label_set, names, _weights_info(weights, report, seed)
 
 
 def export_model(model_name: str, out: Union[str, os.PathLike], weights: Optional[Union[str, os.PathLike]] = None,

@@ -6,7 +6,6 @@ Registered names: ``unetformer_lwganet_l{0,1,2}`` (segmentation, K classes),
 Every preprocessing value is declared once, in ``DENSE_CFGS``.
 """
 
-import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Dict, Optional, Sequence, Tuple, Union
@@ -18,7 +17,7 @@ from .backbone import VARIANTS
 from .checkpoint import load_checkpoint, read_state_dict
 from .complexity import count_parameters
 from .dense_labels import palette_for
-from .export import (EXPORT_DTYPES, EXPORT_METHODS, _created_at, _jit_quiet, _preview, _sha256)
+from .export import EXPORT_DTYPES, EXPORT_METHODS, _created_at, _jit_quiet, _weights_info
 from .heads.a2net import MIN_CHANGE_SIZE, A2NetLWGANet
 from .heads.clafa import MIN_CLAFA_SIZE, CLAFALWGANet
 from .heads.padding import PADDING_RULE
@@ -175,15 +174,8 @@ def export_dense(name: str, out: Union[str, Path], weights: Optional[Union[str, 
 
     torch.manual_seed(seed)
     model = _build(name, len(names))
-    if state is not None:
-        report = load_checkpoint(model, weights, strict=True)
-        if report.ignored or report.kept_default:
-            warnings.warn(f"{Path(weights).name}: {len(report.ignored)} checkpoint keys not used "
-                          f"{_preview(report.ignored)}; {len(report.kept_default)} model entries keep their "
-                          f"initial values {_preview(report.kept_default)}", stacklevel=2)
-        info = WeightsInfo(source="checkpoint", file=Path(weights).name, sha256=_sha256(Path(weights)))
-    else:
-        info = WeightsInfo(source="random-init", seed=seed)
+    report = load_checkpoint(model, weights, strict=True) if state is not None else None
+    info = _weights_info(weights, report, seed)
     model = model.to(EXPORT_DTYPES[dtype]).eval()
     module = _convert(name, model, method, EXPORT_DTYPES[dtype], seed)
     if freeze:

@@ -9,7 +9,6 @@ Only ``method="script"`` works (the proposal and NMS stages are data-dependent) 
 float32 (the rotated-IoU arithmetic is not meant for float16).
 """
 
-import warnings
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
@@ -17,7 +16,7 @@ import torch
 
 from ..complexity import count_parameters
 from ..detection_labels import detection_palette
-from ..export import EXPORT_DTYPES, EXPORT_METHODS, _created_at, _jit_quiet, _preview, _sha256
+from ..export import EXPORT_DTYPES, EXPORT_METHODS, _created_at, _jit_quiet, _weights_info
 from ..metadata import (METADATA_FILE, AnySize, DetectionSpec, ExportInfo, InputSpec, ModelMetadata, NoResize,
                         OutputSpec, RpnSpec, WeightsInfo)
 from ..version import __version__
@@ -80,15 +79,8 @@ def export_detection(name: str, out: Union[str, Path], weights: Optional[Union[s
 
     torch.manual_seed(seed)
     model = build_detector(name, len(names))
-    if checkpoint is not None:
-        report, _, _ = load_detection_checkpoint(model, checkpoint, names)
-        if report.ignored or report.kept_default:
-            warnings.warn(f"{Path(weights).name}: {len(report.ignored)} checkpoint keys not used "
-                          f"{_preview(report.ignored)}; {len(report.kept_default)} model entries keep their "
-                          f"initial values {_preview(report.kept_default)}", stacklevel=2)
-        info = WeightsInfo(source="checkpoint", file=Path(weights).name, sha256=_sha256(Path(weights)))
-    else:
-        info = WeightsInfo(source="random-init", seed=seed)
+    report = load_detection_checkpoint(model, checkpoint, names)[0] if checkpoint is not None else None
+    info = _weights_info(weights, report, seed)
     with _jit_quiet():
         module = torch.jit.script(model.eval())
         if freeze:
