@@ -6,6 +6,7 @@ can pick a different position under a different rounding, so float32 results of 
 formulations may legitimately differ in a few elements. Exactness is asserted in float64.
 """
 
+import json
 from pathlib import Path
 
 import torch
@@ -46,3 +47,13 @@ def image(height: int, width: int, batch: int = 1, seed: int = 0, dtype=torch.fl
 # OpenMP threads mostly spin waiting for each other (measured: several times the CPU time
 # under load). It also keeps reductions in one fixed order.
 torch.set_num_threads(1)
+
+
+def manifest_shapes(name: str):
+    """A task model's key manifest in tests/data and the shapes it lists, with the backbone
+    manifest it refers to merged in under ``backbone.``: (manifest, {key: shape})."""
+    ref = json.loads((DATA / name).read_text())
+    backbone = json.loads((DATA / ref["backbone_manifest"]).read_text())
+    shapes = {"backbone." + e["key"]: e["shape"] for e in backbone["entries"]}
+    shapes.update({e["key"]: e["shape"] for e in ref["entries"]})
+    return ref, shapes

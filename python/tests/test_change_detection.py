@@ -1,7 +1,6 @@
 """A2Net- and CLAFA-LWGANet: layouts, the pure-torch DCNv2 / deformable attention against
 per-sample bilinear references, checkpoints, any size, TorchScript and export (heads.md §5, §6)."""
 
-import json
 import math
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from lwganet.export import load_exported
 from lwganet.heads.clafa import ContextGatedConv2d
 from lwganet.layers.deform_conv import modulated_deform_conv2d
 from lwganet.layers.ms_deform_attn import DeformableAttention
-from conftest import DATA, fill_, image
+from conftest import fill_, image, manifest_shapes
 
 
 def run(module, *xs):
@@ -25,14 +24,6 @@ def run(module, *xs):
 
 def gen(seed):
     return torch.Generator().manual_seed(seed)
-
-
-def manifest_shapes(name):
-    ref = json.loads((DATA / name).read_text())
-    backbone = json.loads((DATA / ref["backbone_manifest"]).read_text())
-    shapes = {"backbone." + e["key"]: e["shape"] for e in backbone["entries"]}
-    shapes.update({e["key"]: e["shape"] for e in ref["entries"]})
-    return ref, shapes
 
 
 @pytest.mark.parametrize("model_name,manifest", [("a2net_lwganet_l2", "a2net_lwganet_l2_keys.json"),

@@ -20,7 +20,7 @@ from lwganet.detection.coders import decode_delta_xywha, decode_midpoint_offset
 from lwganet.detection_labels import DOTA_V1_0, DOTA_V1_5
 from lwganet.export import load_exported
 from lwganet.metadata import MetadataError, ModelMetadata, read_metadata
-from conftest import DATA, fill_
+from conftest import fill_, manifest_shapes
 from test_detection_ops import aligned_iou_reference, iou_reference, nms_reference
 
 D = torch.float64
@@ -54,10 +54,7 @@ def scripted_k3():
 # --- layout -------------------------------------------------------------------------------
 
 def test_state_dict_matches_the_spec_key_table():
-    ref = json.loads((DATA / "orcnn_lwganet_l2_k15_keys.json").read_text())
-    backbone = json.loads((DATA / ref["backbone_manifest"]).read_text())
-    want = {"backbone." + e["key"]: e["shape"] for e in backbone["entries"]}
-    want.update({e["key"]: e["shape"] for e in ref["entries"]})
+    ref, want = manifest_shapes("orcnn_lwganet_l2_k15_keys.json")
     model = lwganet.create_model(NAME)
     got = {k: list(v.shape) for k, v in model.state_dict().items()}
     assert sorted(set(want) - set(got)) == [] and sorted(set(got) - set(want)) == []

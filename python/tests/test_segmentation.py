@@ -1,7 +1,6 @@
 """UNetFormer-LWGANet: state_dict layout, Lightning checkpoints, window attention, any size,
 TorchScript and export (heads.md §4)."""
 
-import json
 import subprocess
 import sys
 
@@ -14,20 +13,12 @@ from lwganet.checkpoint import CheckpointError
 from lwganet.dense_labels import LOVEDA_PALETTE, UAVID_PALETTE
 from lwganet.export import load_exported
 from lwganet.heads.unetformer import GlobalLocalAttention
-from conftest import DATA, fill_, image
+from conftest import fill_, image, manifest_shapes
 
 
 def run(module, *xs):
     with torch.no_grad(), torch.jit.optimized_execution(False):
         return module(*xs)
-
-
-def manifest_shapes(name):
-    ref = json.loads((DATA / name).read_text())
-    backbone = json.loads((DATA / ref["backbone_manifest"]).read_text())
-    shapes = {"backbone." + e["key"]: e["shape"] for e in backbone["entries"]}
-    shapes.update({e["key"]: e["shape"] for e in ref["entries"]})
-    return ref, shapes
 
 
 @pytest.fixture(scope="module")
