@@ -1,8 +1,9 @@
 """Multi-head self-attention over all pixels of a map, head dim 4, no biases (spec §6.6)."""
 
 import torch
-import torch.nn.functional as F
 from torch import nn
+
+from ..compat import scaled_dot_product_attention
 
 __all__ = ["GA", "ATTENTION_FORMULATIONS"]
 
@@ -33,7 +34,7 @@ class GA(nn.Module):
         qkv = self.qkv(tokens).reshape(b, h * w, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4)
         q, k, v = qkv[0], qkv[1], qkv[2]
         if self.formulation == "sdpa":
-            out = F.scaled_dot_product_attention(q, k, v, scale=self.scale)
+            out = scaled_dot_product_attention(q, k, v, self.scale)  # matmul under torch < 2.1 (compat.py)
         else:
             attn = torch.softmax((q @ k.transpose(-2, -1)) * self.scale, dim=-1)
             out = attn @ v
