@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Runtimes side by side on the same weights: lwganet-node Model.run(), the C++ LibTorch ceiling
 // (native-ceiling.cc), Python TorchScript (the pinned torch) on one frozen TorchScript export, and
-// onnxruntime-node on an ONNX export of the same seeded model. Each runtime runs in its own child
-// process (so peak RSS is its own), all of them stay loaded, and timing rounds alternate between
-// them so drift on a shared machine hits every runtime alike. Outputs are compared on one input.
+// onnxruntime-node on an ONNX export of the same seeded model; where Debian's LibTorch is installed,
+// also the ceiling built against it on an export made with Debian's torch (compare/debian.mjs).
+// Each runtime runs in its own child process (so peak RSS is its own), all of them stay loaded, and
+// timing rounds alternate between them so drift on a shared machine hits every runtime alike.
+// Outputs are compared on one input.
 //
-//   node bench/compare.mjs [--cases all|ID,...] [--runtimes lwganet,ceiling,python,ort] [--rounds 5]
+//   node bench/compare.mjs [--cases all|ID,...] [--runtimes lwganet,ceiling,debian-ceiling,python,ort] [--rounds 5]
 //                          [--iterations N] [--warmup N] [--threads N] [--seed 0] [--quick]
 //                          [--omp-wait-policy passive|active|inherit] [--ceiling PATH]
 //
@@ -20,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { CASES, QUICK_CASES, selectCases } from './compare/cases.mjs';
 import { writeChart } from './compare/chart.mjs';
 import { RuntimeChild } from './compare/children.mjs';
+import { DEBIAN_INSTALL, debianLibtorchVersion, debianMissing, ensureDebianCeiling, ensureDebianExport } from './compare/debian.mjs';
 import { ensureExports } from './compare/exports.mjs';
 import { agreement, markdown, outputDiff, ratios, REFERENCE, refScale, RUNTIMES, summarize } from './compare/report.mjs';
 
@@ -43,7 +46,7 @@ try {
   ({ values: opts } = parseArgs({
     options: {
       cases: { type: 'string' },
-      runtimes: { type: 'string', default: Object.keys(RUNTIMES).join(',') },
+      runtimes: { type: 'string' }, // default: every runtime, debian-ceiling only where installed
       rounds: { type: 'string' },
       iterations: { type: 'string' },
       warmup: { type: 'string' },
@@ -78,10 +81,15 @@ try {
 } catch (err) {
   fail(err.message);
 }
-const runtimeNames = opts.runtimes.split(',').map((s) => s.trim()).filter(Boolean);
+let runtimeNames = (opts.runtimes ?? Object.keys(RUNTIMES).join(',')).split(',').map((s) => s.trim()).filter(Boolean);
 const unknownRuntime = runtimeNames.filter((n) => !RUNTIMES[n]);
 if (unknownRuntime.length || !runtimeNames.includes(REFERENCE)) {
   fail(`--runtimes must include ${REFERENCE} and name only ${Object.keys(RUNTIMES).join(', ')}; got '${opts.runtimes}'`);
+}
+const debianAbsent = debianMissing();
+if (opts.runtimes === undefined && debianAbsent.length) {
+  runtimeNames = runtimeNames.filter((n) => n !== 'debian-ceiling');
+  log(`bench/compare: no debian-ceiling column (${debianAbsent.join(' and ')} not installed); to add it: ${DEBIAN_INSTALL}`);
 }
 const rounds = count('rounds', opts.rounds, 1) ?? (opts.quick ? 2 : 5);
 const iterationsOverride = count('iterations', opts.iterations, 1);
@@ -106,6 +114,9 @@ if (!existsSync(join(root, 'dist', 'index.js'))) missing.push('the built package
 if (runtimeNames.includes('ceiling') && !existsSync(opts.ceiling)) {
   missing.push(`the ceiling program ${rel(opts.ceiling)}: run \`npm run build:native\` (CMake target lwganet_native_ceiling), pass --ceiling PATH, or leave it out of --runtimes`);
 }
+if (runtimeNames.includes('debian-ceiling') && debianAbsent.length) {
+  missing.push(`Debian's LibTorch for debian-ceiling (${debianAbsent.join(' and ')}): \`${DEBIAN_INSTALL}\` (Debian 12, as root), or leave it out of --runtimes`);
+}
 if (runtimeNames.includes('ort')) {
   try {
     createRequire(import.meta.url).resolve('onnxruntime-node');
@@ -123,8 +134,28 @@ if (ompPolicy !== 'inherit') childEnv.OMP_WAIT_POLICY = ompPolicy.toUpperCase();
 // ------------------------------------------------------------------ models and inputs
 
 const files = new Map();
+// A failed build or export of the optional Debian column fails that column only (its row says why).
+let debianCeiling = null;
+let debianError = null;
+if (runtimeNames.includes('debian-ceiling')) {
+  try {
+    debianCeiling = ensureDebianCeiling(root, log);
+  } catch (err) {
+    debianError = err.message;
+  }
+}
 try {
-  for (const c of cases) files.set(c.id, ensureExports(root, modelsDir, c, seed, log));
+  for (const c of cases) {
+    const paths = ensureExports(root, modelsDir, c, seed, log);
+    if (debianCeiling) {
+      try {
+        paths.debianTorchscript = ensureDebianExport(root, modelsDir, c, seed, log);
+      } catch (err) {
+        paths.debianError = err.message;
+      }
+    }
+    files.set(c.id, paths);
+  }
 } catch (err) {
   fail(err.message);
 }
@@ -156,6 +187,7 @@ function spawnRuntime(name, c, modelFile, input, outputFile) {
     case 'ort': return new RuntimeChild(name, process.execPath, [join(here, 'ort-runner.mjs'), '--model', modelFile, ...common], childEnv);
     case 'python': return new RuntimeChild(name, python, [join(here, 'torchscript_runner.py'), '--model', modelFile, ...common], childEnv);
     case 'ceiling': return new RuntimeChild(name, opts.ceiling, [modelFile, '--serve', ...common], childEnv);
+    case 'debian-ceiling': return new RuntimeChild(name, debianCeiling, [modelFile, '--serve', ...common], childEnv);
     default: throw new Error(`unknown runtime ${name}`);
   }
 }
@@ -174,6 +206,12 @@ for (const c of cases) {
   const state = {};
   // Loaded one after the other, so no load or first call competes with another runtime's.
   for (const name of runtimeNames) {
+    const setupError = name === 'debian-ceiling' ? debianError ?? paths.debianError : null;
+    if (setupError) {
+      state[name] = { error: setupError };
+      log(`${c.id}: ${name} failed: ${setupError.split('\n')[0]}`);
+      continue;
+    }
     const outputFile = join(modelsDir, `output-${c.id}-${name}.bin`);
     const child = spawnRuntime(name, c, paths[RUNTIMES[name].file], input, outputFile);
     try {
@@ -245,6 +283,7 @@ for (const c of cases) {
     agreed = agreement(diffs);
   }
   const entry = { ...c, rounds, files: { torchscript: rel(paths.torchscript), onnx: rel(paths.onnx) }, input: input.shape, runtimes, referenceMaxAbs, agreement: agreed };
+  if (paths.debianTorchscript) entry.files.debianTorchscript = rel(paths.debianTorchscript);
   entry.ratios = ratios(runtimes);
   results.push(entry);
 }
@@ -260,6 +299,7 @@ const run = {
     cpus: os.cpus().length, loadAverage: os.loadavg(), busiest: Math.max(busiest, os.loadavg()[0]),
     ompWaitPolicy: childEnv.OMP_WAIT_POLICY ?? null,
     libtorch: versions.lwganet ?? null, pythonTorch: versions.python ?? null, onnxruntime: versions.ort ?? null,
+    debianLibtorch: runtimeNames.includes('debian-ceiling') ? debianLibtorchVersion() : null,
   },
   cases: results,
 };

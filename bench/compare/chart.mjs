@@ -2,19 +2,32 @@
 // (1.0, dashed) with the ≥ 1.3× goal marked; drawn as SVG and rendered to PNG by sharp.
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { caseTitle, GOAL_VS_ORT, RUNTIMES } from './report.mjs';
+import { caseTitle, GOAL_VS_ORT, RUNTIMES, shownRuntimes } from './report.mjs';
 
-const COLORS = { lwganet: '#1f77b4', ceiling: '#7f7f7f', python: '#ff7f0e', ort: '#2ca02c' };
+const COLORS = { lwganet: '#1f77b4', ceiling: '#7f7f7f', 'debian-ceiling': '#9467bd', python: '#ff7f0e', ort: '#2ca02c' };
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function chartSvg(run) {
-  const names = Object.keys(RUNTIMES);
+  const names = shownRuntimes(run);
   const bar = 18;
   const group = names.length * bar + 26;
   const left = 200;
   const plot = 560;
-  const top = 70;
   const width = left + plot + 170;
+  // Legend entries left to right, wrapping to another row at the right edge (~7 px per character at 12 px sans-serif).
+  const legend = [];
+  let legendX = left;
+  let legendY = 54;
+  for (const n of names) {
+    const w = 16 + RUNTIMES[n].label.length * 7;
+    if (legendX > left && legendX + w > width - 10) {
+      legendX = left;
+      legendY += 18;
+    }
+    legend.push({ n, x: legendX, y: legendY });
+    legendX += w + 18;
+  }
+  const top = legendY + 16;
   const height = top + run.cases.length * group + 40;
   const relative = run.cases.map((c) => {
     const base = c.runtimes.ort?.imagesPerSecond ?? null;
@@ -28,11 +41,9 @@ export function chartSvg(run) {
     `<text x="${left}" y="24" font-size="16" font-weight="bold">images/s relative to onnxruntime-node (= 1.0)</text>`,
     `<text x="${left}" y="44" fill="#555">${esc(`${run.date} · ${run.threads} threads · ${run.rounds} rounds${run.quick ? ' · --quick: noise' : ''}`)}</text>`,
   ];
-  let legendX = left;
-  for (const n of names) {
-    parts.push(`<rect x="${legendX}" y="54" width="12" height="12" fill="${COLORS[n]}"/>`,
-      `<text x="${legendX + 16}" y="65" font-size="12">${esc(RUNTIMES[n].label)}</text>`);
-    legendX += 16 + RUNTIMES[n].label.length * 7 + 18; // ~7 px per character at 12 px sans-serif
+  for (const { n, x: lx, y: ly } of legend) {
+    parts.push(`<rect x="${lx}" y="${ly}" width="12" height="12" fill="${COLORS[n]}"/>`,
+      `<text x="${lx + 16}" y="${ly + 11}" font-size="12">${esc(RUNTIMES[n].label)}</text>`);
   }
   for (const [v, label, dash] of [[1, '1.0', '4 3'], [GOAL_VS_ORT, `goal ${GOAL_VS_ORT}`, '2 2']]) {
     parts.push(`<line x1="${x(v)}" y1="${top + 10}" x2="${x(v)}" y2="${height - 24}" stroke="#444" stroke-dasharray="${dash}"/>`,

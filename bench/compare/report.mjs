@@ -4,6 +4,9 @@
 export const RUNTIMES = {
   lwganet: { label: 'lwganet-node run()', file: 'torchscript' },
   ceiling: { label: 'C++ LibTorch (ceiling)', file: 'torchscript' },
+  // The ceiling built against Debian's LibTorch, on an export made with Debian's torch (debian.mjs);
+  // optional: in the default runtimes, tables and chart only where that LibTorch is installed.
+  'debian-ceiling': { label: 'C++ Debian LibTorch (ceiling)', file: 'debianTorchscript', optional: true },
   python: { label: 'Python TorchScript', file: 'torchscript' },
   ort: { label: 'onnxruntime-node', file: 'onnx' },
 };
@@ -59,7 +62,7 @@ export function refScale(ref) {
 export function ratios(runtimes) {
   const ref = runtimes[REFERENCE];
   const ratio = (name) => (ref?.imagesPerSecond && runtimes[name]?.imagesPerSecond ? ref.imagesPerSecond / runtimes[name].imagesPerSecond : null);
-  return { vsOnnxruntime: ratio('ort'), vsCeiling: ratio('ceiling'), vsPython: ratio('python') };
+  return { vsOnnxruntime: ratio('ort'), vsCeiling: ratio('ceiling'), vsDebianCeiling: ratio('debian-ceiling'), vsPython: ratio('python') };
 }
 
 const f = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(d));
@@ -70,18 +73,26 @@ export function caseTitle(c) {
   return `${c.model.replace('lwganet_', '').toUpperCase()} ${c.features ? 'backbone ' : ''}${c.size}² b${c.batch}`;
 }
 
+/** The runtimes a report shows: all of RUNTIMES but the optional ones the run left out. */
+export function shownRuntimes(run) {
+  return Object.keys(RUNTIMES).filter((n) => !RUNTIMES[n].optional || run.runtimes.includes(n));
+}
+
 /** The markdown report: headline ratios, one detail table per case, the conditions. */
 export function markdown(run) {
+  const debian = shownRuntimes(run).includes('debian-ceiling');
   const lines = [
     `# Runtime comparison (${run.date})`, '',
     `lwganet-node images/s divided by each runtime's (higher is better for lwganet-node; goal ≥ ${GOAL_VS_ORT}× onnxruntime-node). ` +
       `Same weights in every runtime (seed ${run.seed}), ${run.threads} intra-op threads each, ${run.rounds} interleaved rounds, warm-up excluded.`,
   ];
   if (run.quick) lines.push('', '**--quick run: a smoke test, the numbers are noise.**');
-  lines.push('', '| case | lwganet-node img/s | ÷ onnxruntime-node | ÷ C++ ceiling | ÷ Python TorchScript | outputs agree |', '|---|---:|---:|---:|---:|---|');
+  lines.push('', `| case | lwganet-node img/s | ÷ onnxruntime-node | ÷ C++ ceiling |${debian ? ' ÷ C++ Debian LibTorch |' : ''} ÷ Python TorchScript | outputs agree |`,
+    `|---|---:|---:|---:|${debian ? '---:|' : ''}---:|---|`);
   for (const c of run.cases) {
     const r = c.ratios;
-    lines.push(`| ${caseTitle(c)} | ${f(c.runtimes[REFERENCE]?.imagesPerSecond, 1)} | ${times(r.vsOnnxruntime)} | ${times(r.vsCeiling)} | ${times(r.vsPython)} | ${c.agreement} |`);
+    lines.push(`| ${caseTitle(c)} | ${f(c.runtimes[REFERENCE]?.imagesPerSecond, 1)} | ${times(r.vsOnnxruntime)} | ${times(r.vsCeiling)} |` +
+      `${debian ? ` ${times(r.vsDebianCeiling)} |` : ''} ${times(r.vsPython)} | ${c.agreement} |`);
   }
   for (const c of run.cases) {
     lines.push('', `## ${caseTitle(c)} (${c.iterations} iteration${c.iterations === 1 ? '' : 's'} × ${run.rounds} rounds, ${c.warmup} warm-up calls)`, '',
@@ -99,7 +110,7 @@ export function markdown(run) {
     }
   }
   const e = run.environment;
-  lines.push('', `Node ${e.node}, ${e.cpu} × ${e.cpus}, LibTorch ${e.libtorch ?? '?'}, onnxruntime-node ${e.onnxruntime ?? '?'}, ` +
+  lines.push('', `Node ${e.node}, ${e.cpu} × ${e.cpus}, LibTorch ${e.libtorch ?? '?'}${debian ? `, Debian LibTorch ${e.debianLibtorch ?? '?'}` : ''}, onnxruntime-node ${e.onnxruntime ?? '?'}, ` +
     `OMP_WAIT_POLICY=${e.ompWaitPolicy ?? '(unset)'}, load average ${e.loadAverage.map((x) => x.toFixed(2)).join(' ')}. ` +
     'Event-loop lag: a 1 ms timer during back-to-back inference (an idle loop reads ≈ 1 ms; a runtime that blocks the JS thread reads ≈ its forward time). ' +
     'Outputs agree when every element is within tol = 1e-3 × the largest |output| of lwganet-node; "near-ties" when at most ' +
