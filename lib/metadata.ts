@@ -51,6 +51,9 @@ export interface ExportSpec {
   frozen: boolean;
   dtype: string;
   createdAt: string;
+  /** "fast" (fused MRA strips and attention, channels-last weights) or "official" (the official
+   *  op sequence). Absent in archives written before the field: those are "official". */
+  graph?: 'fast' | 'official';
 }
 
 /** How a dense model (segmentation, change detection) is run on images of any size. */

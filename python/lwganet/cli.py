@@ -14,6 +14,7 @@ from .backbone import VARIANTS
 from .checkpoint import CheckpointError
 from .complexity import count_flops_all, count_parameters
 from .export import EXPORT_DTYPES, EXPORT_METHODS, export_model
+from .graph import DEFAULT_GRAPH, GRAPHS
 from .labels import list_label_sets
 from .metadata import MetadataError
 from .models import DEFAULT_CFGS, create_model
@@ -74,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--dtype", choices=list(EXPORT_DTYPES), default="float32")
     exp.add_argument("--method", choices=EXPORT_METHODS, default="script")
     exp.add_argument("--features", action="store_true", help="export the dense backbone (4 feature maps)")
+    exp.add_argument("--graph", choices=GRAPHS, default=DEFAULT_GRAPH,
+                     help="fast (default: fused MRA strips, fused attention, channels-last weights) or official "
+                          "(the official op sequence, bit-exact with it); same function up to float rounding")
     exp.add_argument("--format", choices=("torchscript", "onnx"), default="torchscript",
                      help="torchscript (default; what lwganet-node loads) or onnx (for other runtimes)")
     exp.add_argument("--size", type=int, help="onnx only: square input side the graph is exported for (default 224)")
@@ -91,10 +95,10 @@ def _export_onnx(args: argparse.Namespace) -> None:
         raise ValueError("--freeze, --dtype and --method apply to TorchScript exports, not --format onnx")
     size = 224 if args.size is None else args.size
     info = export_onnx(args.model, args.out, weights=args.weights, labels=args.labels, seed=args.seed,
-                       features_only=args.features, size=size)
+                       features_only=args.features, size=size, graph=args.graph)
     what = info["labelSet"] or "features"
     print(f"wrote {args.out}: {info['model']} {info['task']} ({what}), {info['weights']['source']}, "
-          f"onnx opset {info['export']['opset']}, input [N,3,{size},{size}] float32")
+          f"onnx opset {info['export']['opset']}, {info['export']['graph']} graph, input [N,3,{size},{size}] float32")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -107,10 +111,11 @@ def main(argv: Optional[List[str]] = None) -> int:
                 raise ValueError("--size applies to --format onnx only (TorchScript exports take any size)")
             meta = export_model(args.model, args.out, weights=args.weights, labels=args.labels, seed=args.seed,
                                 freeze=args.freeze, dtype=args.dtype, method=args.method,
-                                features_only=args.features)
+                                features_only=args.features, graph=args.graph)
             what = meta.label_set or "features"
             print(f"wrote {args.out}: {meta.model} {meta.task} ({what}), {meta.weights.source}, "
-                  f"{meta.export.method}{', frozen' if meta.export.frozen else ''}, {meta.export.dtype}")
+                  f"{meta.export.method}{', frozen' if meta.export.frozen else ''}, {meta.export.dtype}, "
+                  f"{meta.export.graph} graph")
         else:
             info = model_info(args.model, args.size)
             if args.json or "task" in info:

@@ -20,6 +20,7 @@ from torch import nn
 
 from .backbone import MIN_INPUT_SIZE, SIZE_RULE, VARIANTS
 from .checkpoint import LoadReport, load_checkpoint, read_state_dict
+from .graph import DEFAULT_GRAPH, prepare_graph
 from .labels import resolve_labels
 from .metadata import (METADATA_FILE, AnySize, ExportInfo, FixedSize, InputSpec, ModelMetadata,
                        NoResize, OutputSpec, ShortSideCenterCrop, WeightsInfo)
@@ -61,7 +62,7 @@ def _sha256(path: Path) -> str:
 
 def build_metadata(model_name: str, features_only: bool, label_set: Optional[str],
                    labels: Optional[Sequence[str]], weights: WeightsInfo, method: str, frozen: bool,
-                   dtype: str) -> ModelMetadata:
+                   dtype: str, graph: str) -> ModelMetadata:
     """Metadata of an export; preprocessing values come from the model's DEFAULT_CFGS entry."""
     cfg = DEFAULT_CFGS[model_name]
     if features_only:
@@ -82,7 +83,7 @@ def build_metadata(model_name: str, features_only: bool, label_set: Optional[str
                         mean=list(cfg.mean), std=list(cfg.std), size=size, resize=resize),
         outputs=outputs, weights=weights,
         export=ExportInfo(torch_version=torch.__version__.split("+")[0], lwganet_version=__version__,
-                          method=method, frozen=frozen, dtype=dtype, created_at=_created_at()))
+                          method=method, frozen=frozen, dtype=dtype, created_at=_created_at(), graph=graph))
 
 
 def _preview(keys: Sequence[str], count: int = 3) -> str:
@@ -160,7 +161,8 @@ def build_model(model_name: str, weights: Optional[Union[str, os.PathLike]] = No
 
 def export_model(model_name: str, out: Union[str, os.PathLike], weights: Optional[Union[str, os.PathLike]] = None,
                  labels: Union[None, str, Sequence[str]] = None, seed: int = 0, freeze: bool = False,
-                 dtype: str = "float32", method: str = "script", features_only: bool = False) -> ModelMetadata:
+                 dtype: str = "float32", method: str = "script", features_only: bool = False,
+                 graph: str = DEFAULT_GRAPH) -> ModelMetadata:
     """Writes ``out`` (TorchScript + metadata.json) and returns the metadata written.
 
     Args:
@@ -176,6 +178,7 @@ def export_model(model_name: str, out: Union[str, os.PathLike], weights: Optiona
         dtype: "float32" or "float16" weights and input.
         method: "script" (default) or "trace" (traced at 1×3×224×224).
         features_only: export the dense backbone (four feature maps) instead of the classifier.
+        graph: "fast" (default) or "official" op formulations and weight layout (graph.py).
     """
     get_model_factory(model_name)  # fails early, with the list of names, on a typo
     # tasks.py and detection/export.py import this module: import them late.
@@ -183,17 +186,17 @@ def export_model(model_name: str, out: Union[str, os.PathLike], weights: Optiona
     from .tasks import DENSE_CFGS, export_dense
     if model_name in DENSE_CFGS:
         return export_dense(model_name, out, weights=weights, labels=labels, seed=seed, freeze=freeze,
-                            dtype=dtype, method=method, features_only=features_only)
+                            dtype=dtype, method=method, features_only=features_only, graph=graph)
     if model_name in DETECTION_CFGS:
         return export_detection(model_name, out, weights=weights, labels=labels, seed=seed, freeze=freeze,
-                                dtype=dtype, method=method, features_only=features_only)
+                                dtype=dtype, method=method, features_only=features_only, graph=graph)
     if method not in EXPORT_METHODS:
         raise ValueError(f"method must be one of {EXPORT_METHODS}, got {method!r}")
     if dtype not in EXPORT_DTYPES:
         raise ValueError(f"dtype must be one of {tuple(EXPORT_DTYPES)}, got {dtype!r}")
     model, label_set, names, info = build_model(model_name, weights=weights, labels=labels, seed=seed,
                                                 features_only=features_only)
-    model = model.to(EXPORT_DTYPES[dtype]).eval()
+    model = prepare_graph(model.to(EXPORT_DTYPES[dtype]).eval(), graph)
 
     module = _convert(model, method, EXPORT_DTYPES[dtype], seed)
     if freeze:
@@ -203,7 +206,7 @@ def export_model(model_name: str, out: Union[str, os.PathLike], weights: Optiona
         with _jit_quiet():
             module = torch.jit.freeze(module)
 
-    metadata = build_metadata(model_name, features_only, label_set, names, info, method, freeze, dtype)
+    metadata = build_metadata(model_name, features_only, label_set, names, info, method, freeze, dtype, graph)
     with _jit_quiet():
         torch.jit.save(module, str(out), _extra_files={METADATA_FILE: metadata.to_json()})
     return metadata

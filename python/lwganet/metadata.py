@@ -142,6 +142,7 @@ class ExportInfo:
         frozen: True if torch.jit.freeze was applied.
         dtype: dtype of the weights and of the expected input.
         created_at: ISO-8601 UTC time of export.
+        graph: "fast" or "official" (graph.py); archives written before the field are "official".
     """
 
     torch_version: str
@@ -150,6 +151,7 @@ class ExportInfo:
     frozen: bool
     dtype: str
     created_at: str
+    graph: str = "official"
 
 
 @dataclass(kw_only=True)

@@ -23,6 +23,7 @@ from typing import Any, Dict, Iterator, Optional, Sequence, Union
 import torch
 
 from .backbone import MIN_INPUT_SIZE, set_formulation
+from .graph import DEFAULT_GRAPH, prepare_graph
 from .export import _created_at, build_model
 from .models import DEFAULT_CFGS
 from .registry import get_model_factory
@@ -64,7 +65,7 @@ def _exporter_quiet() -> Iterator[None]:
 
 def export_onnx(model_name: str, out: Union[str, os.PathLike], weights: Optional[Union[str, os.PathLike]] = None,
                 labels: Union[None, str, Sequence[str]] = None, seed: int = 0, features_only: bool = False,
-                size: int = 224) -> Dict[str, Any]:
+                size: int = 224, graph: str = DEFAULT_GRAPH) -> Dict[str, Any]:
     """Writes ``out`` (.onnx, float32, input "input" of shape [N, 3, size, size]) and returns the
     description stored in its metadata (``metadata_props["lwganet"]``, JSON).
 
@@ -82,6 +83,8 @@ def export_onnx(model_name: str, out: Union[str, os.PathLike], weights: Optional
     model, label_set, names, info = build_model(model_name, weights=weights, labels=labels, seed=seed,
                                                 features_only=features_only)
     set_formulation(model, unpool="scatter")
+    # The same formulations as the TorchScript export of `graph`, so runtimes compare like for like.
+    prepare_graph(model, graph, channels_last=False)
     outputs = list(_FEATURE_NAMES) if features_only else ["logits"]
     # Batch 2, not 1: torch.export specialises dimensions of size 1 to constants.
     example = torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(seed))
@@ -97,7 +100,7 @@ def export_onnx(model_name: str, out: Union[str, os.PathLike], weights: Optional
         "outputs": outputs, "weights": {"source": info.source, "seed": info.seed, "file": info.file,
                                         "sha256": info.sha256},
         "export": {"torchVersion": torch.__version__.split("+")[0], "lwganetVersion": __version__,
-                   "exporter": "torch.onnx.export(dynamo=True)", "opset": ONNX_OPSET, "unpool": "scatter",
+                   "exporter": "torch.onnx.export(dynamo=True)", "opset": ONNX_OPSET, "unpool": "scatter", "graph": graph,
                    "createdAt": _created_at()},
     }
     program.model.metadata_props[ONNX_METADATA_KEY] = json.dumps(description)

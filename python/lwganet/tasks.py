@@ -17,6 +17,7 @@ from .backbone import VARIANTS
 from .checkpoint import load_checkpoint, read_state_dict
 from .complexity import count_parameters
 from .dense_labels import palette_for
+from .graph import DEFAULT_GRAPH, prepare_graph
 from .export import EXPORT_DTYPES, EXPORT_METHODS, _created_at, _jit_quiet, _weights_info
 from .heads.a2net import MIN_CHANGE_SIZE, A2NetLWGANet
 from .heads.clafa import MIN_CLAFA_SIZE, CLAFALWGANet
@@ -119,7 +120,7 @@ def _labels_for(name: str, labels: Union[None, str, Sequence[str]], state: Optio
 
 
 def build_dense_metadata(name: str, label_set: str, labels: Sequence[str], weights: WeightsInfo, method: str,
-                         frozen: bool, dtype: str) -> ModelMetadata:
+                         frozen: bool, dtype: str, graph: str) -> ModelMetadata:
     cfg = DENSE_CFGS[name]
     min_size, tiling = cfg.min_size, cfg.tiling
     if method == "trace" and min_size < TRACED_MIN_SIZE:
@@ -136,7 +137,7 @@ def build_dense_metadata(name: str, label_set: str, labels: Sequence[str], weigh
                                                         padding=PADDING_RULE), resize=NoResize()),
         outputs=outputs, palette=palette_for(label_set, labels), tiling=tiling, weights=weights,
         export=ExportInfo(torch_version=torch.__version__.split("+")[0], lwganet_version=__version__,
-                          method=method, frozen=frozen, dtype=dtype, created_at=_created_at()))
+                          method=method, frozen=frozen, dtype=dtype, created_at=_created_at(), graph=graph))
 
 
 def example_inputs(name: str, size: int, dtype: torch.dtype, seed: int) -> Tuple[torch.Tensor, ...]:
@@ -161,7 +162,8 @@ def _convert(name: str, model: nn.Module, method: str, dtype: torch.dtype, seed:
 
 def export_dense(name: str, out: Union[str, Path], weights: Optional[Union[str, Path]] = None,
                  labels: Union[None, str, Sequence[str]] = None, seed: int = 0, freeze: bool = False,
-                 dtype: str = "float32", method: str = "script", features_only: bool = False) -> ModelMetadata:
+                 dtype: str = "float32", method: str = "script", features_only: bool = False,
+                 graph: str = DEFAULT_GRAPH) -> ModelMetadata:
     """``export_model`` for segmentation / change-detection names (same arguments)."""
     if features_only:
         raise ValueError(f"{name} has no features export; use lwganet_{DENSE_CFGS[name].variant} --features")
@@ -176,12 +178,12 @@ def export_dense(name: str, out: Union[str, Path], weights: Optional[Union[str, 
     model = _build(name, len(names))
     report = load_checkpoint(model, weights, strict=True) if state is not None else None
     info = _weights_info(weights, report, seed)
-    model = model.to(EXPORT_DTYPES[dtype]).eval()
+    model = prepare_graph(model.to(EXPORT_DTYPES[dtype]).eval(), graph)
     module = _convert(name, model, method, EXPORT_DTYPES[dtype], seed)
     if freeze:
         with _jit_quiet():
             module = torch.jit.freeze(module)
-    metadata = build_dense_metadata(name, label_set, names, info, method, freeze, dtype)
+    metadata = build_dense_metadata(name, label_set, names, info, method, freeze, dtype, graph)
     with _jit_quiet():
         torch.jit.save(module, str(out), _extra_files={METADATA_FILE: metadata.to_json()})
     return metadata

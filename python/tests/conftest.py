@@ -12,6 +12,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from lwganet.graph import DEFAULT_GRAPH, prepare_graph
+
 DATA = Path(__file__).resolve().parent / "data"
 # shared/ sits beside the repository (…/shared next to …/main); the tests' own copies in
 # tests/data are what they use, shared/ is only checked for drift when present.
@@ -57,3 +59,9 @@ def manifest_shapes(name: str):
     shapes = {"backbone." + e["key"]: e["shape"] for e in backbone["entries"]}
     shapes.update({e["key"]: e["shape"] for e in ref["entries"]})
     return ref, shapes
+
+
+def exported_twin(model: nn.Module, graph: str = DEFAULT_GRAPH) -> nn.Module:
+    """The eager model in the graph an export writes (default: the export's default graph), so an
+    exported archive can be compared with it element for element."""
+    return prepare_graph(model.eval(), graph)

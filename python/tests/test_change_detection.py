@@ -14,7 +14,7 @@ from lwganet.export import load_exported
 from lwganet.heads.clafa import ContextGatedConv2d
 from lwganet.layers.deform_conv import modulated_deform_conv2d
 from lwganet.layers.ms_deform_attn import DeformableAttention
-from conftest import fill_, image, manifest_shapes
+from conftest import exported_twin, fill_, image, manifest_shapes
 
 
 def run(module, *xs):
@@ -221,7 +221,7 @@ def test_a2net_export_cli_bgr_metadata_and_reload(tmp_path):
                     "--out", str(out)], check=True, capture_output=True)
     module, meta = load_exported(out)
     torch.manual_seed(0)
-    eager = lwganet.create_model("a2net_lwganet_l0")
+    eager = exported_twin(lwganet.create_model("a2net_lwganet_l0"))
     a, b = image(96, 96, seed=20, dtype=torch.float32), image(96, 96, seed=21, dtype=torch.float32)
     assert torch.equal(run(module, a, b), run(eager, a, b))
     data = meta.to_dict()
@@ -243,7 +243,7 @@ def test_clafa_export_reload(tmp_path):
     assert meta.input.color_order == "RGB" and meta.export.method == "script"
     module, _ = load_exported(tmp_path / "clafa.pt")
     torch.manual_seed(1)
-    eager = lwganet.create_model("clafa_lwganet_l0")
+    eager = exported_twin(lwganet.create_model("clafa_lwganet_l0"))
     a, b = image(66, 70, seed=22, dtype=torch.float32), image(66, 70, seed=23, dtype=torch.float32)
     assert torch.equal(run(module, a, b), run(eager, a, b))
     with pytest.raises(ValueError, match="2 labels"):

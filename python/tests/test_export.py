@@ -11,7 +11,7 @@ import torch
 import lwganet
 from lwganet.cli import main
 from lwganet.export import load_exported
-from conftest import fill_, image
+from conftest import exported_twin, fill_, image
 
 BRIEF_KEYS = ["format", "formatVersion", "task", "model", "variant", "labelSet", "labels", "numClasses",
               "input", "outputs", "weights", "export"]
@@ -32,7 +32,7 @@ def test_export_reload_gives_the_eager_outputs(l0_export):
     path, meta = l0_export
     module, loaded_meta = load_exported(path)
     torch.manual_seed(3)
-    eager = lwganet.create_model("lwganet_l0")
+    eager = exported_twin(lwganet.create_model("lwganet_l0"))
     x = image(96, 96, dtype=torch.float32)
     assert torch.equal(run(module, x), run(eager, x))
     assert loaded_meta == meta == lwganet.read_metadata(path)
@@ -53,8 +53,10 @@ def test_classification_metadata(l0_export):
         "resize": {"mode": "short-side-center-crop", "shortSide": 256, "crop": 224, "interpolation": "bilinear"}}
     assert data["outputs"] == [{"name": "logits", "kind": "logits", "shape": ["N", 1000]}]
     assert data["weights"] == {"source": "random-init", "seed": 3, "file": None, "sha256": None}
-    assert list(data["export"]) == ["torchVersion", "lwganetVersion", "method", "frozen", "dtype", "createdAt"]
+    assert list(data["export"]) == ["torchVersion", "lwganetVersion", "method", "frozen", "dtype", "createdAt",
+                                    "graph"]
     assert data["export"]["method"] == "script" and data["export"]["frozen"] is False
+    assert data["export"]["graph"] == "fast"
     assert data["export"]["torchVersion"] == torch.__version__.split("+")[0]
     assert data["export"]["createdAt"].endswith("Z")
 
@@ -71,7 +73,7 @@ def test_features_export_any_size(tmp_path):
     assert data["export"]["method"] == "trace"
     module, _ = load_exported(path)
     torch.manual_seed(0)
-    eager = lwganet.create_model("lwganet_l0", features_only=True)
+    eager = exported_twin(lwganet.create_model("lwganet_l0", features_only=True))
     x = image(96, 128, dtype=torch.float32)
     got, want = run(module, x), run(eager, x)
     assert isinstance(got, tuple) and all(torch.equal(a, b) for a, b in zip(got, want, strict=True))

@@ -13,7 +13,7 @@ from lwganet.checkpoint import CheckpointError
 from lwganet.dense_labels import LOVEDA_PALETTE, UAVID_PALETTE
 from lwganet.export import load_exported
 from lwganet.heads.unetformer import GlobalLocalAttention
-from conftest import fill_, image, manifest_shapes
+from conftest import exported_twin, fill_, image, manifest_shapes
 
 
 def run(module, *xs):
@@ -133,7 +133,7 @@ def test_export_cli_reload_and_metadata(tmp_path):
                     "--seed", "2", "--out", str(out)], check=True, capture_output=True)
     module, meta = load_exported(out)
     torch.manual_seed(2)
-    eager = lwganet.create_model("unetformer_lwganet_l0", labels="uavid")
+    eager = exported_twin(lwganet.create_model("unetformer_lwganet_l0", labels="uavid"))
     x = image(66, 70, seed=9, dtype=torch.float32)
     assert torch.equal(run(module, x), run(eager, x))
     data = meta.to_dict()

@@ -40,7 +40,7 @@ function metadataLines(m: ModelMetadata): Array<[string, string]> {
   ];
   const count = parameterCount(m);
   if (count !== null) lines.push(['parameters', `${(count / 1e6).toFixed(2)} M (${count})`]);
-  if (m.export) lines.push(['exported', `torch ${m.export.torchVersion}, lwganet ${m.export.lwganetVersion}, ${m.export.method}${m.export.frozen ? ', frozen' : ''}, ${m.export.dtype}, ${m.export.createdAt}`]);
+  if (m.export) lines.push(['exported', `torch ${m.export.torchVersion}, lwganet ${m.export.lwganetVersion}, ${m.export.method}${m.export.frozen ? ', frozen' : ''}, ${m.export.dtype}, ${m.export.graph ?? 'official'} graph, ${m.export.createdAt}`]);
   return lines;
 }
 

@@ -17,6 +17,7 @@ import torch
 from ..complexity import count_parameters
 from ..detection_labels import detection_palette
 from ..export import EXPORT_DTYPES, EXPORT_METHODS, _created_at, _jit_quiet, _weights_info
+from ..graph import DEFAULT_GRAPH, prepare_graph
 from ..metadata import (METADATA_FILE, AnySize, DetectionSpec, ExportInfo, InputSpec, ModelMetadata, NoResize,
                         OutputSpec, RpnSpec, WeightsInfo)
 from ..version import __version__
@@ -41,7 +42,7 @@ def detection_spec() -> DetectionSpec:
 
 
 def build_detection_metadata(name: str, label_set: str, labels: Sequence[str], weights: WeightsInfo,
-                             frozen: bool) -> ModelMetadata:
+                             frozen: bool, graph: str) -> ModelMetadata:
     cfg = DETECTION_CFGS[name]
     return ModelMetadata(
         task="rotated-detection", model=name, variant=cfg.variant, label_set=label_set, labels=list(labels),
@@ -56,12 +57,14 @@ def build_detection_metadata(name: str, label_set: str, labels: Sequence[str], w
         palette=detection_palette(label_set, labels), tiling=DETECTION_TILING, detection=detection_spec(),
         weights=weights,
         export=ExportInfo(torch_version=torch.__version__.split("+")[0], lwganet_version=__version__,
-                          method="script", frozen=frozen, dtype="float32", created_at=_created_at()))
+                          method="script", frozen=frozen, dtype="float32", created_at=_created_at(),
+                          graph=graph))
 
 
 def export_detection(name: str, out: Union[str, Path], weights: Optional[Union[str, Path]] = None,
                      labels: Union[None, str, Sequence[str]] = None, seed: int = 0, freeze: bool = False,
-                     dtype: str = "float32", method: str = "script", features_only: bool = False) -> ModelMetadata:
+                     dtype: str = "float32", method: str = "script", features_only: bool = False,
+                     graph: str = DEFAULT_GRAPH) -> ModelMetadata:
     """``export_model`` for the detector names (same arguments)."""
     if features_only:
         raise ValueError(f"{name} has no features export; use lwganet_{DETECTION_CFGS[name].variant} --features")
@@ -82,10 +85,10 @@ def export_detection(name: str, out: Union[str, Path], weights: Optional[Union[s
     report = load_detection_checkpoint(model, checkpoint, names)[0] if checkpoint is not None else None
     info = _weights_info(weights, report, seed)
     with _jit_quiet():
-        module = torch.jit.script(model.eval())
+        module = torch.jit.script(prepare_graph(model.eval(), graph))
         if freeze:
             module = torch.jit.freeze(module)
-    metadata = build_detection_metadata(name, label_set, names, info, freeze)
+    metadata = build_detection_metadata(name, label_set, names, info, freeze, graph)
     with _jit_quiet():
         torch.jit.save(module, str(out), _extra_files={METADATA_FILE: metadata.to_json()})
     return metadata
