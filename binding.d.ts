@@ -116,6 +116,22 @@ export interface NativeDevices {
   defaultThreads: number;
   /** Number of the addon's dedicated inference threads. */
   inferenceThreads: number;
+  /** The addon's cache of large CPU blocks (native/cpu_memory.h); LWGANET_CPU_CACHE=0 turns it off,
+   *  LWGANET_CPU_CACHE_MB caps the free bytes it keeps (default 2048). */
+  cpuCache: NativeCpuCache;
+}
+
+export interface NativeCpuCache {
+  enabled: boolean;
+  /** Most free bytes kept for reuse. */
+  limitBytes: number;
+  /** Free bytes held for reuse now (counted in the process RSS). */
+  cachedBytes: number;
+  /** Bytes of cached-size blocks (>= 1 MiB) in use by tensors now. */
+  inUseBytes: number;
+  /** Large allocations served from the cache / from the system. */
+  hits: number;
+  misses: number;
 }
 
 /** Loads a TorchScript archive from a path or the bytes of one, synchronously. */
@@ -126,6 +142,8 @@ export function loadModel(source: string | Uint8Array, options: NativeLoadOption
 export function devices(): NativeDevices;
 /** Number of distinct modules held by the process-wide weight cache (for tests). */
 export function cachedModuleCount(): number;
+/** Returns the free blocks of the CPU cache to the system (blocks in use are untouched). */
+export function releaseCpuCache(): void;
 /**
  * Greedy rotated NMS with the exact IoU of the rectangles (native/nms.cc). boxes: N·5 values
  * (cx, cy, w, h, angle in radians); scores: N; labels: N, suppression only within a label.

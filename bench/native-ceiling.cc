@@ -31,6 +31,8 @@
 #include <string>
 #include <vector>
 
+#include "../native/cpu_memory.h"  // the addon's CPU allocator policy, so the ceiling runs like it
+
 namespace {
 
 struct Options {
@@ -200,6 +202,7 @@ int main(int argc, char** argv) {
   Options o = parse(argc, argv);
   // Same knob the addon turns per model; set before load so no pool is built with another size.
   at::set_num_threads(o.threads);
+  lwganet::installCpuMemoryPolicy();  // what the addon does at load (LWGANET_CPU_CACHE=0 turns it off)
 
   auto load_start = std::chrono::steady_clock::now();
   torch::jit::Module module;

@@ -12,6 +12,7 @@ export type { LwganetErrorCode } from './errors.js';
 export { loadModel, loadModelSync, Model } from './model.js';
 export type { LoadModelOptions, ModelInputs, ModelOutput, ForwardArgument } from './model.js';
 export { devices } from './device.js';
+export { releaseCpuCache } from './memory.js';
 export type { DeviceInfo } from './device.js';
 export type { ModelMetadata, ModelTask, InputSpec, OutputSpec, TilingSpec, Palette, DetectionSpec, RpnSpec } from './metadata.js';
 export { decodeImage } from './image/decode.js';

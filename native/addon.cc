@@ -1,6 +1,7 @@
 // Module init: registers the native functions. Everything else lives in its own file.
 #include "addon.h"
 
+#include "cpu_memory.h"
 #include "errors.h"
 #include "load_options.h"
 #include "model_wrap.h"
@@ -62,6 +63,7 @@ void settleOnJsThread(Napi::Env env, Napi::Function, LwganetAddon* addon, Job* j
 
 LwganetAddon::LwganetAddon(Napi::Env env, Napi::Object exports) {
   registerNmsOperators();  // before any model is loaded: exported detectors call lwganet::nms_*
+  installCpuMemoryPolicy();  // before any tensor is made: blocks it did not allocate are never cached
   modelConstructor = Napi::Persistent(NativeModel::DefineClass(env));
   completions_ = Completions::New(env, "lwganet-inference", 0, 1, this);
   completions_.Unref(env);  // only pending jobs keep the process alive
@@ -78,6 +80,7 @@ LwganetAddon::LwganetAddon(Napi::Env env, Napi::Object exports) {
                            InstanceMethod<&LwganetAddon::LoadModel>("loadModel"),
                            InstanceMethod<&LwganetAddon::Devices>("devices"),
                            InstanceMethod<&LwganetAddon::CachedModuleCount>("cachedModuleCount"),
+                           InstanceMethod<&LwganetAddon::ReleaseCpuCache>("releaseCpuCache"),
                            InstanceMethod<&LwganetAddon::RotatedNms>("rotatedNms"),
                            InstanceMethod<&LwganetAddon::RotatedIou>("rotatedIou"),
                        });
@@ -130,6 +133,11 @@ Napi::Value LwganetAddon::Devices(const Napi::CallbackInfo& info) {
 
 Napi::Value LwganetAddon::CachedModuleCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(cachedModuleCount()));
+}
+
+Napi::Value LwganetAddon::ReleaseCpuCache(const Napi::CallbackInfo& info) {
+  releaseCpuCache();
+  return info.Env().Undefined();
 }
 
 Napi::Value LwganetAddon::RotatedNms(const Napi::CallbackInfo& info) { return rotatedNmsJs(info); }

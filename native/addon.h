@@ -33,6 +33,7 @@ class LwganetAddon : public Napi::Addon<LwganetAddon> {
   Napi::Value LoadModel(const Napi::CallbackInfo& info);
   Napi::Value Devices(const Napi::CallbackInfo& info);
   Napi::Value CachedModuleCount(const Napi::CallbackInfo& info);
+  Napi::Value ReleaseCpuCache(const Napi::CallbackInfo& info);
   Napi::Value RotatedNms(const Napi::CallbackInfo& info);
   Napi::Value RotatedIou(const Napi::CallbackInfo& info);
 

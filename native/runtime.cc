@@ -8,6 +8,7 @@
 #include <regex>
 #include <string>
 
+#include "cpu_memory.h"
 #include "device.h"
 #include "inference_pool.h"
 
@@ -66,6 +67,15 @@ Napi::Object describeRuntime(Napi::Env env) {
   info.Set("parallelInfo", Napi::String::New(env, at::get_parallel_info()));
   info.Set("defaultThreads", Napi::Number::New(env, at::get_num_threads()));
   info.Set("inferenceThreads", Napi::Number::New(env, static_cast<double>(InferencePool::Instance().Size())));
+  CpuCacheStats cache = cpuCacheStats();
+  Napi::Object cpuCache = Napi::Object::New(env);
+  cpuCache.Set("enabled", Napi::Boolean::New(env, cache.enabled));
+  cpuCache.Set("limitBytes", Napi::Number::New(env, static_cast<double>(cache.limitBytes)));
+  cpuCache.Set("cachedBytes", Napi::Number::New(env, static_cast<double>(cache.cachedBytes)));
+  cpuCache.Set("inUseBytes", Napi::Number::New(env, static_cast<double>(cache.inUseBytes)));
+  cpuCache.Set("hits", Napi::Number::New(env, static_cast<double>(cache.hits)));
+  cpuCache.Set("misses", Napi::Number::New(env, static_cast<double>(cache.misses)));
+  info.Set("cpuCache", cpuCache);
   return info;
 }
 
