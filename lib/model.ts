@@ -16,6 +16,7 @@ import { LwganetError, fromNative, invalidArgument } from './errors.js';
 import { type ModelMetadata, parseMetadata } from './metadata.js';
 import { Tensor } from './tensor.js';
 import { orderInputs } from './input-order.js';
+import { WARMUP_CALLS, warmupInputs } from './warmup.js';
 
 export interface LoadModelOptions {
   /** 'cpu' (default), 'cuda' or 'cuda:N'. */
@@ -24,6 +25,12 @@ export interface LoadModelOptions {
   dtype?: 'float32' | 'float16';
   /** Intra-op threads per forward; defaults to the logical CPU count (LibTorch's own default can be 1). */
   threads?: number;
+  /**
+   * Run the model on a zero image of its metadata's input size before handing it out (default
+   * false), so the first real request does not pay for graph optimisation and kernel creation
+   * (lib/warmup.ts). Needs the archive's metadata.
+   */
+  warmup?: boolean;
 }
 
 /** One tensor, tensors in forward's order (null for an omitted optional), or tensors by argument name. */
@@ -34,7 +41,13 @@ export type ModelOutput = Tensor | ModelOutput[] | { [key: string]: ModelOutput 
 
 export type ForwardArgument = NativeForwardArgument;
 
-const OPTION_NAMES = ['device', 'dtype', 'threads'];
+const OPTION_NAMES = ['device', 'dtype', 'threads', 'warmup'];
+
+function wantsWarmup(options: unknown): boolean {
+  const warmup = (options as LoadModelOptions | undefined)?.warmup ?? false;
+  if (typeof warmup !== 'boolean') throw invalidArgument('warmup', 'a boolean', warmup);
+  return warmup;
+}
 
 function normaliseOptions(options: unknown): NativeLoadOptions {
   if (options === undefined) options = {};
@@ -192,19 +205,43 @@ export class Model {
 /** Loads a TorchScript file (path) or archive bytes on an inference thread. */
 export async function loadModel(source: string | Uint8Array, options?: LoadModelOptions): Promise<Model> {
   const caller = new Error();
+  const warmup = wantsWarmup(options);
+  let model: Model;
   try {
     const native = await binding().loadModel(normaliseSource(source), normaliseOptions(options));
-    return new Model(native);
+    model = new Model(native);
   } catch (error) {
     throw fromNative(error, caller);
   }
+  if (warmup) {
+    try {
+      const inputs = warmupInputs(model.metadata);
+      for (let i = 0; i < WARMUP_CALLS; i++) await model.run(inputs);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+  }
+  return model;
 }
 
 /** Loads a TorchScript file or archive bytes on the calling thread. */
 export function loadModelSync(source: string | Uint8Array, options?: LoadModelOptions): Model {
+  const warmup = wantsWarmup(options);
+  let model: Model;
   try {
-    return new Model(binding().loadModelSync(normaliseSource(source), normaliseOptions(options)));
+    model = new Model(binding().loadModelSync(normaliseSource(source), normaliseOptions(options)));
   } catch (error) {
     throw fromNative(error);
   }
+  if (warmup) {
+    try {
+      const inputs = warmupInputs(model.metadata);
+      for (let i = 0; i < WARMUP_CALLS; i++) model.runSync(inputs);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+  }
+  return model;
 }

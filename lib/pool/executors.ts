@@ -39,6 +39,7 @@ export interface ExecutorConfig {
   device: string;
   workers: number;
   threadsPerWorker: number;
+  warmup: boolean;
 }
 
 export class NativeExecutor implements Executor {
@@ -53,7 +54,7 @@ export class NativeExecutor implements Executor {
   }
 
   static async create(config: ExecutorConfig): Promise<NativeExecutor> {
-    const model = await loadModel(config.modelPath, { device: config.device, threads: config.threadsPerWorker });
+    const model = await loadModel(config.modelPath, { device: config.device, threads: config.threadsPerWorker, warmup: config.warmup });
     return new NativeExecutor(model, config.workers);
   }
 
@@ -97,7 +98,7 @@ export class WorkerExecutor implements Executor {
 
   static async create(config: ExecutorConfig): Promise<WorkerExecutor> {
     const script = workerScript();
-    const workerData: WorkerConfig = { modelPath: config.modelPath, device: config.device, threads: config.threadsPerWorker };
+    const workerData: WorkerConfig = { modelPath: config.modelPath, device: config.device, threads: config.threadsPerWorker, warmup: config.warmup };
     const workers = Array.from({ length: config.workers }, () => new Worker(script, { workerData }));
     const started = await Promise.allSettled(workers.map((worker) => waitReady(worker)));
     const failed = started.find((result) => result.status === 'rejected');

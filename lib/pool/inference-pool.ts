@@ -100,7 +100,7 @@ export class InferencePool {
   static async create(modelPath: string, options?: InferencePoolOptions): Promise<InferencePool> {
     const resolved = resolvePoolOptions(options);
     if (typeof modelPath !== 'string' || modelPath.length === 0) throw new TypeError('Expected a model file path for modelPath');
-    const config = { modelPath: path.resolve(modelPath), device: resolved.device, workers: resolved.workers, threadsPerWorker: resolved.threadsPerWorker };
+    const config = { modelPath: path.resolve(modelPath), device: resolved.device, workers: resolved.workers, threadsPerWorker: resolved.threadsPerWorker, warmup: resolved.warmup };
     const executor = resolved.executor === 'native' ? await NativeExecutor.create(config) : await WorkerExecutor.create(config);
     return new InferencePool(executor, resolved);
   }

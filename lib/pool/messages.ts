@@ -15,6 +15,7 @@ export interface WorkerConfig {
   modelPath: string;
   device: string;
   threads: number;
+  warmup: boolean;
 }
 
 export interface WireTensor {

@@ -33,6 +33,8 @@ export interface InferencePoolOptions {
   maxQueue?: number;
   /** 'cpu' (default), 'cuda' or 'cuda:N'. */
   device?: string;
+  /** Warm each worker's model up before the pool takes requests (loadModel's warmup; needs metadata). Default false. */
+  warmup?: boolean;
 }
 
 export interface ResolvedPoolOptions {
@@ -43,9 +45,10 @@ export interface ResolvedPoolOptions {
   maxDelayMs: number;
   maxQueue: number;
   device: string;
+  warmup: boolean;
 }
 
-const NAMES = ['executor', 'workers', 'threadsPerWorker', 'maxBatch', 'maxDelayMs', 'maxQueue', 'device'];
+const NAMES = ['executor', 'workers', 'threadsPerWorker', 'maxBatch', 'maxDelayMs', 'maxQueue', 'device', 'warmup'];
 
 function integer(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidArgument(name, `an integer between ${min} and ${max}`, value);
@@ -74,5 +77,7 @@ export function resolvePoolOptions(options: unknown): ResolvedPoolOptions {
   if (maxDelayMs < 0 || maxDelayMs > 60_000) throw invalidArgument('maxDelayMs', 'a number of milliseconds between 0 and 60000', maxDelayMs, 'range');
   const maxQueue = integer('maxQueue', given.maxQueue ?? 256, 0, 1_000_000);
   const device = parseDevice(given.device ?? 'cpu');
-  return { executor, workers, threadsPerWorker, maxBatch, maxDelayMs, maxQueue, device };
+  const warmup = given.warmup ?? false;
+  if (typeof warmup !== 'boolean') throw invalidArgument('warmup', 'a boolean', warmup);
+  return { executor, workers, threadsPerWorker, maxBatch, maxDelayMs, maxQueue, device, warmup };
 }

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const config = workerData as WorkerConfig;
   let model: Model;
   try {
-    model = await loadModel(config.modelPath, { device: config.device, threads: config.threads });
+    model = await loadModel(config.modelPath, { device: config.device, threads: config.threads, warmup: config.warmup });
   } catch (error) {
     post({ type: 'load-failed', error: toWireError(error) });
     return;
