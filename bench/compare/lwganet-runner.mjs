@@ -8,10 +8,11 @@ import { runnerArgs, serve } from './runner-loop.mjs';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { devices, loadModel, Tensor } = createRequire(import.meta.url)(join(root, 'dist', 'index.js'));
 
-/** A run() result (a tensor, or arrays of them for the dense backbone) as flat float32 outputs. */
+/** A run() result (a tensor, or arrays of them for the dense backbone) as flat float32 outputs.
+ *  float32 data is passed on as it is (no copy per call, like onnxruntime-node's results). */
 function flatten(value, out = []) {
   if (Array.isArray(value)) for (const v of value) flatten(v, out);
-  else if (value instanceof Tensor) out.push({ shape: [...value.shape], data: Float32Array.from(value.data) });
+  else if (value instanceof Tensor) out.push({ shape: [...value.shape], data: value.data instanceof Float32Array ? value.data : Float32Array.from(value.data) });
   else throw new Error(`unexpected output ${typeof value}`);
   return out;
 }
