@@ -38,27 +38,43 @@ InferencePool& InferencePool::Instance() {
 
 InferencePool::InferencePool(size_t size) {
   for (size_t i = 0; i < size; ++i) {
-    threads_.emplace_back([this] { WorkLoop(); });
+    Worker* worker = new Worker();  // lives as long as its detached thread, i.e. the process
+    threads_.emplace_back([this, worker] { WorkLoop(worker); });
     threads_.back().detach();
   }
 }
 
 void InferencePool::Submit(Job* job) {
+  Worker* worker = nullptr;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(job);
+    if (idle_.empty()) {
+      queue_.push_back(job);
+      return;
+    }
+    worker = idle_.back();
+    idle_.pop_back();
+    worker->job = job;
   }
-  ready_.notify_one();
+  worker->wake.notify_one();
 }
 
-void InferencePool::WorkLoop() {
+void InferencePool::WorkLoop(Worker* self) {
+  bool listed = false;  // in idle_, so the next job is handed over by Submit
   for (;;) {
     Job* job;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      ready_.wait(lock, [this] { return !queue_.empty(); });
-      job = queue_.front();
-      queue_.pop_front();
+      if (!listed && !queue_.empty()) {
+        job = queue_.front();
+        queue_.pop_front();
+      } else {
+        if (!listed) idle_.push_back(self);
+        self->wake.wait(lock, [self] { return self->job != nullptr; });
+        job = self->job;
+        self->job = nullptr;
+      }
+      listed = false;
     }
     std::shared_ptr<EnvGate> gate = job->gate;
     if (!gate->Enter()) {
@@ -66,6 +82,15 @@ void InferencePool::WorkLoop() {
       continue;
     }
     job->Run();  // Run() catches everything it throws
+    {
+      // Listed as idle before the result goes out: a caller often submits its next forward as
+      // soon as it has this one, and that forward should land on this same thread.
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (queue_.empty()) {
+        idle_.push_back(self);
+        listed = true;
+      }
+    }
     gate->DeliverAndLeave(job);
   }
 }

@@ -46,6 +46,11 @@ class EnvGate {
   Deliver deliver_;
 };
 
+// Jobs go to the most recently idle thread (a stack of idle threads, not one shared condition
+// variable that wakes an arbitrary waiter). Sequential forwards thus stay on one thread, so only
+// that thread owns an OpenMP team: libgomp spins between parallel regions only while the threads it
+// manages do not outnumber the CPUs, and with every pool thread owning a team it stops spinning,
+// which measured 1.6–2× slower per forward on 2 cores (bench/README.md, "OpenMP teams").
 class InferencePool {
  public:
   // The process-wide pool (LibTorch's own state is process-wide too). Never destroyed:
@@ -55,12 +60,17 @@ class InferencePool {
   size_t Size() const { return threads_.size(); }
 
  private:
+  struct Worker {
+    std::condition_variable wake;
+    Job* job = nullptr;  // handed over by Submit while the worker is idle
+  };
+
   explicit InferencePool(size_t size);
-  void WorkLoop();
+  void WorkLoop(Worker* self);
 
   std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<Job*> queue_;
+  std::deque<Job*> queue_;           // jobs waiting for a thread
+  std::vector<Worker*> idle_;        // idle threads, most recently idle last
   std::vector<std::thread> threads_;
 };
 
