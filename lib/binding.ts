@@ -7,6 +7,8 @@
 import path from 'node:path';
 import nodeGypBuild = require('node-gyp-build');
 import type * as Native from '../binding.js';
+import { warnOnReferenceBlas } from './blas-check.js';
+import { applyOpenMpDefaults } from './openmp-env.js';
 import { LwganetError } from './errors.js';
 
 export type Binding = typeof Native;
@@ -40,6 +42,7 @@ export function binding(): Binding {
         path.join(PACKAGE_ROOT, 'build', 'Debug', 'lwganet.node'),
         path.join(PACKAGE_ROOT, 'prebuilds', `${process.platform}-${process.arch}`, '*.node'),
       ];
+  applyOpenMpDefaults();
   let candidate: Binding;
   try {
     candidate = (override ? require(override) : nodeGypBuild(PACKAGE_ROOT)) as Binding;
@@ -52,6 +55,7 @@ export function binding(): Binding {
     );
   }
   checkLibtorchVersion(candidate);
+  warnOnReferenceBlas(candidate.devices().blas);
   loaded = candidate;
   return loaded;
 }
