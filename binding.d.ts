@@ -119,6 +119,9 @@ export interface NativeDevices {
   /** The addon's cache of large CPU blocks (native/cpu_memory.h); LWGANET_CPU_CACHE=0 turns it off,
    *  LWGANET_CPU_CACHE_MB caps the free bytes it keeps (default 2048). */
   cpuCache: NativeCpuCache;
+  /** BLAS LibTorch was built with ('mkl' for pip wheels, 'generic' for a system libblas such as
+   *  Debian's) and the libblas.so file loaded in this process (resolved), or null. */
+  blas: { build: string; library: string | null };
 }
 
 export interface NativeCpuCache {

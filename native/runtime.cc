@@ -1,7 +1,9 @@
 #include "runtime.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/Version.h>
 #include <dlfcn.h>
+#include <link.h>
 #include <torch/version.h>
 
 #include <fstream>
@@ -52,6 +54,28 @@ std::string loadedLibtorchVersion() {
   return "";
 }
 
+// The BLAS LibTorch was built with ("mkl" for pip wheels; "generic" when it calls the system's
+// libblas.so.3, as Debian's does) and the libblas file actually loaded, resolved through symlinks.
+std::string buildBlas() {
+  std::smatch match;
+  std::string config = at::show_config();
+  return std::regex_search(config, match, std::regex("BLAS_INFO=([^,\\s]+)")) ? std::string(match[1]) : "";
+}
+
+std::string loadedLibblas() {
+  std::string found;
+  dl_iterate_phdr(
+      [](struct dl_phdr_info* info, size_t, void* data) {
+        std::string name = info->dlpi_name ? info->dlpi_name : "";
+        if (name.find("/libblas.so") == std::string::npos) return 0;
+        char resolved[4096];
+        *static_cast<std::string*>(data) = realpath(name.c_str(), resolved) ? resolved : name;
+        return 1;
+      },
+      &found);
+  return found;
+}
+
 Napi::Object describeRuntime(Napi::Env env) {
   Napi::Object info = Napi::Object::New(env);
   // TORCH_VERSION is what the addon was compiled against; the loaded library may differ when a
@@ -76,6 +100,11 @@ Napi::Object describeRuntime(Napi::Env env) {
   cpuCache.Set("hits", Napi::Number::New(env, static_cast<double>(cache.hits)));
   cpuCache.Set("misses", Napi::Number::New(env, static_cast<double>(cache.misses)));
   info.Set("cpuCache", cpuCache);
+  Napi::Object blas = Napi::Object::New(env);
+  blas.Set("build", Napi::String::New(env, buildBlas()));
+  std::string libblas = loadedLibblas();
+  blas.Set("library", libblas.empty() ? env.Null() : Napi::String::New(env, libblas));
+  info.Set("blas", blas);
   return info;
 }
 
