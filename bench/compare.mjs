@@ -9,7 +9,7 @@
 //
 //   node bench/compare.mjs [--cases all|ID,...] [--runtimes lwganet,ceiling,debian-ceiling,python,ort] [--rounds 5]
 //                          [--iterations N] [--warmup N] [--threads N] [--seed 0] [--quick]
-//                          [--omp-wait-policy passive|active|inherit] [--ceiling PATH]
+//                          [--omp-wait-policy default|passive|active] [--ceiling PATH]
 //
 // Writes bench/results/compare-<stamp>.json, compare-latest.md, compare-latest.svg/.png.
 
@@ -24,6 +24,7 @@ import { writeChart } from './compare/chart.mjs';
 import { RuntimeChild } from './compare/children.mjs';
 import { DEBIAN_INSTALL, debianLibtorchVersion, debianMissing, ensureDebianCeiling, ensureDebianExport } from './compare/debian.mjs';
 import { ensureExports } from './compare/exports.mjs';
+import { writeSeededInput } from './compare/inputs.mjs';
 import { agreement, markdown, outputDiff, ratios, REFERENCE, refScale, RUNTIMES, summarize } from './compare/report.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -53,7 +54,7 @@ try {
       threads: { type: 'string', default: `${os.availableParallelism()}` },
       seed: { type: 'string', default: '0' },
       quick: { type: 'boolean', default: false },
-      'omp-wait-policy': { type: 'string', default: 'passive' },
+      'omp-wait-policy': { type: 'string', default: 'default' },
       ceiling: { type: 'string', default: join(root, 'build', 'Release', 'lwganet-native-ceiling') },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -63,7 +64,7 @@ try {
 }
 if (opts.help) {
   console.log(`usage: node bench/compare.mjs [--cases all|ID,...] [--runtimes ${Object.keys(RUNTIMES).join(',')}] [--rounds N]
-       [--iterations N] [--warmup N] [--threads N] [--seed N] [--quick] [--omp-wait-policy passive|active|inherit] [--ceiling PATH]
+       [--iterations N] [--warmup N] [--threads N] [--seed N] [--quick] [--omp-wait-policy default|passive|active] [--ceiling PATH]
 cases: ${CASES.map((c) => c.id).join(', ')} (--quick: ${QUICK_CASES.join(', ')})`);
   process.exit(0);
 }
@@ -97,7 +98,7 @@ const warmupOverride = count('warmup', opts.warmup, 1);
 const threads = count('threads', opts.threads, 1);
 const seed = count('seed', opts.seed, 0);
 const ompPolicy = opts['omp-wait-policy'];
-if (!['passive', 'active', 'inherit'].includes(ompPolicy)) fail(`--omp-wait-policy must be passive, active or inherit, not '${ompPolicy}'`);
+if (!['default', 'passive', 'active'].includes(ompPolicy)) fail(`--omp-wait-policy must be default, passive or active, not '${ompPolicy}'`);
 
 for (const c of cases) {
   // --quick: a fifth of the iterations, the least warm-up TorchScript needs (profiling run + optimised run).
@@ -126,10 +127,14 @@ if (runtimeNames.includes('ort')) {
 }
 if (missing.length) fail(`missing\n  - ${missing.join('\n  - ')}`);
 
-// libgomp spins idle OpenMP threads only while it manages no more threads than CPUs, which holds for
-// some processes here and not others (overhead.mjs explains the skew): one policy for all of them.
+// "default": every runtime with its own OpenMP behaviour, as users get it (lwganet-node applies
+// lib/openmp-env.ts; the ceiling and Python run libgomp's defaults; onnxruntime has its own
+// spinning thread pool), so the shell's OpenMP variables are not passed on. passive/active
+// force one OMP_WAIT_POLICY on every runtime.
 const childEnv = { ...process.env };
-if (ompPolicy !== 'inherit') childEnv.OMP_WAIT_POLICY = ompPolicy.toUpperCase();
+delete childEnv.OMP_WAIT_POLICY;
+delete childEnv.GOMP_SPINCOUNT;
+if (ompPolicy !== 'default') childEnv.OMP_WAIT_POLICY = ompPolicy.toUpperCase();
 
 // ------------------------------------------------------------------ models and inputs
 
@@ -160,19 +165,6 @@ try {
   fail(err.message);
 }
 
-/** Seeded values in [-1.5, 1.5) (xorshift32), about the range of a normalised image. */
-function writeInput(c) {
-  const shape = [c.batch, 3, c.size, c.size];
-  const file = join(modelsDir, `input-${shape.join('x')}.bin`);
-  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  let x = 0x2545f491;
-  for (let i = 0; i < data.length; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    data[i] = ((x >>> 0) / 2 ** 32) * 3 - 1.5;
-  }
-  writeFileSync(file, Buffer.from(data.buffer));
-  return { file, shape };
-}
 
 function readOutputs(file, shapes) {
   const bytes = readFileSync(file);
@@ -201,7 +193,7 @@ const results = [];
 let failures = 0;
 
 for (const c of cases) {
-  const input = writeInput(c);
+  const input = writeSeededInput(modelsDir, [c.batch, 3, c.size, c.size]);
   const paths = files.get(c.id);
   const state = {};
   // Loaded one after the other, so no load or first call competes with another runtime's.

@@ -1,22 +1,28 @@
 #!/usr/bin/env node
 // Throughput (images/s) against concurrency: N clients each issue back-to-back requests for a
 // fixed time, on an exported LWGANet-L0 classifier at 224². Compared: plain Model.run (forwards
-// on the addon's native threads, no batching) and InferencePool with dynamic batching in its
-// executor/thread layouts. For each concurrency level the configurations run one after the other
-// in the same process, so drift on a shared machine spreads over all of them.
+// on the addon's native threads, no batching), InferencePool with dynamic batching in its
+// executor/thread layouts, and onnxruntime-node on the ONNX export of the same weights (one
+// session with all cores, or one session per core), whose best is the bar. For each concurrency
+// level the configurations run one after the other in the same process, so drift on a shared
+// machine spreads over all of them.
 //
 //   node bench/throughput.mjs [--duration 3] [--rounds 2] [--warmup 0.5] [--initial-warmup 2] [--clients 1,2,4,8,16]
-//                             [--max-batch 16] [--max-delay 2] [--only NAME,...] [--model FILE] [--package dist/index.js]
+//                             [--max-batch 16] [--max-delay 2] [--only NAME,...] [--model FILE --onnx FILE]
+//                             [--package dist/index.js]
+//
+// Default models: bench/compare's seeded L0 exports (frozen fast-graph TorchScript, ONNX at 224²).
 //
 // Writes bench/results/throughput-<stamp>.json and bench/results/throughput-latest.md.
 
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CASES } from './compare/cases.mjs';
+import { ensureExports } from './compare/exports.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({
@@ -29,7 +35,8 @@ const { values: opts } = parseArgs({
     clients: { type: 'string', default: '1,2,4,8,16' },
     'max-batch': { type: 'string', default: '16' },
     'max-delay': { type: 'string', default: '2' },
-    model: { type: 'string', default: join(root, 'out', 'bench', 'lwganet_l0_nwpu.pt') },
+    model: { type: 'string' },
+    onnx: { type: 'string' },
     package: { type: 'string', default: join(root, 'dist', 'index.js') },
   },
 });
@@ -43,8 +50,20 @@ const maxDelayMs = Number(opts['max-delay']);
 const cores = os.availableParallelism();
 
 if (!existsSync(opts.package)) fail(`missing the built package ${rel(opts.package)}: run \`npm run build:ts\``);
-const { loadModel, createInferencePool, Tensor } = createRequire(import.meta.url)(opts.package);
-ensureModel(opts.model);
+const require = createRequire(import.meta.url);
+const { loadModel, createInferencePool, Tensor } = require(opts.package);
+let ort = null;
+try {
+  ort = require('onnxruntime-node');
+} catch {
+  console.error('bench/throughput: onnxruntime-node is not installed (a devDependency: npm ci); its rows are left out');
+}
+if (!opts.model) {
+  const exported = ensureExports(root, join(root, 'out', 'bench', 'compare'), CASES.find((c) => c.id === 'l0-224-b1'), 0, console.error);
+  opts.model = exported.torchscript;
+  opts.onnx ??= exported.onnx;
+}
+if (!existsSync(opts.model)) fail(`no model at ${rel(opts.model)}`);
 
 // Every layout keeps threads × concurrent forwards = cores (the pool's own default rule).
 const half = Math.max(1, Math.floor(cores / 2));
@@ -53,6 +72,10 @@ const allConfigs = [
   { name: `pool native 1×${cores}`, kind: 'pool', options: { executor: 'native', workers: 1, threadsPerWorker: cores } },
   { name: `pool native 2×${half}`, kind: 'pool', options: { executor: 'native', workers: 2, threadsPerWorker: half } },
   { name: `pool workers 2×${half}`, kind: 'pool', options: { executor: 'worker-threads', workers: 2, threadsPerWorker: half } },
+  ...(ort && opts.onnx ? [
+    { name: `ort 1×${cores}`, kind: 'ort', sessions: 1, threads: cores },
+    { name: `ort ${cores}×1`, kind: 'ort', sessions: cores, threads: 1 },
+  ] : []),
 ];
 
 // --only 'native 2,workers' keeps the configurations whose name contains one of the parts.
@@ -65,6 +88,23 @@ async function open(config) {
   if (config.kind === 'model') {
     const model = await loadModel(opts.model, { threads: config.threads });
     return { run: (x) => model.run(x), stats: () => null, close: async () => model.dispose() };
+  }
+  if (config.kind === 'ort') {
+    // Requests go round-robin over the sessions; one session also takes concurrent runs.
+    const sessions = [];
+    for (let i = 0; i < config.sessions; i++) {
+      sessions.push(await ort.InferenceSession.create(opts.onnx, {
+        executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: config.threads,
+        interOpNumThreads: 1, executionMode: 'sequential',
+      }));
+    }
+    let next = 0;
+    const name = sessions[0].inputNames[0];
+    return {
+      run: (x) => sessions[next++ % sessions.length].run({ [name]: new ort.Tensor('float32', x.data, x.shape) }),
+      stats: () => null,
+      close: async () => { for (const s of sessions) await s.release(); },
+    };
   }
   const pool = await createInferencePool(opts.model, { ...config.options, maxBatch, maxDelayMs, maxQueue: 1024 });
   return { run: (x) => pool.run(x), stats: () => pool.stats(), close: () => pool.close() };
@@ -133,6 +173,7 @@ for (const { target } of targets) await target.close();
 
 const markdown = table(rows);
 console.log(markdown);
+console.log(versusOrt(rows));
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const outDir = join(root, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
@@ -141,7 +182,7 @@ writeFileSync(join(outDir, `throughput-${stamp}.json`), JSON.stringify({ ...meta
 writeFileSync(join(outDir, 'throughput-latest.md'),
   `# Throughput vs concurrency (${stamp})\n\n${rel(opts.model)}, [1,3,224,224] float32 per request, ${cores} cores, ` +
   `${durationMs / 1000} s per cell in ${rounds} interleaved rounds (each after ${warmupMs / 1000} s warm-up), load average ${os.loadavg()[0].toFixed(1)}, pool maxBatch ${maxBatch}, maxDelayMs ${maxDelayMs}. ` +
-  'Cells: images/s (mean images per forward).\n\n' + markdown + '\n');
+  'Cells: images/s (mean images per forward).\n\n' + markdown + '\n' + versusOrt(rows) + '\n');
 console.error(`wrote ${rel(join(outDir, `throughput-${stamp}.json`))} and bench/results/throughput-latest.md`);
 
 function table(results) {
@@ -157,15 +198,20 @@ function table(results) {
   return lines.join('\n');
 }
 
-/** Exports the seeded L0 classifier with the project venv when it is not there yet (~5 s). */
-function ensureModel(file) {
-  if (existsSync(file)) return;
-  const python = join(root, '.venv', 'bin', 'python');
-  if (!existsSync(python)) fail(`missing ${rel(file)} and no project venv at ${rel(python)} to export it (see README)`);
-  mkdirSync(dirname(file), { recursive: true });
-  console.error(`exporting lwganet_l0 to ${rel(file)} ...`);
-  const run = spawnSync(python, ['-m', 'lwganet', 'export', 'lwganet_l0', '--labels', 'nwpu-resisc45', '--out', file], { cwd: join(root, 'python'), stdio: 'inherit' });
-  if (run.status !== 0) fail(`exporting lwganet_l0 failed (exit ${run.status})`);
+/** Best lwganet-node configuration against onnxruntime-node's best, per concurrency and overall. */
+function versusOrt(results) {
+  const isOrt = (r) => r.config.startsWith('ort ');
+  if (!results.some(isOrt)) return '';
+  const best = (list) => list.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a));
+  const lines = ['', '| clients | best lwganet-node | best onnxruntime-node | ratio |', '|---:|---|---|---:|'];
+  const row = (label, list) => {
+    const ours = best(list.filter((r) => !isOrt(r)));
+    const theirs = best(list.filter(isOrt));
+    lines.push(`| ${label} | ${ours.config}: ${ours.imagesPerSecond} | ${theirs.config}: ${theirs.imagesPerSecond} | ${(ours.imagesPerSecond / theirs.imagesPerSecond).toFixed(2)}× |`);
+  };
+  for (const clients of clientCounts) row(clients, results.filter((r) => r.clients === clients));
+  row('any', results);
+  return lines.join('\n');
 }
 
 function round(value, digits) {

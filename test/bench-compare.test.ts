@@ -41,7 +41,7 @@ describe('bench/compare.mjs arguments', () => {
     [['--runtimes', 'lwganet,tensorflow'], "name only lwganet, ceiling, debian-ceiling, python, ort; got 'lwganet,tensorflow'"],
     [['--rounds', '0'], "--rounds needs an integer >= 1, got '0'"],
     [['--threads', 'two'], "--threads needs an integer >= 1, got 'two'"],
-    [['--omp-wait-policy', 'spin'], "--omp-wait-policy must be passive, active or inherit, not 'spin'"],
+    [['--omp-wait-policy', 'spin'], "--omp-wait-policy must be default, passive or active, not 'spin'"],
     [['--no-such-flag'], "Unknown option '--no-such-flag'"],
   ])('%j is refused before anything runs', async (args, message) => {
     const run = await runScript(args);

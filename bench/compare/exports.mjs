@@ -20,19 +20,19 @@ function codeHash(root) {
   return hash.digest('hex').slice(0, 10);
 }
 
-/** Paths of the two files of `c` (not necessarily there yet). */
-export function exportPaths(root, dir, c, seed) {
-  const stem = `${c.model}${c.features ? '-features' : ''}-seed${seed}-${codeHash(root)}`;
+/** Paths of the two files of `c` (not necessarily there yet); `graph` is the exporter's --graph. */
+export function exportPaths(root, dir, c, seed, graph = 'fast') {
+  const stem = `${c.model}${c.features ? '-features' : ''}${graph === 'fast' ? '' : `-${graph}`}-seed${seed}-${codeHash(root)}`;
   return { torchscript: join(dir, `${stem}.pt`), onnx: join(dir, `${stem}-${c.size}.onnx`) };
 }
 
 /** Exports whatever of `c`'s files is missing; `log` gets one line per export. */
-export function ensureExports(root, dir, c, seed, log) {
+export function ensureExports(root, dir, c, seed, log, graph = 'fast') {
   const python = join(root, '.venv', 'bin', 'python');
   if (!existsSync(python)) throw new Error(`no project venv at ${python} to export the models: run \`bash scripts/setup.sh\``);
   mkdirSync(dir, { recursive: true });
-  const paths = exportPaths(root, dir, c, seed);
-  const what = c.features ? ['--features'] : ['--labels', 'nwpu-resisc45'];
+  const paths = exportPaths(root, dir, c, seed, graph);
+  const what = [...(c.features ? ['--features'] : ['--labels', 'nwpu-resisc45']), '--graph', graph];
   const jobs = [
     [paths.torchscript, ['--freeze']],
     [paths.onnx, ['--format', 'onnx', '--size', `${c.size}`]],

@@ -19,7 +19,7 @@ function flatten(value, out = []) {
 
 const args = runnerArgs();
 await serve(args, async () => {
-  const model = await loadModel(args.model, { threads: args.threads });
+  const model = await loadModel(args.model, { threads: args.threads, warmup: args.loadWarmup });
   const input = new Tensor('float32', args.data, args.shape);
   return { forward: async () => flatten(await model.run(input)), version: devices().libtorchVersion };
 });

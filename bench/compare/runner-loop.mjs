@@ -10,7 +10,8 @@ import { createHistogram, performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
-/** --model, --input (raw float32), --shape, --threads, --warmup, --save-output. */
+/** --model, --input (raw float32), --shape, --threads, --warmup, --save-output, --load-warmup
+ *  (lwganet-node only: loadModel's own warm-up before the first call is timed). */
 export function runnerArgs() {
   const { values } = parseArgs({
     options: {
@@ -20,6 +21,7 @@ export function runnerArgs() {
       threads: { type: 'string', default: '1' },
       warmup: { type: 'string', default: '2' },
       'save-output': { type: 'string' },
+      'load-warmup': { type: 'boolean', default: false },
     },
   });
   for (const key of ['model', 'input', 'shape', 'save-output']) {
@@ -31,7 +33,7 @@ export function runnerArgs() {
   if (data.length !== shape.reduce((a, b) => a * b, 1)) throw new Error(`runner: ${values.input} does not hold [${shape}] float32`);
   return {
     model: values.model, shape, data, threads: Number(values.threads),
-    warmup: Math.max(1, Number(values.warmup)), saveOutput: values['save-output'],
+    warmup: Math.max(1, Number(values.warmup)), saveOutput: values['save-output'], loadWarmup: values['load-warmup'],
   };
 }
 
