@@ -81,6 +81,8 @@ export declare class NativeModel {
   readonly device: string;
   readonly dtype: 'float32' | 'float16';
   readonly threads: number;
+  /** Convolutions rewritten at load to oneDNN with packed weights (native/conv_prepack.h). */
+  readonly prepackedConvolutions: number;
   /** forward's arguments after `self`, in order. */
   readonly inputs: NativeForwardArgument[];
   /** Text of extra/metadata.json inside the archive, or null. */

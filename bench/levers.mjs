@@ -7,10 +7,11 @@
 //   threads    1 vs 2 intra-op threads
 //   warmup     loadModel without vs with { warmup: true }: first-call latency (and load time)
 //   openmp     OMP_WAIT_POLICY=PASSIVE vs the package's OpenMP defaults (lib/openmp-env.ts)
+//   prepack    the opt-in load-time oneDNN weight packing (LWGANET_PREPACK=1, native/conv_prepack.h)
 //
 // Every side runs with the package's own defaults except the one lever it flips; the OpenMP
 // variables of this shell are not passed on (set them per side through the lever table).
-//   node bench/levers.mjs [--levers graph,cpu-cache,threads,warmup,openmp] [--rounds 4] [--quick]
+//   node bench/levers.mjs [--levers graph,cpu-cache,threads,warmup,openmp,prepack] [--rounds 4] [--quick]
 //
 // Writes bench/results/levers-<stamp>.json and levers-latest.md. Speed-up = off median / on median.
 
@@ -37,6 +38,7 @@ const LEVERS = {
   'cpu-cache': { what: 'CPU block cache (vs LWGANET_CPU_CACHE=0)', cases: ['l0-224-b16', 'l0-features-1024-b1', 'l2-features-1024-b1'], off: { env: { LWGANET_CPU_CACHE: '0' } }, on: {} },
   threads: { what: '2 intra-op threads (vs 1)', cases: ['l0-224-b1', 'l0-224-b16', 'l0-features-1024-b1'], off: { threads: 1 }, on: { threads: 2 } },
   warmup: { what: 'warm-up at load (first call)', cases: ['l0-224-b1', 'l0-features-1024-b1'], off: {}, on: { loadWarmup: true }, firstCall: true },
+  prepack: { what: 'oneDNN packed convolutions (opt-in LWGANET_PREPACK=1, vs off)', cases: ['l0-224-b1', 'l2-224-b1', 'l0-features-1024-b1'], off: {}, on: { env: { LWGANET_PREPACK: '1' } } },
   openmp: { what: 'OpenMP spin defaults (vs OMP_WAIT_POLICY=PASSIVE)', cases: ['l0-224-b1', 'l2-224-b1', 'l0-224-b16', 'l0-features-1024-b1'], off: { env: { OMP_WAIT_POLICY: 'PASSIVE' } }, on: {} },
 };
 

@@ -31,7 +31,8 @@
 #include <string>
 #include <vector>
 
-#include "../native/cpu_memory.h"  // the addon's CPU allocator policy, so the ceiling runs like it
+#include "../native/conv_prepack.h"  // the addon's load-time passes, so the ceiling runs like it
+#include "../native/cpu_memory.h"
 
 namespace {
 
@@ -214,6 +215,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   module.eval();
+  lwganet::prepackConvolutions(module);  // what the addon does at load (opt-in: LWGANET_PREPACK=1)
   double load_us = elapsed_us(load_start);
 
   c10::InferenceMode guard;

@@ -131,6 +131,11 @@ export class Model {
   readonly device: string;
   readonly dtype: 'float32' | 'float16';
   readonly threads: number;
+  /**
+   * Convolutions the loader rewrote to oneDNN with weights packed once: only with
+   * LWGANET_PREPACK=1 (opt-in, native/conv_prepack.h) and frozen float32 CPU exports; else 0.
+   */
+  readonly prepackedConvolutions: number;
   /** forward's arguments (after self), in order. */
   readonly inputs: readonly ForwardArgument[];
   readonly #native: NativeModel;
@@ -147,6 +152,7 @@ export class Model {
     this.device = native.device;
     this.dtype = native.dtype;
     this.threads = native.threads;
+    this.prepackedConvolutions = native.prepackedConvolutions;
     this.inputs = Object.freeze(native.inputs.map((input) => Object.freeze({ ...input })));
   }
 

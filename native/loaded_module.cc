@@ -10,6 +10,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "conv_prepack.h"
 #include "errors.h"
 
 namespace lwganet {
@@ -68,6 +69,7 @@ std::shared_ptr<LoadedModule> loadUncached(const LoadRequest& request, const std
   }
   loaded->module.eval();
   if (request.dtype == at::kHalf) loaded->module.to(at::kHalf);
+  if (request.device.is_cpu() && request.dtype == at::kFloat) loaded->prepackedConvolutions = prepackConvolutions(loaded->module);
   loaded->device = request.device;
   loaded->dtype = request.dtype;
   loaded->metadataJson = extra["metadata.json"];

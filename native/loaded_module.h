@@ -24,6 +24,7 @@ struct ModuleDescription {
   bool hasMetadata = false;
   std::string metadataJson;
   std::vector<ForwardArgument> arguments;  // forward's arguments after self
+  int prepackedConvolutions = 0;           // conv_prepack.h
 };
 
 struct LoadedModule : ModuleDescription {

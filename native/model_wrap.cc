@@ -74,6 +74,7 @@ Napi::Function NativeModel::DefineClass(Napi::Env env) {
           InstanceAccessor<&NativeModel::GetDevice>("device"),
           InstanceAccessor<&NativeModel::GetDType>("dtype"),
           InstanceAccessor<&NativeModel::GetThreads>("threads"),
+          InstanceAccessor<&NativeModel::GetPrepackedConvolutions>("prepackedConvolutions"),
           InstanceAccessor<&NativeModel::GetInputs>("inputs"),
           InstanceAccessor<&NativeModel::GetMetadataJson>("metadataJson"),
           InstanceAccessor<&NativeModel::GetDisposed>("disposed"),
@@ -176,6 +177,10 @@ Napi::Value NativeModel::GetDType(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NativeModel::GetThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), threads_); }
+
+Napi::Value NativeModel::GetPrepackedConvolutions(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), described_.prepackedConvolutions);
+}
 
 Napi::Value NativeModel::GetInputs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

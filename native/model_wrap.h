@@ -27,6 +27,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   Napi::Value GetDevice(const Napi::CallbackInfo& info);
   Napi::Value GetDType(const Napi::CallbackInfo& info);
   Napi::Value GetThreads(const Napi::CallbackInfo& info);
+  Napi::Value GetPrepackedConvolutions(const Napi::CallbackInfo& info);
   Napi::Value GetInputs(const Napi::CallbackInfo& info);
   Napi::Value GetMetadataJson(const Napi::CallbackInfo& info);
   Napi::Value GetDisposed(const Napi::CallbackInfo& info);
