@@ -13,11 +13,14 @@
 #include <torch/csrc/jit/ir/constants.h>
 #include <torch/csrc/jit/ir/ir.h>
 #include <torch/csrc/jit/passes/dead_code_elimination.h>
+#if AT_MKLDNN_ENABLED()
+#define LWGANET_CAN_PREPACK 1  // mkldnn::_convolution_pointwise appeared in 2.0; Debian's 1.13 has none
+#endif
 #endif
 
 namespace lwganet {
 
-#if TORCH_VERSION_MAJOR >= 2 && AT_MKLDNN_ENABLED()
+#ifdef LWGANET_CAN_PREPACK
 namespace {
 
 using torch::jit::Graph;
