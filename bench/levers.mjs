@@ -93,9 +93,11 @@ async function measure(lever, c) {
     }
   }
   for (const side of Object.values(sides)) await side.child.quit();
-  const view = (s) => (lever.firstCall
-    ? { ms: s.ready.first_call_ms, loadMs: s.ready.load_ms }
-    : { ms: summarize(s.samples).medianMs, p10: summarize(s.samples).p10Ms, p90: summarize(s.samples).p90Ms });
+  const view = (s) => {
+    if (lever.firstCall) return { ms: s.ready.first_call_ms, loadMs: s.ready.load_ms };
+    const stats = summarize(s.samples);
+    return { ms: stats.medianMs, p10: stats.p10Ms, p90: stats.p90Ms };
+  };
   const off = view(sides.off);
   const on = view(sides.on);
   return { case: c.id, off, on, speedup: off.ms / on.ms };

@@ -54,8 +54,9 @@ export function binding(): Binding {
       { cause: error },
     );
   }
-  checkLibtorchVersion(candidate);
-  warnOnReferenceBlas(candidate.devices().blas);
+  const runtime = candidate.devices();  // one native report for both checks (it reads the build config)
+  checkLibtorchVersion(runtime);
+  warnOnReferenceBlas(runtime.blas);
   loaded = candidate;
   return loaded;
 }
@@ -69,8 +70,8 @@ function baseVersion(version: string): string {
  * The addon resolved its LibTorch symbols, but a different LibTorch version than it was compiled
  * against can still misbehave (C++ has no stable ABI): refuse it with the fix instead.
  */
-function checkLibtorchVersion(candidate: Binding): void {
-  const { libtorchVersion, builtWithLibtorch, libtorchPath } = candidate.devices();
+function checkLibtorchVersion(runtime: Native.NativeDevices): void {
+  const { libtorchVersion, builtWithLibtorch, libtorchPath } = runtime;
   const running = baseVersion(libtorchVersion);
   const built = baseVersion(builtWithLibtorch);
   if (running === built || built.startsWith(`${running}.`) || running.startsWith(`${built}.`)) return;
