@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exportPaths } from './exports.mjs';
+import { exportPaths, modelArgs } from './exports.mjs';
 
 export const DEBIAN_INSTALL = 'apt-get install -y --no-install-recommends libtorch-dev python3-torch';
 
@@ -81,8 +81,7 @@ export function ensureDebianExport(root, dir, c, seed, log) {
   if (existsSync(file)) return file;
   mkdirSync(dir, { recursive: true });
   const partial = `${file}.partial`;
-  const what = c.features ? ['--features'] : ['--labels', 'nwpu-resisc45'];
-  const args = ['-m', 'lwganet', 'export', c.model, ...what, '--seed', `${seed}`, '--freeze', '--out', partial];
+  const args = ['-m', 'lwganet', 'export', c.model, ...modelArgs(c), '--seed', `${seed}`, '--freeze', '--out', partial];
   log(`exporting ${c.model}${c.features ? ' (features)' : ''} with Debian's torch → ${file}`);
   // No user site-packages and no inherited PYTHONPATH: only Debian's torch may be imported here.
   const env = { ...process.env, PYTHONNOUSERSITE: '1' };

@@ -20,6 +20,11 @@ function codeHash(root) {
   return hash.digest('hex').slice(0, 10);
 }
 
+/** The exporter's arguments that say what `c` is: the classifier (NWPU-RESISC45 labels) or the dense backbone. */
+export function modelArgs(c) {
+  return c.features ? ['--features'] : ['--labels', 'nwpu-resisc45'];
+}
+
 /** Paths of the two files of `c` (not necessarily there yet); `graph` is the exporter's --graph. */
 export function exportPaths(root, dir, c, seed, graph = 'fast') {
   const stem = `${c.model}${c.features ? '-features' : ''}${graph === 'fast' ? '' : `-${graph}`}-seed${seed}-${codeHash(root)}`;
@@ -32,7 +37,7 @@ export function ensureExports(root, dir, c, seed, log, graph = 'fast') {
   if (!existsSync(python)) throw new Error(`no project venv at ${python} to export the models: run \`bash scripts/setup.sh\``);
   mkdirSync(dir, { recursive: true });
   const paths = exportPaths(root, dir, c, seed, graph);
-  const what = [...(c.features ? ['--features'] : ['--labels', 'nwpu-resisc45']), '--graph', graph];
+  const what = [...modelArgs(c), '--graph', graph];
   const jobs = [
     [paths.torchscript, ['--freeze']],
     [paths.onnx, ['--format', 'onnx', '--size', `${c.size}`]],
