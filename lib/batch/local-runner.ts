@@ -51,17 +51,18 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchSummary> 
   const scenes = [...(options.scenes ?? []), ...(sourced || !options.scenes ? await resolveScenes(spec.task, options) : [])];
   const emit = options.onEvent ?? (() => {});
   const startedAt = new Date();
-  await mkdir(spec.out, { recursive: true });
-  await removeStaleTemps(spec.out);
-  const key = await batchKey(spec);
   const models = new ModelCache(options.pool);
   const summary: BatchSummary = {
     task: spec.task, model: spec.model, out: spec.out, total: scenes.length, done: 0, skipped: 0, failed: 0, notRun: 0,
     interrupted: false, seconds: 0, scenesPerSecond: 0, failures: [], startedAt: startedAt.toISOString(), finishedAt: '',
   };
   try {
+    // The model is checked before anything is written: a batch it cannot serve fails up front.
     const { pool, model } = await models.get(spec.model);
     requireModelFor(spec.task, model);
+    await mkdir(spec.out, { recursive: true });
+    await removeStaleTemps(spec.out);
+    const key = await batchKey(spec);
     const concurrency = concurrencyOption ?? pool.options.workers * 2;
     emit({ type: 'start', task: spec.task, model: spec.model, out: spec.out, total: scenes.length, workers: pool.options.workers });
     let next = 0;

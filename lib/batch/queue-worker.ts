@@ -7,7 +7,7 @@
  * the running ones finish, then the models are freed.
  */
 
-import { Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { InferencePoolOptions } from '../pool/pool-options.js';
 import type { BatchEvent } from './events.js';
 import { ModelCache } from './model-cache.js';
@@ -46,7 +46,14 @@ export async function startQueueWorker(address: QueueAddress, options: QueueWork
   const concurrency = options.concurrency ?? options.pool?.workers ?? 1;
 
   const process = async (job: Job<SceneJobData>): Promise<SceneJobResult> => {
-    const { spec, key, scene } = requireJobData(job.data);
+    let data: SceneJobData;
+    try {
+      data = requireJobData(job.data);
+    } catch (error) {
+      const failure = describeSceneError(error);
+      throw new UnrecoverableError(`${failure.message} [${failure.code}]`); // retrying cannot fix it
+    }
+    const { spec, key, scene } = data;
     const attempt = job.attemptsMade + 1;
     const began = performance.now();
     emit({ type: 'scene-start', id: scene.id, attempt, worker: WORKER_NAME });
