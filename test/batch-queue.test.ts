@@ -173,9 +173,10 @@ describe('lwganet batch --queue with lwganet worker', () => {
     const worker = startWorker(url);
     const status = await drained(url, 3, 60_000);
     expect(status.counts).toMatchObject({ completed: 0, failed: 3 });
-    const errors = status.failures.map((f) => f.error).sort();
-    expect(errors[0]).toMatch(/\[BATCH_INPUT_INVALID\]/);
-    expect(errors.slice(1).every((e) => /\[MODEL_CORRUPT\]/.test(e))).toBe(true);
+    const errors = status.failures.map((f) => f.error);
+    expect(errors.filter((e) => /is not an lwganet batch scene.*\[BATCH_INPUT_INVALID\]/.test(e))).toHaveLength(1);
+    expect(errors.filter((e) => /broken\.pt is not a loadable TorchScript archive.*\[MODEL_CORRUPT\]/.test(e))).toHaveLength(2);
+    expect(status.failures.filter((f) => f.id.startsWith('scene-')).every((f) => f.attempts === 2)).toBe(true);
     await stopGracefully([worker]);
   }, 120_000);
 });

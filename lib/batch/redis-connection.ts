@@ -23,7 +23,8 @@ export async function connectRedis(address: QueueAddress, connectTimeoutMs = 500
     connectTimeout: connectTimeoutMs,
     retryStrategy: (times) => Math.min(100 * times, 2000),
   });
-  client.on('error', () => {}); // reconnects are ioredis's job; failures surface on the commands
+  let lastError: Error | null = null;
+  client.on('error', (error: Error) => (lastError = error)); // reconnects are ioredis's job; failures surface on the commands
   try {
     await Promise.race([
       client.connect(),
@@ -32,7 +33,7 @@ export async function connectRedis(address: QueueAddress, connectTimeoutMs = 500
     await client.ping();
   } catch (error) {
     client.disconnect();
-    throw new LwganetError('QUEUE_UNAVAILABLE', `Redis at ${address.display} cannot be reached: ${(error as Error).message}`, { cause: error });
+    throw new LwganetError('QUEUE_UNAVAILABLE', `Redis at ${address.display} cannot be reached: ${(lastError ?? (error as Error)).message}`, { cause: error });
   }
   return client;
 }

@@ -20,8 +20,8 @@ import { nonNegativeInteger } from './dense-common.js';
 import { untilSignal } from '../signals.js';
 
 interface BatchFlags {
-  model: string;
-  out: string;
+  model?: string;
+  out?: string;
   list?: string;
   stac?: string;
   asset?: string;
@@ -90,8 +90,12 @@ async function waitForQueue(address: QueueAddress, io: CliIO, json: boolean, sig
 }
 
 async function runBatchCommand(task: string, inputs: string[], flags: BatchFlags, io: CliIO): Promise<void> {
+  // Checked here, not by commander: it would demand them of "batch status" too.
+  if (flags.model === undefined) throw new CliError("required option '-m, --model <file>' not specified", 2);
+  if (flags.out === undefined) throw new CliError("required option '-o, --out <dir>' not specified", 2);
   if (!isBatchTask(task)) throw new CliError(`Unknown task ${JSON.stringify(task)}: use one of ${BATCH_TASKS.join(', ')}`, 2);
   const spec = makeSpec(task, flags.model, flags.out, taskOptions(flags));
+  const { model, out } = spec;
   if (flags.queue) {
     const scenes = await resolveScenes(spec.task, sources(inputs, flags));
     const { enqueueBatch } = await import('../../batch/queue-producer.js');
@@ -112,7 +116,7 @@ async function runBatchCommand(task: string, inputs: string[], flags: BatchFlags
   try {
     summary = await untilSignal(io, (signal) =>
       runBatch({
-        ...sources(inputs, flags), task, model: flags.model, out: flags.out, options: spec.options, signal, onEvent: reporter.onEvent, concurrency: flags.concurrency,
+        ...sources(inputs, flags), task, model, out, options: spec.options, signal, onEvent: reporter.onEvent, concurrency: flags.concurrency,
         pool: { ...(flags.workers ? { workers: flags.workers } : {}), ...(flags.device ? { device: flags.device } : {}) },
       }),
     );
@@ -140,10 +144,11 @@ export function registerBatch(program: Command, io: CliIO): void {
   const batch = program
     .command('batch')
     .description(`run a task over many scenes, resumable; or queue them for workers (--queue). Tasks: ${BATCH_TASKS.join(', ')}`)
+    .enablePositionalOptions() // options after "status" belong to status (both have --queue, --json)
     .argument('<task>', BATCH_TASKS.join(' | '))
     .argument('[inputs...]', 'image files or globs (quote globs: "tiles/**/*.tif")')
-    .requiredOption('-m, --model <file>', 'model file exported by "lwganet export" (or an http(s) URL, downloaded once per worker)')
-    .requiredOption('-o, --out <dir>', 'output directory (every worker must reach it); holds outputs, the manifest and batch-summary.json')
+    .option('-m, --model <file>', 'model file exported by "lwganet export" (or an http(s) URL, downloaded once per worker) (required)')
+    .option('-o, --out <dir>', 'output directory (every worker must reach it); holds outputs, the manifest and batch-summary.json (required)')
     .option('--list <file>', 'text file with one image path per line')
     .option('--stac <file>', 'STAC ItemCollection: one scene per item')
     .option('--asset <keys>', 'STAC asset key(s) to read, comma-separated, first present wins (default: "visual", else the first with role "data")')
