@@ -34,6 +34,7 @@ const { values: opts } = parseArgs({
     tile: { type: 'string', default: '512' },
     overlap: { type: 'string', default: '64' },
     'overhead-jobs': { type: 'string', default: '200' },
+    rounds: { type: 'string', default: '2' },
     model: { type: 'string' },
   },
 });
@@ -112,6 +113,14 @@ async function startRedis(dir) {
   return { port, stop: () => new Promise((res) => (child.once('exit', res), child.kill('SIGTERM'))) };
 }
 
+// Client-side commands (round trips, pipelined ones counted each) of every ioredis connection in this process.
+let clientCommands = 0;
+const sendCommand = Redis.prototype.sendCommand;
+Redis.prototype.sendCommand = function (...args) {
+  clientCommands++;
+  return sendCommand.apply(this, args);
+};
+
 async function commandCount(client) {
   const text = await client.info('commandstats');
   let calls = 0;
@@ -129,12 +138,20 @@ const results = { machine: { cpus: os.availableParallelism(), load: os.loadavg()
 await runBatch({ task: 'segment', model, out: join(work, 'warm'), inputs: files.slice(0, 1), options: taskOptions, pool: { workers: 1 } });
 
 let outputMB = 0;
-for (const workers of [1, 2]) {
-  const out = join(work, `local-${workers}`);
+// Rounds in A B B A order, so drift on a shared machine falls on both configurations alike.
+const order = [];
+for (let r = 0; r < Number(opts.rounds); r++) order.push(...(r % 2 === 0 ? [1, 2] : [2, 1]));
+const samples = { 1: [], 2: [] };
+for (const [n, workers] of order.entries()) {
+  const out = join(work, `local-${n}`);
   const summary = await runBatch({ task: 'segment', model, out, inputs: files, options: taskOptions, pool: { workers } });
   outputMB = files.reduce((sum, f, i) => sum + statSync(join(out, `scene-${String(i).padStart(3, '0')}.png`)).size, 0) / SCENES / 1e6;
-  results.local.push({ workers, seconds: summary.seconds, scenesPerSecond: summary.done / summary.seconds, failed: summary.failed });
+  samples[workers].push(summary.done / summary.seconds);
   log(`local, ${workers} pool worker(s): ${(summary.done / summary.seconds).toFixed(3)} scenes/s`);
+}
+for (const workers of [1, 2]) {
+  const xs = samples[workers];
+  results.local.push({ workers, samples: xs, scenesPerSecond: xs.reduce((a, b) => a + b, 0) / xs.length });
 }
 
 const redis = await startRedis(work);
@@ -158,23 +175,26 @@ try {
   results.queue = { workers: 2, concurrency: 2, seconds, scenesPerSecond: SCENES / seconds, firstStartMs: latencies[0] };
   log(`queue, 1 worker × 2 pool workers: ${(SCENES / seconds).toFixed(3)} scenes/s`);
 
+  await worker.close();
   // Overhead alone: jobs whose scene is done (the first scene, already in queue-out) are skipped by the done-check.
   const doneScene = { id: 'scene-000', inputs: [files[0]] };
-  const before = await commandCount(admin);
   const t0 = performance.now();
   const overheadQueue = new Queue('overhead', { connection: { host: '127.0.0.1', port: redis.port } });
   const overheadWorker = await startQueueWorker(parseQueueAddress(`redis://127.0.0.1:${redis.port}/overhead`), { concurrency: 1, pool: { workers: 1 } });
   const { batchKey } = require(join(root, 'dist', 'batch', 'identity.js'));
   const key = await batchKey(spec);
+  const before = await commandCount(admin);
+  const clientBefore = clientCommands;
   const tEnqueue = performance.now();
   for (let i = 0; i < OVERHEAD_JOBS; i++) await overheadQueue.add('scene', { spec, key, scene: doneScene }, { jobId: `o${i}` });
   const enqueueMs = (performance.now() - tEnqueue) / OVERHEAD_JOBS;
   for (;;) {
     const c = await overheadQueue.getJobCounts('completed', 'failed');
     if (c.completed + c.failed >= OVERHEAD_JOBS) break;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 250));
   }
   const wallMs = performance.now() - t0;
+  const clientAfter = clientCommands;
   const overheadJobs = await overheadQueue.getJobs(['completed'], 0, -1);
   const perJob = overheadJobs.map((j) => j.finishedOn - j.processedOn).sort((a, b) => a - b);
   const after = await commandCount(admin);
@@ -184,7 +204,10 @@ try {
     jobsPerSecond: OVERHEAD_JOBS / (wallMs / 1000),
     enqueueMsPerJob: enqueueMs,
     processMsMedian: pct(perJob, 0.5),
+    // Server side, including the commands BullMQ's Lua scripts run inside Redis.
     redisCommandsPerJob: (after - before) / OVERHEAD_JOBS,
+    // Client side: what crossed the network, the bench's own polling included (a few per 250 ms).
+    roundTripsPerJob: (clientAfter - clientBefore) / OVERHEAD_JOBS,
   };
   // Enqueue → start with the worker idle (blocking-pop wake-up): one job at a time.
   const idle = [];
@@ -202,7 +225,6 @@ try {
   results.overhead.idleStartLatencyMs = { p50: pct(idle, 0.5), p90: pct(idle, 0.9), max: idle.at(-1) };
   await overheadWorker.close();
   await overheadQueue.close();
-  await worker.close();
   await queue.close();
   admin.disconnect();
 } finally {
@@ -219,8 +241,8 @@ ${SCENES} generated ${SIZE}² PNG scenes, segment with ${opts.model ? opts.model
 
 | run | scenes/s | relative |
 |---|---|---|
-| local, 1 pool worker (${results.machine.cpus} threads) | ${one.toFixed(3)} | 1.00 |
-| local, 2 pool workers (${Math.max(1, results.machine.cpus / 2)} thread each) | ${two.toFixed(3)} | ${(two / one).toFixed(2)} |
+| local, 1 pool worker (${results.machine.cpus} threads), mean of ${samples[1].length} | ${one.toFixed(3)} (${samples[1].map((x) => x.toFixed(3)).join(', ')}) | 1.00 |
+| local, 2 pool workers (${Math.max(1, results.machine.cpus / 2)} thread each), mean of ${samples[2].length} | ${two.toFixed(3)} (${samples[2].map((x) => x.toFixed(3)).join(', ')}) | ${(two / one).toFixed(2)} |
 | queue, 1 worker process, 2 pool workers, 2 jobs at once | ${results.queue.scenesPerSecond.toFixed(3)} | ${(results.queue.scenesPerSecond / one).toFixed(2)} |
 
 | queue overhead per job (done-check skips, no inference) | |
@@ -229,7 +251,8 @@ ${SCENES} generated ${SIZE}² PNG scenes, segment with ${opts.model ? opts.model
 | worker time per job (lock, done-check, ack), median | ${o.processMsMedian} ms |
 | enqueue (add), per job | ${o.enqueueMsPerJob.toFixed(2)} ms |
 | enqueue → start, idle worker (p50 / p90 / max) | ${o.idleStartLatencyMs.p50} / ${o.idleStartLatencyMs.p90} / ${o.idleStartLatencyMs.max} ms |
-| Redis commands per job (add + fetch + lock renewals + finish; a Lua script counts once) | ${o.redisCommandsPerJob.toFixed(1)} |
+| client commands (round trips) per job: add, fetch, finish | ${o.roundTripsPerJob.toFixed(1)} |
+| commands Redis executes per job (Lua scripts' inner commands included) | ${o.redisCommandsPerJob.toFixed(1)} |
 | input / output per scene | ${inputMB.toFixed(2)} MB / ${outputMB.toFixed(3)} MB |
 `;
 const outDir = join(root, 'bench', 'results');

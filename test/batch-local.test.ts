@@ -130,6 +130,21 @@ describe('lwganet batch on one machine', () => {
     expect(JSON.parse(readFileSync(join(clean, 'batch-summary.json'), 'utf8'))).toMatchObject({ total: SCENES, done: SCENES, failed: 0 });
   }, 240_000);
 
+  it('SIGTERM: no new scene starts, the running ones finish and are recorded, the summary says what was not run', async () => {
+    const out = join(tmp.dir, 'out-term');
+    const run = new CliProcess(['batch', 'segment', join(tmp.dir, 'in', '*.png'), '--model', models.seg, '--out', out, ...TILE, '--workers', '1', '--json']);
+    await run.until((events) => events.filter((e) => e.type === 'scene-done').length >= 3);
+    run.child.kill('SIGTERM');
+    expect((await run.exited).code).toBe(130);
+    const summary = run.events.find((e) => e.type === 'summary')!.summary as { done: number; notRun: number; interrupted: boolean };
+    expect(summary.interrupted).toBe(true);
+    expect(summary.notRun).toBeGreaterThan(0);
+    // Every scene that started finished and is in the manifest; nothing half-written is left.
+    expect(run.ids('scene-done').sort()).toEqual(run.ids('scene-start').sort());
+    expect((await readAllRecords(out)).map((r) => r.id).sort()).toEqual(run.ids('scene-done').sort());
+    expect([...outputs(out).keys()].sort()).toEqual(run.ids('scene-done').map((id) => `${id}.png`).sort());
+  }, 120_000);
+
   it('redoes a scene whose input changed or whose output went missing', async () => {
     const dir = join(tmp.dir, 'redo');
     const files = await writeScenes(join(dir, 'in'), 3, 128);
@@ -156,19 +171,19 @@ describe('lwganet batch on one machine', () => {
     expect(summary.failures.map((f) => [f.id, f.code]).sort()).toEqual([['corrupt', 'IMAGE_DECODE'], ['missing', 'INPUT_NOT_FOUND']]);
     expect((await readAllRecords(join(dir, 'out'))).filter((r) => r.state === 'failed').map((r) => r.error?.code).sort()).toEqual(['IMAGE_DECODE', 'INPUT_NOT_FOUND']);
 
-    const upFront = async (args: string[], code: number, message: RegExp) => {
-      const r = await runCli(args);
-      expect(r.code, r.stderr).toBe(code);
-      expect(r.stderr).toMatch(message);
-      expect(hasStack(r.stderr)).toBe(false);
-    };
+    const unknown = await runCli(['batch', 'segmentt', ...good, '--model', models.seg, '--out', join(dir, 'never')]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown task "segmentt": use one of classify, segment, change, detect/);
+    // Up front, before any output exists: what no scene could survive.
     const out = join(dir, 'never');
-    await upFront(['batch', 'segmentt', ...good, '--model', models.seg, '--out', out], 2, /Unknown task "segmentt": use one of classify, segment, change, detect/);
+    const upFront = (options: Partial<Parameters<typeof runBatch>[0]>) =>
+      runBatch({ task: 'segment', model: models.seg, out, inputs: good, ...options }).then(() => null, (e: unknown) => e as LwganetError);
     writeFileSync(join(dir, 'items.json'), '{ not json');
-    await upFront(['batch', 'segment', '--stac', join(dir, 'items.json'), '--model', models.seg, '--out', out], 1, /not JSON.*\[BATCH_INPUT_INVALID\]/);
-    await upFront(['batch', 'segment', ...good, '--model', join(dir, 'nope.pt'), '--out', out], 1, /\[MODEL_NOT_FOUND\]/);
-    await upFront(['batch', 'change', '--pairs', join(dir, 'nope.csv'), '--model', models.change, '--out', out], 1, /\[BATCH_INPUT_INVALID\]/);
-    await upFront(['batch', 'segment', ...good, '--model', models.change, '--out', out], 1, /\[TASK_MISMATCH\]/);
+    expect(await upFront({ inputs: undefined, stac: join(dir, 'items.json') })).toMatchObject({ code: 'BATCH_INPUT_INVALID', message: expect.stringMatching(/is not JSON/) });
+    expect(await upFront({ model: join(dir, 'nope.pt') })).toMatchObject({ code: 'MODEL_NOT_FOUND' });
+    expect(await upFront({ task: 'change', inputs: undefined, pairs: join(dir, 'nope.csv'), model: models.change })).toMatchObject({ code: 'BATCH_INPUT_INVALID' });
+    expect(await upFront({ model: models.change })).toMatchObject({ code: 'TASK_MISMATCH' });
+    expect(await upFront({ task: 'segmentt' })).toBeInstanceOf(RangeError);
     expect(existsSync(out)).toBe(false);
   }, 120_000);
 

@@ -8,7 +8,7 @@
  */
 
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { InferencePoolOptions } from '../pool/pool-options.js';
+import { resolvePoolOptions, type InferencePoolOptions } from '../pool/pool-options.js';
 import type { BatchEvent } from './events.js';
 import { ModelCache } from './model-cache.js';
 import type { QueueAddress } from './queue-address.js';
@@ -43,7 +43,7 @@ export async function startQueueWorker(address: QueueAddress, options: QueueWork
   const emit = options.onEvent ?? (() => {});
   const models = new ModelCache(options.pool);
   const connection = await connectRedis(address);
-  const concurrency = options.concurrency ?? options.pool?.workers ?? 1;
+  const concurrency = options.concurrency ?? resolvePoolOptions(options.pool).workers;
 
   const process = async (job: Job<SceneJobData>): Promise<SceneJobResult> => {
     let data: SceneJobData;
