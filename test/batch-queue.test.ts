@@ -18,8 +18,9 @@ const tmp = tempDir('lwganet-queue-');
 let models: ReturnType<typeof exportDenseFixtures>;
 let redis: RedisServer;
 const workers: CliProcess[] = [];
-// Short lock and stalled-check periods so a dead worker's job comes back within seconds.
-const FAST_RECOVERY = ['--lock-ms', '2000', '--stalled-ms', '1000'];
+// Short lock and stalled-check periods so a dead worker's job comes back within seconds (the lock
+// still outlasts a few seconds of starvation on a loaded machine, which would make a live job look dead).
+const FAST_RECOVERY = ['--lock-ms', '4000', '--stalled-ms', '1000'];
 
 beforeAll(async () => {
   models = exportDenseFixtures(tmp.dir);
