@@ -89,6 +89,35 @@ describe('scene sources', () => {
     expect(await code(resolveScenes('segment', { inputs: [join(dir, '*.webp')] }))).toBe('BATCH_INPUT_INVALID');
     await expect(resolveScenes('segment', { inputs: [a, join(dir, 'x-000.jpg')] })).rejects.toThrow(/Two scenes would write the same outputs: "x-000"/);
     await expect(resolveScenes('change', { inputs: [a] })).rejects.toThrow(/Change detection takes pairs/);
+    writeFileSync(join(dir, 'remote.json'), JSON.stringify({ type: 'FeatureCollection', features: [{ id: 'r', assets: { visual: { href: 'https://example.com/r.tif' } } }] }));
+    await expect(resolveScenes('segment', { stac: join(dir, 'remote.json') })).rejects.toThrow(/only local \(or mounted shared\) files can be read/);
+  });
+});
+
+describe('batch progress on a terminal', () => {
+  it('draws a bar with ETA on a TTY and prints one line per scene elsewhere', async () => {
+    const { PassThrough } = await import('node:stream');
+    const { batchReporter } = await import('../lib/cli/batch-report.js');
+    const feed = (tty: boolean) => {
+      const stream = Object.assign(new PassThrough(), { isTTY: tty, columns: 80 });
+      let drawn = '';
+      let lines = '';
+      stream.on('data', (c: Buffer) => (drawn += c.toString()));
+      const io = { out: () => {}, err: (t: string) => void (lines += t), progressStream: stream, env: {} };
+      const reporter = batchReporter(io, false, true);
+      reporter.onEvent({ type: 'start', task: 'segment', model: 'm.pt', out: 'o', total: 2, workers: 1 });
+      reporter.onEvent({ type: 'scene-done', id: 'a', outputs: ['a.png'], ms: 5, attempt: 1, worker: 'w' });
+      reporter.onEvent({ type: 'scene-failed', id: 'b', code: 'IMAGE_DECODE', message: 'bad', attempt: 1, final: true, worker: 'w' });
+      reporter.stop();
+      return { drawn, lines };
+    };
+    const tty = feed(true);
+    expect(tty.drawn).toMatch(/\/2 scenes .*ETA/);
+    expect(tty.drawn).toMatch(/failed b: bad \[IMAGE_DECODE\]/);
+    expect(tty.lines).toBe('');
+    const plain = feed(false);
+    expect(plain.drawn).toBe('');
+    expect(plain.lines).toMatch(/\[1\/2\] done a \(5 ms\)\n\[2\/2\] failed b: bad \[IMAGE_DECODE\]/);
   });
 });
 
@@ -186,6 +215,32 @@ describe('lwganet batch on one machine', () => {
     expect(await upFront({ task: 'segmentt' })).toBeInstanceOf(RangeError);
     expect(existsSync(out)).toBe(false);
   }, 120_000);
+
+  it('loads a model given by URL once: downloaded into the cache a single time', async () => {
+    const { createServer } = await import('node:http');
+    let requests = 0;
+    const server = createServer((_req, res) => {
+      requests++;
+      res.end(readFileSync(models.seg));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const saved = process.env.LWGANET_CACHE;
+    process.env.LWGANET_CACHE = join(tmp.dir, 'cache');
+    try {
+      const dir = join(tmp.dir, 'url');
+      const files = await writeScenes(join(dir, 'in'), 3, 64);
+      const url = `http://127.0.0.1:${port}/seg.pt`;
+      expect(await runBatch({ task: 'segment', model: url, out: join(dir, 'out'), inputs: files, options: { tileSize: 64 } })).toMatchObject({ done: 3, failed: 0 });
+      expect(requests).toBe(1);
+      expect(await runBatch({ task: 'segment', model: url, out: join(dir, 'out2'), inputs: files, options: { tileSize: 64 } })).toMatchObject({ done: 3 });
+      expect(requests).toBe(1);
+    } finally {
+      if (saved === undefined) delete process.env.LWGANET_CACHE;
+      else process.env.LWGANET_CACHE = saved;
+      server.close();
+    }
+  }, 60_000);
 
   it('runs change detection over pairs', async () => {
     const dir = join(tmp.dir, 'change');
