@@ -46,7 +46,10 @@ export const WORKER_NAME = `${hostname()}:${process.pid}`;
 export function describeSceneError(error: unknown): SceneFailure {
   if (error instanceof LwganetError) return { code: error.code, message: error.message };
   if (error instanceof RangeError || error instanceof TypeError) return { code: 'INVALID_ARGUMENT', message: error.message };
-  if (error instanceof Error) return { code: (error as { code?: unknown }).code && typeof (error as { code?: unknown }).code === 'string' ? String((error as { code?: string }).code) : 'INTERNAL', message: error.message };
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code; // e.g. a file system error's ENOSPC, EACCES
+    return { code: typeof code === 'string' && code.length > 0 ? code : 'INTERNAL', message: error.message };
+  }
   return { code: 'INTERNAL', message: String(error) };
 }
 
