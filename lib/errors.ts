@@ -25,6 +25,9 @@ export const ERROR_CODES = [
   'PYTHON_UNAVAILABLE',
   'TORCH_UNAVAILABLE',
   'EXPORT_FAILED',
+  'INPUT_NOT_FOUND',
+  'BATCH_INPUT_INVALID',
+  'QUEUE_UNAVAILABLE',
 ] as const;
 
 export type LwganetErrorCode = (typeof ERROR_CODES)[number];

@@ -13,6 +13,8 @@ command -v cmake >/dev/null || missing+=(cmake)
 command -v g++ >/dev/null || missing+=(g++)
 command -v ninja >/dev/null || missing+=(ninja-build)
 command -v make >/dev/null || missing+=(make)
+# The batch queue tests (and `lwganet batch --queue` users on this machine) run a local Redis.
+command -v redis-server >/dev/null || missing+=(redis-server)
 if ((${#missing[@]})); then
   log "installing ${missing[*]} (apt)"
   if [ "$(id -u)" -ne 0 ]; then

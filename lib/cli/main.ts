@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { PACKAGE_ROOT } from '../weights/python.js';
+import { registerBatch } from './commands/batch.js';
 import { registerBench } from './commands/bench.js';
 import { registerChange } from './commands/change.js';
 import { registerClassify } from './commands/classify.js';
@@ -16,6 +17,7 @@ import { registerExport } from './commands/export.js';
 import { registerInfo } from './commands/info.js';
 import { registerSegment } from './commands/segment.js';
 import { registerWeights } from './commands/weights.js';
+import { registerWorker } from './commands/worker.js';
 import { processIO, type CliIO } from './io.js';
 
 function packageVersion(): string {
@@ -43,6 +45,8 @@ export function buildProgram(io: CliIO): Command {
   registerExport(program, io);
   registerWeights(program, io);
   registerBench(program, io);
+  registerBatch(program, io);
+  registerWorker(program, io);
   // Subcommands inherit neither exitOverride nor output settings, so set them on each.
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const command of all(program).slice(1)) command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });

@@ -28,6 +28,7 @@
 
 import path from 'node:path';
 import { LwganetError } from '../errors.js';
+import type { ModelMetadata } from '../metadata.js';
 import type { ModelInputs, ModelOutput } from '../model.js';
 import { type OrderedInputs, batchKey, concatInputs, itemCount, splitOutput } from './batching.js';
 import { type Executor, NativeExecutor, WorkerExecutor } from './executors.js';
@@ -144,6 +145,11 @@ export class InferencePool {
       this.#stats.failed++;
       throw error;
     });
+  }
+
+  /** The served model's lwganet metadata (null when the file carries none), for task pipelines. */
+  get metadata(): ModelMetadata | null {
+    return this.#executor.info.metadata;
   }
 
   /** Counters for monitoring and tests. */
