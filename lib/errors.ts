@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'PYTHON_UNAVAILABLE',
   'TORCH_UNAVAILABLE',
   'EXPORT_FAILED',
+  'SETUP_FAILED',
 ] as const;
 
 export type LwganetErrorCode = (typeof ERROR_CODES)[number];
