@@ -1,6 +1,6 @@
 /**
  * The torch `lwganet setup` installs: the release the prebuild is built against (the project's
- * pinned torch, requirements-ci.txt; a test keeps the two equal), from PyTorch's own wheel index:
+ * pinned torch; test/setup.test.ts keeps the two equal), from PyTorch's own wheel index:
  * CPU by default, a CUDA flavour with --cuda.
  */
 
