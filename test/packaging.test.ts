@@ -92,11 +92,12 @@ describe('the packed tarball', () => {
       for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
         const file = path.join(d, entry.name);
         if (entry.isDirectory()) walk(file);
-        else if (/\.(js|mjs)$/.test(entry.name) && CONTRIBUTOR_ONLY.test(fs.readFileSync(file, 'utf8'))) offenders.push(path.relative(dir, file));
+        else if (/\.(js|mjs|py)$/.test(entry.name) && CONTRIBUTOR_ONLY.test(fs.readFileSync(file, 'utf8'))) offenders.push(path.relative(dir, file));
       }
     };
     walk(path.join(dir, 'package', 'dist'));
     walk(path.join(dir, 'package', 'scripts'));
+    walk(path.join(dir, 'package', 'python'));
     expect(offenders).toEqual([]);
   });
 });

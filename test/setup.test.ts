@@ -45,12 +45,12 @@ describe('choosing the LibTorch at load', () => {
   const build: AddonBuild = { file: '/x/lwganet.node', preloader: '/x/p.node', libtorch: '2.15.0+cu132', cuda: true };
 
   it('skips a LibTorch of another release, or without CUDA for a CUDA build, and takes the next that fits', () => {
-    const old = fakeTorch('old', '2.9.1+cpu', false);
+    const old = fakeTorch('old', '2.9.1+cu126', true);
     const cpu = fakeTorch('cpu', '2.15.0+cpu', false);
     const good = fakeTorch('good', '2.15.0+cu130', true);
     const viaEnv = chooseLibtorch({ ...build, recorded: { libdir: good, source: 'recorded' } }, { ...NO_PATH, LIBTORCH: path.dirname(old) });
     expect(viaEnv.chosen?.libdir).toBe(good);
-    expect(viaEnv.seen.join('\n')).toContain('LibTorch 2.9.1+cpu (CPU only)');
+    expect(viaEnv.seen.join('\n')).toContain('LibTorch 2.9.1+cu126 in');
     const cpuOnly = chooseLibtorch({ ...build, recorded: { libdir: cpu, source: 'recorded' } }, NO_PATH);
     expect(cpuOnly.chosen).toBeNull();
     expect(cpuOnly.seen.join('\n')).toContain('2.15.0+cpu (CPU only)');
