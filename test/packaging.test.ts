@@ -3,7 +3,7 @@
 // the whole first-prediction path of a new user (fresh HOME: install, `npx lwganet setup`,
 // `npx lwganet pretrained l0`, `npx lwganet classify`) with npm's default script policy and
 // with the install script allowed.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -206,23 +206,34 @@ describe('first prediction on a clean machine', () => {
     return execFileSync('du', ['-sh', dir], { encoding: 'utf8' }).split('\t')[0];
   }
 
-  /** Runs one user command with nothing but PATH and HOME set, timing it. */
-  function step(label: string, dir: string, command: string, args: string[], measure: string) {
+  /**
+   * Runs one user command with nothing but PATH and HOME set, timing it. Asynchronous: the
+   * checkpoint server lives in this process and must keep answering meanwhile.
+   */
+  async function step(label: string, dir: string, command: string, args: string[], measure: string) {
     const started = performance.now();
-    const result = spawnSync(command, args, { cwd: dir, env: userEnv, encoding: 'utf8', timeout: 1_500_000 });
+    const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(command, args, { cwd: dir, env: userEnv });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+      child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
     steps.push({ step: label, seconds: (performance.now() - started) / 1000, disk: `${path.relative(work, measure)}: ${du(measure)}` });
     expect(result.status, `${command} ${args.join(' ')}\n${result.stdout}\n${result.stderr}`).toBe(0);
     return { stdout: result.stdout, stderr: result.stderr };
   }
 
-  function predict(dir: string, tag: string) {
+  async function predict(dir: string, tag: string) {
     const cache = path.join(home, '.cache', 'lwganet-node');
-    const setup = step(`${tag}: npx lwganet setup`, dir, 'npx', ['lwganet', 'setup'], path.join(cache, 'python'));
+    const setup = await step(`${tag}: npx lwganet setup`, dir, 'npx', ['lwganet', 'setup'], path.join(cache, 'python'));
     expect(setup.stdout).toContain(`ready: torch ${TORCH_VERSION}`);
-    const pretrained = step(`${tag}: npx lwganet pretrained l0 --from <local> --out l0.pt`, dir, 'npx',
+    const pretrained = await step(`${tag}: npx lwganet pretrained l0 --from <local> --out l0.pt`, dir, 'npx',
       ['lwganet', 'pretrained', 'l0', '--from', url, '--sha256', sha256, '--out', 'l0.pt', '--no-progress'], path.join(dir, 'l0.pt'));
     expect(pretrained.stdout.trim()).toBe(path.join(dir, 'l0.pt'));
-    const classified = step(`${tag}: npx lwganet classify l0.pt scene.png`, dir, 'npx', ['lwganet', 'classify', 'l0.pt', image, '--json', '--top', '3'], path.join(dir, 'l0.pt'));
+    const classified = await step(`${tag}: npx lwganet classify l0.pt scene.png`, dir, 'npx', ['lwganet', 'classify', 'l0.pt', image, '--json', '--top', '3'], path.join(cache, 'checkpoints'));
     const report = JSON.stringify(JSON.parse(classified.stdout));
     // The ImageNet labels travel with the exported model: names, not class indices.
     expect(report).toMatch(/"label":"[a-z]/i);
@@ -230,28 +241,28 @@ describe('first prediction on a clean machine', () => {
     return { setup, report };
   }
 
-  it('works when npm does not run the install script (npm 11\'s default for unapproved packages)', () => {
+  it('works when npm does not run the install script (npm 11\'s default for unapproved packages)', async () => {
     const dir = newProject('first-default');
     // npm 11 documents dependency install scripts as blocked unless approved in allowScripts, yet
     // npm 11.19.1 still ran this unapproved tarball's script (with a warning): --ignore-scripts
     // gives exactly what the blocking policy does.
-    const installed = step('A: npm install lwganet-node-0.1.0.tgz (script not run)', dir, 'npm', ['install', '--ignore-scripts', '--foreground-scripts', tarball], path.join(dir, 'node_modules'));
+    const installed = await step('A: npm install lwganet-node-0.1.0.tgz (script not run)', dir, 'npm', ['install', '--ignore-scripts', '--foreground-scripts', tarball], path.join(dir, 'node_modules'));
     expect(`${installed.stdout}${installed.stderr}`).not.toContain('lwganet-node: ');
     expect(fs.existsSync(path.join(dir, 'node_modules', 'lwganet-node', 'prebuilds', 'linux-x64', 'libtorch.json'))).toBe(false);
     // The benchmark suite is not shipped, so its command is not offered.
-    const help = step('A: npx lwganet --help', dir, 'npx', ['lwganet', '--help'], path.join(dir, 'node_modules'));
+    const help = await step('A: npx lwganet --help', dir, 'npx', ['lwganet', '--help'], path.join(dir, 'node_modules'));
     expect(help.stdout).toMatch(/^\s+setup\b/m);
     expect(help.stdout).toMatch(/^\s+pretrained\b/m);
     expect(help.stdout).not.toMatch(/^\s+bench\b/m);
-    const { setup } = predict(dir, 'A');
+    const { setup } = await predict(dir, 'A');
     expect(setup.stderr).toContain('pip install torch==');
   }, 1_800_000);
 
-  it('works the same with the install script allowed, reusing the per-user setup', () => {
+  it('works the same with the install script allowed, reusing the per-user setup', async () => {
     const dir = newProject('first-allowed', { allowScripts: { 'lwganet-node': true } });
-    const installed = step('B: npm install lwganet-node-0.1.0.tgz (script allowed)', dir, 'npm', ['install', '--foreground-scripts', tarball], path.join(dir, 'node_modules'));
+    const installed = await step('B: npm install lwganet-node-0.1.0.tgz (script allowed)', dir, 'npm', ['install', '--foreground-scripts', tarball], path.join(dir, 'node_modules'));
     expect(`${installed.stdout}${installed.stderr}`).toContain('lwganet-node: using the prebuilt binary with LibTorch');
-    const { setup } = predict(dir, 'B');
+    const { setup } = await predict(dir, 'B');
     expect(setup.stderr).toContain('already in');
   }, 1_800_000);
 });
