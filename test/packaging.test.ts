@@ -233,7 +233,7 @@ describe('first prediction on a clean machine', () => {
     const pretrained = await step(`${tag}: npx lwganet pretrained l0 --from <local> --out l0.pt`, dir, 'npx',
       ['lwganet', 'pretrained', 'l0', '--from', url, '--sha256', sha256, '--out', 'l0.pt', '--no-progress'], path.join(dir, 'l0.pt'));
     expect(pretrained.stdout.trim()).toBe(path.join(dir, 'l0.pt'));
-    const classified = await step(`${tag}: npx lwganet classify l0.pt scene.png`, dir, 'npx', ['lwganet', 'classify', 'l0.pt', image, '--json', '--top', '3'], path.join(cache, 'checkpoints'));
+    const classified = await step(`${tag}: npx lwganet classify -m l0.pt scene.png`, dir, 'npx', ['lwganet', 'classify', '-m', 'l0.pt', image, '--json', '--top', '3'], path.join(cache, 'checkpoints'));
     const report = JSON.stringify(JSON.parse(classified.stdout));
     // The ImageNet labels travel with the exported model: names, not class indices.
     expect(report).toMatch(/"label":"[a-z]/i);
