@@ -2,12 +2,16 @@
 #   1. the LIBTORCH (a LibTorch prefix) or Torch_DIR (its share/cmake/Torch) environment variable
 #      or -DTorch_DIR / -DLIBTORCH cache entries;
 #   2. the torch package of the `python3` on PATH (a pip-installed torch carries LibTorch);
-#   3. the system (Debian's libtorch-dev puts TorchConfig.cmake in /usr/lib/<triplet>/cmake/Torch).
+#   3. the venv of `lwganet setup` (<cache>/python: $LWGANET_CACHE, $XDG_CACHE_HOME/lwganet-node
+#      or ~/.cache/lwganet-node), so `npm rebuild lwganet-node` finds what setup installed;
+#   4. the system (Debian's libtorch-dev puts TorchConfig.cmake in /usr/lib/<triplet>/cmake/Torch).
 # Result: an interface target `lwganet::torch`, and LWGANET_TORCH_LIBDIR, LWGANET_TORCH_SOURCE,
+# LWGANET_TORCH_CONFIG_DIR,
 # LWGANET_TORCH_CUDA (ON when LibTorch's CUDA libraries are linked).
 
 set(_lwganet_install_help
 "Install one of:
+  - npx lwganet setup   (a venv with the pinned torch in ~/.cache/lwganet-node)
   - a pip torch: python3 -m pip install torch   (then build with that python3 first on PATH)
   - Debian/Ubuntu: apt-get install libtorch-dev
   - a LibTorch zip from pytorch.org, unpacked, then: export LIBTORCH=/path/to/libtorch
@@ -58,6 +62,22 @@ if(NOT _torch_config_dir)
 endif()
 
 if(NOT _torch_config_dir)
+  if(DEFINED ENV{LWGANET_CACHE} AND NOT "$ENV{LWGANET_CACHE}" STREQUAL "")
+    set(_lwganet_cache "$ENV{LWGANET_CACHE}")
+  elseif(DEFINED ENV{XDG_CACHE_HOME} AND NOT "$ENV{XDG_CACHE_HOME}" STREQUAL "")
+    set(_lwganet_cache "$ENV{XDG_CACHE_HOME}/lwganet-node")
+  else()
+    set(_lwganet_cache "$ENV{HOME}/.cache/lwganet-node")
+  endif()
+  file(GLOB _lwganet_managed "${_lwganet_cache}/python/lib/python3*/site-packages/torch/share/cmake/Torch/TorchConfig.cmake")
+  if(_lwganet_managed)
+    list(GET _lwganet_managed 0 _lwganet_managed)
+    get_filename_component(_torch_config_dir "${_lwganet_managed}" DIRECTORY)
+    set(LWGANET_TORCH_SOURCE "the venv of lwganet setup (${_lwganet_cache}/python)")
+  endif()
+endif()
+
+if(NOT _torch_config_dir)
   foreach(candidate
       "/usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/cmake/Torch" "/usr/lib/cmake/Torch"
       "/usr/local/lib/cmake/Torch" "/usr/local/share/cmake/Torch" "/opt/libtorch/share/cmake/Torch")
@@ -71,10 +91,12 @@ endif()
 
 if(NOT _torch_config_dir)
   message(FATAL_ERROR "lwganet-node: no LibTorch found. Looked at: the LIBTORCH and Torch_DIR environment "
-    "variables (unset), the torch package of python3 on PATH (none importable), and the system "
+    "variables (unset), the torch package of python3 on PATH (none importable), the venv of "
+    "lwganet setup (${_lwganet_cache}/python: none), and the system "
     "locations (/usr/lib/<triplet>/cmake/Torch, /usr/local, /opt/libtorch).\n${_lwganet_install_help}")
 endif()
 
+set(LWGANET_TORCH_CONFIG_DIR "${_torch_config_dir}")
 # The LibTorch prefix: <prefix>/share/cmake/Torch, or Debian's /usr/lib/<triplet>/cmake/Torch.
 get_filename_component(_torch_prefix "${_torch_config_dir}/../../.." ABSOLUTE)
 set(LWGANET_TORCH_LIBDIR "${_torch_prefix}/lib")

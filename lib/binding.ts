@@ -1,69 +1,160 @@
 /**
- * The one place the native addon is loaded (node-gyp-build: build/Release, build/Debug, then
- * prebuilds/<platform>-<arch>). Loading is lazy, so `Tensor` and the types work without it.
- * When loading fails, the error says what was tried and how to fix it.
+ * The one place the native addon is loaded. Loading is lazy, so `Tensor` and the types work
+ * without it. The addon is build/Release/lwganet.node (built here) or the shipped prebuild
+ * prebuilds/<platform>-<arch>/lwganet-node.node. Before it loads, the LibTorch it needs is found
+ * (lib/libtorch/locate.ts: env vars, the recorded one, the `lwganet setup` venv, python3, the
+ * system) and its libraries are opened by absolute path through the LibTorch-free preloader
+ * addon, so the addon's libtorch.so/libc10.so dependencies resolve without RPATH or
+ * LD_LIBRARY_PATH. When loading fails, the error says what was tried and how to fix it.
  */
 
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import nodeGypBuild = require('node-gyp-build');
 import type * as Native from '../binding.js';
 import { warnOnReferenceBlas } from './blas-check.js';
 import { applyOpenMpDefaults } from './openmp-env.js';
 import { LwganetError } from './errors.js';
+import { baseVersion, libtorchCandidates, sameRelease, type Libtorch } from './libtorch/locate.js';
 
 export type Binding = typeof Native;
 
 /** The package root: lib/ and dist/ both sit one level below it. */
 export const PACKAGE_ROOT = path.join(__dirname, '..');
 
-let loaded: Binding | undefined;
+/** What the user runs to get a LibTorch the addon can use, or to rebuild the addon. */
+export const FIX_SETUP = 'npx lwganet setup';
+export const FIX_REBUILD = 'npm rebuild lwganet-node';
+
+/** An addon file and what it needs from LibTorch. */
+export interface AddonBuild {
+  file: string;
+  preloader: string;
+  /** LibTorch version it was compiled against ('' when not recorded). */
+  libtorch: string;
+  /** Linked LibTorch's CUDA libraries. */
+  cuda: boolean;
+  /** The LibTorch recorded for it: by the build (source builds) or the install script (prebuilds). */
+  recorded?: { libdir: string; source: string };
+}
+
+function readJson(file: string): Record<string, unknown> | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+/** The addons present, in load preference: a local build, then the prebuild. */
+export function addonBuilds(root = PACKAGE_ROOT): AddonBuild[] {
+  const builds: AddonBuild[] = [];
+  for (const config of ['Release', 'Debug']) {
+    const dir = path.join(root, 'build', config);
+    const file = path.join(dir, 'lwganet.node');
+    if (!existsSync(file)) continue;
+    const info = readJson(path.join(dir, 'lwganet-libtorch.json'));
+    builds.push({
+      file,
+      preloader: path.join(dir, 'lwganet_preload.node'),
+      libtorch: typeof info?.version === 'string' ? info.version : '',
+      cuda: info?.cuda === true,
+      recorded: typeof info?.libdir === 'string' ? { libdir: info.libdir, source: `the LibTorch it was built against (${String(info.source)})` } : undefined,
+    });
+  }
+  const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+  const file = path.join(dir, 'lwganet-node.node');
+  if (existsSync(file)) {
+    const sidecar = readJson(path.join(dir, 'lwganet-node.json'));
+    const installed = readJson(path.join(dir, 'libtorch.json'));
+    builds.push({
+      file,
+      preloader: path.join(dir, 'lwganet-preload.node'),
+      libtorch: typeof sidecar?.libtorch === 'string' ? sidecar.libtorch : '',
+      cuda: sidecar?.cuda === true,
+      recorded: typeof installed?.libdir === 'string' ? { libdir: installed.libdir, source: `the LibTorch found at install (${String(installed.source)})` } : undefined,
+    });
+  }
+  return builds;
+}
+
+/** The first LibTorch of the right release (and with CUDA when the addon links it). */
+export function chooseLibtorch(build: AddonBuild, env: NodeJS.ProcessEnv = process.env): { chosen: Libtorch | null; seen: string[] } {
+  const seen: string[] = [];
+  for (const candidate of libtorchCandidates(env, seen, build.recorded)) {
+    const versionOk = !build.libtorch || !candidate.version || sameRelease(candidate.version, build.libtorch);
+    if (versionOk && (!build.cuda || candidate.cuda)) return { chosen: candidate, seen };
+    seen.push(`${candidate.source}: LibTorch ${candidate.version || '(unknown version)'}${candidate.cuda ? '' : ' (CPU only)'} in ${candidate.libdir}, not ${build.libtorch}${build.cuda ? ' with CUDA' : ''}`);
+  }
+  return { chosen: null, seen };
+}
+
+/** LibTorch's libraries in dependency order; the CUDA ones only exist in CUDA builds. */
+const LIBTORCH_LIBRARIES = ['libc10.so', 'libtorch_cpu.so', 'libc10_cuda.so', 'libtorch_cuda.so', 'libtorch.so'];
+
+function preload(build: AddonBuild, libtorch: Libtorch): void {
+  if (!existsSync(build.preloader)) return; // an older build: its RPATH has to do
+  const loader = require(build.preloader) as { open(file: string): void };
+  for (const name of LIBTORCH_LIBRARIES) {
+    const file = path.join(libtorch.libdir, name);
+    if (existsSync(file)) loader.open(file);
+  }
+}
+
+function fail(message: string, cause?: unknown): never {
+  throw new LwganetError('BINDING_LOAD_FAILED', message, { cause });
+}
 
 function hintFor(message: string): string {
   if (/lib(torch|c10)[\w.-]*\.so.*cannot open shared object file/.test(message)) {
-    return 'The LibTorch libraries the addon was built against are gone or moved. Reinstall that torch (or LibTorch), or rebuild against the one you have: npm run build:native (see README, "LibTorch discovery").';
+    return `The LibTorch libraries the addon needs were not found. Run \`${FIX_SETUP}\` (installs the matching LibTorch in your cache), or \`${FIX_REBUILD}\` to build against the one you have.`;
   }
   if (/undefined symbol/.test(message)) {
-    return 'The addon and the LibTorch it found at run time are different versions. Rebuild it against the LibTorch you have: npm run build:native.';
+    return `The addon and the LibTorch it found are different versions: \`${FIX_REBUILD}\` builds it against the LibTorch you have, or \`${FIX_SETUP}\` installs the one it needs.`;
   }
-  if (/No native build was found/.test(message)) {
-    return 'No compiled addon: build it with `npm run build:native` (needs cmake, a C++ compiler and a LibTorch: see README).';
+  return `Run \`${FIX_SETUP}\` (installs the matching LibTorch, builds the addon when needed); set LWGANET_BINDING to the path of a lwganet.node to load that one instead.`;
+}
+
+let loaded: Binding | undefined;
+
+function loadAddon(): Binding {
+  const override = process.env.LWGANET_BINDING;
+  if (override) {
+    try {
+      return require(override) as Binding;
+    } catch (error) {
+      const message = (error as Error).message;
+      return fail(`Could not load the lwganet-node native addon LWGANET_BINDING=${override}.\nCause: ${message.split('\n')[0]}\nFix: ${hintFor(message)}`, error);
+    }
   }
-  return 'Rebuild the addon with `npm run build:native`; set LWGANET_BINDING to the path of a lwganet.node to load that one instead.';
+  const builds = addonBuilds();
+  if (builds.length === 0) {
+    return fail(`No lwganet-node native addon in ${PACKAGE_ROOT} (looked for build/Release/lwganet.node and prebuilds/${process.platform}-${process.arch}/lwganet-node.node).\nFix: run \`${FIX_SETUP}\`: it builds the addon from source (needs cmake and a C++ compiler) when no prebuild fits this platform.`);
+  }
+  const build = builds[0];
+  const { chosen, seen } = chooseLibtorch(build);
+  if (!chosen) {
+    const wanted = build.libtorch ? `LibTorch ${baseVersion(build.libtorch)}${build.cuda ? ' with CUDA' : ''}` : 'a LibTorch';
+    return fail(`The lwganet-node native addon (${build.file}) needs ${wanted}, and none was found. Looked at:\n${seen.map((s) => `  - ${s}`).join('\n')}\nFix: run \`${FIX_SETUP}\` (installs torch ${baseVersion(build.libtorch) || ''} in ~/.cache/lwganet-node), or \`${FIX_REBUILD}\` to build the addon against a LibTorch you have.`);
+  }
+  try {
+    preload(build, chosen);
+    return require(build.file) as Binding;
+  } catch (error) {
+    const message = (error as Error).message;
+    return fail(`Could not load the lwganet-node native addon ${build.file} with LibTorch ${chosen.version} from ${chosen.source} (${chosen.libdir}).\nCause: ${message.split('\n')[0]}\nFix: ${hintFor(message)}`, error);
+  }
 }
 
 /** Loads the addon once per JS environment (each worker thread loads its own instance). */
 export function binding(): Binding {
   if (loaded) return loaded;
-  const override = process.env.LWGANET_BINDING;
-  const tried = override
-    ? [override]
-    : [
-        path.join(PACKAGE_ROOT, 'build', 'Release', 'lwganet.node'),
-        path.join(PACKAGE_ROOT, 'build', 'Debug', 'lwganet.node'),
-        path.join(PACKAGE_ROOT, 'prebuilds', `${process.platform}-${process.arch}`, '*.node'),
-      ];
   applyOpenMpDefaults();
-  let candidate: Binding;
-  try {
-    candidate = (override ? require(override) : nodeGypBuild(PACKAGE_ROOT)) as Binding;
-  } catch (error) {
-    const message = (error as Error).message;
-    throw new LwganetError(
-      'BINDING_LOAD_FAILED',
-      `Could not load the lwganet-node native addon.\nTried:\n${tried.map((p) => `  - ${p}`).join('\n')}\nCause: ${message.split('\n')[0]}\nFix: ${hintFor(message)}`,
-      { cause: error },
-    );
-  }
-  const runtime = candidate.devices();  // one native report for both checks (it reads the build config)
+  const candidate = loadAddon();
+  const runtime = candidate.devices(); // one native report for both checks (it reads the build config)
   checkLibtorchVersion(runtime);
   warnOnReferenceBlas(runtime.blas);
   loaded = candidate;
   return loaded;
-}
-
-/** '2.15.0+cu132' → '2.15.0'; Debian's '1.13' → '1.13'. */
-function baseVersion(version: string): string {
-  return version.split('+')[0];
 }
 
 /**
@@ -72,11 +163,6 @@ function baseVersion(version: string): string {
  */
 function checkLibtorchVersion(runtime: Native.NativeDevices): void {
   const { libtorchVersion, builtWithLibtorch, libtorchPath } = runtime;
-  const running = baseVersion(libtorchVersion);
-  const built = baseVersion(builtWithLibtorch);
-  if (running === built || built.startsWith(`${running}.`) || running.startsWith(`${built}.`)) return;
-  throw new LwganetError(
-    'BINDING_LOAD_FAILED',
-    `The lwganet-node addon was built against LibTorch ${builtWithLibtorch} but loaded LibTorch ${libtorchVersion} (${libtorchPath}).\nFix: rebuild it against the LibTorch you have (npm rebuild lwganet-node, or LWGANET_BUILD_FROM_SOURCE=1 npm install), or install LibTorch ${built}.`,
-  );
+  if (sameRelease(libtorchVersion, builtWithLibtorch)) return;
+  fail(`The lwganet-node addon was built against LibTorch ${builtWithLibtorch} but loaded LibTorch ${libtorchVersion} (${libtorchPath}).\nFix: \`${FIX_REBUILD}\` builds it against the LibTorch you have, or \`${FIX_SETUP}\` installs LibTorch ${baseVersion(builtWithLibtorch)}.`);
 }

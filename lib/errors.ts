@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   'INPUT_NOT_FOUND',
   'BATCH_INPUT_INVALID',
   'QUEUE_UNAVAILABLE',
+  'SETUP_FAILED',
 ] as const;
 
 export type LwganetErrorCode = (typeof ERROR_CODES)[number];

@@ -23,6 +23,8 @@ export type { ResizedImage } from './image/preprocess.js';
 export { classify } from './tasks/classification.js';
 export type { ClassifyOptions, Prediction } from './tasks/classification.js';
 export { fetchWeights } from './weights/fetch.js';
+export { setup } from './setup/setup.js';
+export type { SetupOptions, SetupResult } from './setup/setup.js';
 export type { FetchWeightsOptions, FetchedWeights } from './weights/fetch.js';
 export { OFFICIAL_WEIGHTS } from './weights/variants.js';
 export type { WeightsVariant, OfficialWeights } from './weights/variants.js';

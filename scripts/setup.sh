@@ -38,7 +38,10 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "npm ci"
-  npm ci --no-audit --no-fund
+  # onnxruntime-node (a devDependency, for bench/compare.mjs) would download CUDA provider
+  # libraries in its postinstall; package.json's allowScripts already denies that script under
+  # npm 11, and its own switch covers npm versions that run it anyway. Only its CPU binaries are used.
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 fi
 
 # The build finds LibTorch through the python3 first on PATH: the project venv's.

@@ -110,7 +110,7 @@ describe('lwganet: expected failures exit 1 with one message and no stack (EXPEC
   it('says when Python is missing, or has no torch', async () => {
     const missing = await runCli(['export', 'lwganet_l0', '--out', join(tmp.dir, 'x.pt')], { LWGANET_PYTHON: join(tmp.dir, 'no-such-python') });
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/Python \(.*no-such-python, from \$LWGANET_PYTHON\) was not found\. The exporter needs Python 3 with torch; create it with: python3 -m venv .* \[PYTHON_UNAVAILABLE\]/);
+    expect(missing.stderr).toMatch(/Python \(.*no-such-python, from \$LWGANET_PYTHON\) was not found\. The exporter needs Python 3 with torch; run `npx lwganet setup`.* \[PYTHON_UNAVAILABLE\]/);
     // A stand-in interpreter whose import probe reports torch as missing.
     const fake = join(tmp.dir, 'python-without-torch');
     writeFileSync(fake, '#!/bin/sh\necho torch\n');

@@ -203,3 +203,20 @@ describe('lwganet weights fetch (spawned CLI)', () => {
     expect(hasStack(result.stderr)).toBe(false);
   });
 });
+
+describe('lwganet pretrained (spawned CLI)', () => {
+  it('writes the exported model with its ImageNet labels to --out, and refuses a format it cannot write', async () => {
+    const dir = join(tmp.dir, 'cache-pretrained');
+    const out = join(tmp.dir, 'pretrained', 'l0.pt');
+    const result = await runCli(['pretrained', 'l0', '--from', `${base}/lwganet_l0_e299.pth`, '--sha256', sha256(checkpoint), '--cache-dir', dir, '--out', out, '--no-progress']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe(`${out}\n`);
+    const metadata = JSON.parse(runPython(['-c', READ_METADATA, out]));
+    expect(metadata).toMatchObject({ model: 'lwganet_l0', labelSet: 'imagenet-1k', numClasses: 1000 });
+    expect(metadata.labels).toHaveLength(1000);
+    expect(metadata.weights.source).toBe('checkpoint');
+    const pt2 = await runCli(['pretrained', 'l0', '--format', 'pt2', '--out', out]);
+    expect(pt2.code).toBe(2);
+    expect(pt2.stderr).toMatch(/--format.*pt2.*Allowed choices are pt/s);
+  }, 300_000);
+});

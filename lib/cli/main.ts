@@ -4,18 +4,20 @@
  * main() never calls process.exit.
  */
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { PACKAGE_ROOT } from '../weights/python.js';
 import { registerBatch } from './commands/batch.js';
-import { registerBench } from './commands/bench.js';
+import { BENCH_SCRIPT, registerBench } from './commands/bench.js';
 import { registerChange } from './commands/change.js';
 import { registerClassify } from './commands/classify.js';
 import { registerDetect } from './commands/detect.js';
 import { registerExport } from './commands/export.js';
 import { registerInfo } from './commands/info.js';
+import { registerPretrained } from './commands/pretrained.js';
 import { registerSegment } from './commands/segment.js';
+import { registerSetup } from './commands/setup.js';
 import { registerWeights } from './commands/weights.js';
 import { registerWorker } from './commands/worker.js';
 import { processIO, type CliIO } from './io.js';
@@ -43,8 +45,11 @@ export function buildProgram(io: CliIO): Command {
   registerDetect(program, io);
   registerInfo(program, io);
   registerExport(program, io);
+  registerSetup(program, io);
+  registerPretrained(program, io);
   registerWeights(program, io);
-  registerBench(program, io);
+  // The benchmark suite is part of the source checkout, not of the installed package.
+  if (existsSync(BENCH_SCRIPT)) registerBench(program, io);
   registerBatch(program, io);
   registerWorker(program, io);
   // Subcommands inherit neither exitOverride nor output settings, so set them on each.

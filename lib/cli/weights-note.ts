@@ -7,5 +7,5 @@ export function weightsNote(metadata: ModelMetadata | null): string | null {
   if (!metadata || metadata.weights?.source !== 'random-init') return null;
   const seed = metadata.weights.seed === null ? '' : ` (seed ${metadata.weights.seed})`;
   return `note: ${metadata.model} has seeded random weights${seed}, not trained ones, so its predictions are meaningless; `
-    + `trained ImageNet-1k weights: lwganet weights fetch ${metadata.variant}`;
+    + `trained ImageNet-1k weights: npx lwganet pretrained ${metadata.variant} --out lwganet_${metadata.variant}.pt`;
 }

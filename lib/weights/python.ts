@@ -1,14 +1,15 @@
 /**
  * Runs the project's Python exporter (`python -m lwganet ...`), which owns everything that
  * needs PyTorch (model definitions, checkpoint loading, TorchScript export).
- * Interpreter choice, first match wins: $LWGANET_PYTHON, <package root>/.venv/bin/python,
- * then python3 on PATH. PYTHONPATH gets <package root>/python so the bundled package is found.
+ * Interpreter choice, first match wins: $LWGANET_PYTHON, <package root>/.venv/bin/python (a
+ * source checkout), the venv of `lwganet setup` (<cache>/python), then python3 on PATH. PYTHONPATH gets <package root>/python so the bundled package is found.
  */
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { LwganetError } from '../errors.js';
+import { managedVenv, venvPython } from '../setup/paths.js';
 
 /** Why the Python side could not do its job; expected failures, reported without a stack. */
 export type PythonErrorCode = 'PYTHON_UNAVAILABLE' | 'TORCH_UNAVAILABLE' | 'EXPORT_FAILED';
@@ -29,13 +30,15 @@ export class PythonToolError extends LwganetError {
 /** The package root (dist/weights/ and lib/weights/ are both two levels below it). */
 export const PACKAGE_ROOT = resolve(__dirname, '..', '..');
 
-const INSTALL_HINT = `create it with: python3 -m venv ${join(PACKAGE_ROOT, '.venv')} && ${join(PACKAGE_ROOT, '.venv', 'bin', 'pip')} install -r ${join(PACKAGE_ROOT, 'requirements-ci.txt')}`;
+const INSTALL_HINT = 'run `npx lwganet setup` (a Python venv with the pinned torch in ~/.cache/lwganet-node), or point LWGANET_PYTHON at a python with torch';
 
 /** The interpreter to use and where the choice came from. */
 export function findPython(env: NodeJS.ProcessEnv = process.env): { command: string; source: string } {
   if (env.LWGANET_PYTHON) return { command: env.LWGANET_PYTHON, source: '$LWGANET_PYTHON' };
   const venv = join(PACKAGE_ROOT, '.venv', 'bin', 'python');
   if (existsSync(venv)) return { command: venv, source: 'the package .venv' };
+  const managed = venvPython(managedVenv(env));
+  if (existsSync(managed)) return { command: managed, source: 'the venv of lwganet setup' };
   return { command: 'python3', source: 'PATH' };
 }
 

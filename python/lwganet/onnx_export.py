@@ -3,7 +3,7 @@ bench/compare.mjs). lwganet-node itself loads the TorchScript exports (export.py
 
 Exporter: ``torch.onnx.export(dynamo=True)``, the torch.export-based one that torch 2.15 defaults
 to (the TorchScript-based exporter is deprecated there and emits ~5× as many nodes). It needs the
-``onnx`` and ``onnxscript`` packages (pinned in requirements-ci.txt), imported only here.
+``onnx`` and ``onnxscript`` packages (pinned for the project's own venv), imported only here.
 
 The graph is exported for one square input side (``size``: torch.export fixes the spatial sizes,
 the shear transforms and pools are specialised to them); the batch axis stays dynamic. GA12/D_GA
@@ -46,7 +46,8 @@ def _require_packages() -> None:
             missing.append(name)
     if missing:
         raise ImportError(f"ONNX export needs the Python packages {' and '.join(missing)}: "
-                          "pip install -r requirements-ci.txt (in the project venv)")
+                          "install them into the Python that runs the exporter: "
+                          "python -m pip install onnx==1.23.2 onnxscript==0.7.2")
 
 
 @contextmanager

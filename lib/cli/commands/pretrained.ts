@@ -1,0 +1,66 @@
+/**
+ * `lwganet pretrained l0|l1|l2 --out FILE`: the official ImageNet-1k checkpoint, downloaded
+ * (sha256-checked when the hash is known, cached), verified and exported to TorchScript with its
+ * ImageNet labels, copied to FILE: a model `lwganet classify` and loadModel() take as is.
+ */
+
+import { copyFile, mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { Argument, Option, type Command } from 'commander';
+import { fetchWeights } from '../../weights/fetch.js';
+import { WEIGHTS_VARIANTS, type WeightsVariant } from '../../weights/variants.js';
+import type { CliIO } from '../io.js';
+import { httpUrl, sha256Hex } from '../options.js';
+import { startProgress, type Progress } from '../progress.js';
+
+interface PretrainedFlags {
+  out: string;
+  format: 'pt';
+  from?: string;
+  sha256?: string;
+  force?: boolean;
+  cacheDir?: string;
+  progress: boolean;
+}
+
+async function pretrained(variant: WeightsVariant, flags: PretrainedFlags, io: CliIO): Promise<void> {
+  const holder: { bar: Progress | null } = { bar: null };
+  try {
+    const result = await fetchWeights(variant, {
+      from: flags.from,
+      force: flags.force,
+      sha256: flags.sha256,
+      cacheDir: flags.cacheDir,
+      env: io.env,
+      onProgress: (received, total) => {
+        if (total === null) return;
+        holder.bar ??= startProgress(io.progressStream, Math.ceil(total / 1024), 'KiB', flags.progress);
+        holder.bar.update(Math.floor(received / 1024));
+      },
+    });
+    holder.bar?.stop();
+    holder.bar = null;
+    io.err(result.cached ? `using the cached model ${result.model}\n` : `downloaded ${result.url} (sha256 ${result.sha256}) and exported it\n`);
+    const out = resolve(flags.out);
+    await mkdir(dirname(out), { recursive: true });
+    await copyFile(result.model, out);
+    io.out(`${out}\n`);
+  } finally {
+    holder.bar?.stop();
+  }
+}
+
+export function registerPretrained(program: Command, io: CliIO): void {
+  program
+    .command('pretrained')
+    .description('download the official ImageNet-1k weights of LWGANet L0/L1/L2 and export them with their labels to a model file')
+    .addArgument(new Argument('<variant>', 'model size').choices(WEIGHTS_VARIANTS))
+    .requiredOption('--out <file>', 'where to write the model')
+    .addOption(new Option('--format <format>', 'model format: TorchScript, what loadModel() and classify take').choices(['pt']).default('pt'))
+    .option('--from <url>', 'download the checkpoint from this URL (a mirror) instead of the official GitHub release', httpUrl)
+    .option('--sha256 <hex>', 'expected sha256 of the checkpoint', sha256Hex)
+    .option('--force', 'download and export again even if cached')
+    .option('--cache-dir <dir>', 'cache directory (default ~/.cache/lwganet-node)')
+    .option('--no-progress', 'no progress bar on stderr')
+    .action((variant: WeightsVariant, flags: PretrainedFlags) => pretrained(variant, flags, io));
+}
