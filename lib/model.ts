@@ -3,7 +3,9 @@
  *
  * Threads: run() hands the forward to the addon's own inference threads (not libuv's pool, so
  * fs/dns keep working during long inferences) and settles on the JS thread; runSync() runs on
- * the calling thread. Inputs are borrowed without copying while the forward runs.
+ * the calling thread. runSync() reads its inputs in place (no JavaScript runs meanwhile); run()
+ * copies them before it returns, because the caller may free, transfer or resize a buffer while
+ * the forward runs and nothing can pin an ArrayBuffer's memory from native code.
  */
 
 import os from 'node:os';
@@ -121,9 +123,6 @@ function wrapOutput(value: NativeValue, inputs: ReadonlyArray<NativeTensorIn | n
   return value;
 }
 
-/** Keeps borrowed input memory reachable until the native forward is done with it. */
-function keepAlive(_value: unknown): void {}
-
 export class Model {
   /** The embedded metadata.json (task, labels, normalisation, input size), or null when absent. */
   readonly metadata: ModelMetadata | null;
@@ -180,8 +179,6 @@ export class Model {
       output = await this.#native.forward(tensors as NativeTensorIn[]);
     } catch (error) {
       throw fromNative(error, caller);
-    } finally {
-      keepAlive(tensors);
     }
     return wrapOutput(output, tensors);
   }

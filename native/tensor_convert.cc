@@ -101,7 +101,11 @@ at::Tensor borrowInputTensor(Napi::Value value, const std::string& where) {
   auto options = at::TensorOptions().dtype(dtype->scalar).device(at::kCPU);
   if (numel == 0) return at::empty(shape, options);
 
-  uint8_t* bytes = static_cast<uint8_t*>(data.ArrayBuffer().Data()) + data.ByteOffset();
+  Napi::Value buffer = data.ArrayBuffer();
+  if (!buffer.IsArrayBuffer()) {
+    throwTypeError("The data of " + where + " is backed by a SharedArrayBuffer, which another thread may change while the model reads it; copy it into an ArrayBuffer first");
+  }
+  uint8_t* bytes = static_cast<uint8_t*>(buffer.As<Napi::ArrayBuffer>().Data()) + data.ByteOffset();
   if (bytes == nullptr) throwTypeError("The data of " + where + " is detached (was its ArrayBuffer transferred?)");
   if (dtype->scalar == at::kBool) {
     for (size_t i = 0; i < numel; ++i)
