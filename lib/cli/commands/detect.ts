@@ -13,6 +13,7 @@ import { detectionFormatFor, writeDetectionsFile } from '../../output/detections
 import { detectionsDocument } from '../../output/detections-json.js';
 import { detect, type DetectionResult } from '../../tasks/detection.js';
 import { CliError } from '../cli-error.js';
+import { checkWritableOutput } from '../output-path.js';
 import type { CliIO } from '../io.js';
 import { positiveInteger } from '../options.js';
 import { asUsageError, lazyProgress, modelSummary, nonNegativeInteger, valueRange } from './dense-common.js';
@@ -39,8 +40,7 @@ function unitNumber(value: string): number {
 }
 
 function checkDirectory(file: string, what: string): void {
-  const dir = dirname(resolve(file));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`The directory of ${what} ${JSON.stringify(file)} does not exist`);
+  checkWritableOutput(file, what);
 }
 
 /** Fails before any inference when an output cannot be written where asked. */
