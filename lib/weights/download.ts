@@ -8,6 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { LwganetError } from '../errors.js';
+import { trackTempFile, untrackTempFile } from '../output/temp-files.js';
 
 export interface DownloadOptions {
   /** Expected sha256 (hex); a mismatch fails with MODEL_CORRUPT. */
@@ -88,6 +89,7 @@ export async function download(url: string, dest: string, options: DownloadOptio
     await mkdir(dirname(dest), { recursive: true });
     const hash = createHash('sha256');
     const out = createWriteStream(partial);
+    trackTempFile(partial);
     let head: Uint8Array | null = null;
     try {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
@@ -123,5 +125,6 @@ export async function download(url: string, dest: string, options: DownloadOptio
     clearTimeout(deadlineTimer);
     clearInterval(rateTimer);
     await rm(partial, { force: true });
+    untrackTempFile(partial);
   }
 }
