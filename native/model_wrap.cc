@@ -145,7 +145,9 @@ Napi::Value NativeModel::ForwardSync(const Napi::CallbackInfo& info) {
   } catch (...) {
     throw toJsError(env, captureCurrentException("FORWARD_FAILED", "Model forward failed"));
   }
-  return outputToJs(env, output);
+  // Copied into V8-owned buffers: a synchronous loop never yields to the finalizers that free
+  // external buffers, so their memory would pile up (a memcpy, small next to the forward).
+  return outputToJs(env, output, /*ownedByV8=*/true);
 }
 
 Napi::Value NativeModel::Forward(const Napi::CallbackInfo& info) {

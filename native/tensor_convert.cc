@@ -159,12 +159,18 @@ Napi::Object aliasToJs(Napi::Env env, const at::Tensor& view, int input, size_t 
   return result;
 }
 
-Napi::Object tensorToJs(Napi::Env env, const at::Tensor& prepared) {
+Napi::Object tensorToJs(Napi::Env env, const at::Tensor& prepared, bool ownedByV8) {
   Napi::Object result = describeTensor(env, prepared);
 
   size_t bytes = prepared.numel() * prepared.element_size();
   if (bytes == 0) {
     result.Set("buffer", Napi::ArrayBuffer::New(env, 0));
+    return result;
+  }
+  if (ownedByV8) {
+    Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, bytes);
+    std::memcpy(copy.Data(), prepared.data_ptr(), bytes);
+    result.Set("buffer", copy);
     return result;
   }
   // The hint owns a reference to the tensor, so the storage lives exactly as long as the buffer.

@@ -1,0 +1,57 @@
+// Memory under sustained use: a synchronous runSync() loop with 4 MB outputs must not pile up
+// the dropped outputs (they were external buffers freed only once the loop yields), and 10,000
+// run() calls must not grow resident memory beyond a small bound. Bounds, not timings.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { Tensor, loadModel } from '../lib/index.js';
+import { fixture } from './helpers/fixtures.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const MiB = 1024 * 1024;
+const rss = () => process.memoryUsage().rss;
+
+describe('memory under sustained use', () => {
+  it('runSync() in a synchronous loop: 300 calls with 4 MiB outputs stay within 200 MiB of resident growth', async () => {
+    const model = await loadModel(fixture('plus_one.pt'), { threads: 1 });
+    const input = new Tensor('float32', new Float32Array(MiB), [MiB]); // 4 MiB in, 4 MiB out
+    for (let i = 0; i < 5; i++) model.runSync(input);
+    gc();
+    const before = rss();
+    let peak = before;
+    let checksum = 0;
+    for (let i = 0; i < 300; i++) {
+      const out = model.runSync(input) as Tensor;
+      checksum += (out.data as Float32Array)[i]!;
+      if (i % 25 === 0) peak = Math.max(peak, rss());
+    }
+    peak = Math.max(peak, rss());
+    expect(checksum).toBe(300);
+    // 300 outputs kept until the loop yields would be 1.2 GiB.
+    expect((peak - before) / MiB).toBeLessThan(200);
+    model.dispose();
+  });
+
+  it('10,000 run() calls: resident memory grows by less than 40 MiB after warm-up', async () => {
+    const model = await loadModel(fixture('plus_one.pt'), { threads: 1 });
+    const input = new Tensor('float32', new Float32Array(4096).fill(1), [4096]); // 16 KiB
+    const round = async (calls: number) => {
+      for (let i = 0; i < calls; i += 8) {
+        const outs = await Promise.all(Array.from({ length: 8 }, () => model.run(input)));
+        expect(((outs[7] as Tensor).data as Float32Array)[4095]).toBe(2);
+      }
+    };
+    await round(1000);
+    gc();
+    const before = rss();
+    await round(10_000);
+    gc();
+    await new Promise((resolve) => setImmediate(resolve)); // let N-API finalizers run
+    gc();
+    const grown = (rss() - before) / MiB;
+    console.log(`run() soak: ${grown.toFixed(1)} MiB resident growth over 10,000 calls`);
+    expect(grown).toBeLessThan(40);
+    model.dispose();
+  }, 120_000);
+});
