@@ -4,8 +4,7 @@
  * image of any size (DOTA-style patches merged by rotated NMS).
  */
 
-import { existsSync, statSync } from 'node:fs';
-import { dirname, extname, resolve } from 'node:path';
+import { extname } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ModelMetadata } from '../../metadata.js';
 import { writeDetectionsPng } from '../../output/detections-draw.js';
@@ -39,9 +38,6 @@ function unitNumber(value: string): number {
   return n;
 }
 
-function checkDirectory(file: string, what: string): void {
-  checkWritableOutput(file, what);
-}
 
 /** Fails before any inference when an output cannot be written where asked. */
 function checkOutputs(flags: DetectFlags): void {
@@ -51,11 +47,11 @@ function checkOutputs(flags: DetectFlags): void {
     } catch {
       throw new CliError(`Output file ${JSON.stringify(flags.out)} must end in .json, .geojson or .txt (DOTA)`, 2);
     }
-    checkDirectory(flags.out, 'the output file');
+    checkWritableOutput(flags.out, 'output file');
   }
   if (flags.draw !== undefined) {
     if (extname(flags.draw).toLowerCase() !== '.png') throw new CliError(`Picture file ${JSON.stringify(flags.draw)} must end in .png`, 2);
-    checkDirectory(flags.draw, 'the picture file');
+    checkWritableOutput(flags.draw, 'picture file');
   }
 }
 
