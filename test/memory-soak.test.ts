@@ -5,6 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { Tensor, loadModel } from '../lib/index.js';
+import { binding } from '../lib/binding.js';
 import { fixture } from './helpers/fixtures.js';
 
 setFlagsFromString('--expose-gc');
@@ -31,6 +32,26 @@ describe('memory under sustained use', () => {
     console.log(`runSync() loop: ${((peak - before) / MiB).toFixed(1)} MiB peak resident growth over 300 calls with 4 MiB outputs`);
     // 300 outputs kept until the loop yields would be 1.2 GiB.
     expect((peak - before) / MiB).toBeLessThan(200);
+    model.dispose();
+  });
+
+  it('the CPU block cache never holds more free memory than the most ever in use at once (floor 64 MiB)', async () => {
+    const model = await loadModel(fixture('plus_one.pt'), { threads: 1 });
+    binding().releaseCpuCache();
+    // Outputs of growing sizes (each 1.2× the last): no freed block fits the next output, so
+    // without a working-set bound the cache keeps every one (about 280 MiB in all).
+    let largest = 0;
+    for (let k = 0, n = 393_216; k < 20; k++, n = Math.ceil(n * 1.2)) {
+      const out = model.runSync(new Tensor('float32', new Float32Array(n), [n])) as Tensor;
+      expect((out.data as Float32Array)[n - 1]).toBe(1);
+      largest = Math.max(largest, n * 4);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+    const cached = binding().devices().cpuCache.cachedBytes;
+    console.log(`CPU block cache after growing outputs: ${(cached / MiB).toFixed(1)} MiB cached (largest output ${(largest / MiB).toFixed(1)} MiB)`);
+    expect(cached).toBeLessThanOrEqual(Math.max(64 * MiB, 2 * largest));
     model.dispose();
   });
 
