@@ -9,7 +9,7 @@
 export type NativeDType =
   | 'float32' | 'float64' | 'float16' | 'uint8' | 'int8' | 'int32' | 'int64' | 'bool';
 
-/** A tensor going into native code: `data` is borrowed (zero copy) for the call's duration. */
+/** A tensor going into native code: `data` is read in place by forwardSync, copied by forward (async). */
 export interface NativeTensorIn {
   readonly dtype: NativeDType;
   readonly data: ArrayBufferView;
@@ -149,6 +149,13 @@ export function devices(): NativeDevices;
 export function cachedModuleCount(): number;
 /** Returns the free blocks of the CPU cache to the system (blocks in use are untouched). */
 export function releaseCpuCache(): void;
+
+/**
+ * Process exit: drops queued jobs, blocks until running forwards and loads finish, and parks the
+ * inference threads for good, so exit() never destroys LibTorch's globals under a running forward.
+ * Called from the main thread's process 'exit' event; the addon's atexit handler calls it too.
+ */
+export function quiesceForExit(): void;
 /**
  * Greedy rotated NMS with the exact IoU of the rectangles (native/nms.cc). boxes: N·5 values
  * (cx, cy, w, h, angle in radians); scores: N; labels: N, suppression only within a label.

@@ -10,6 +10,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import type * as Native from '../binding.js';
 import { warnOnReferenceBlas } from './blas-check.js';
 import { applyOpenMpDefaults } from './openmp-env.js';
@@ -154,6 +155,13 @@ export function binding(): Binding {
   checkLibtorchVersion(runtime);
   warnOnReferenceBlas(runtime.blas);
   loaded = candidate;
+  if (isMainThread) {
+    // process.exit(), an uncaught exception or a signal handler that exits: 'exit' fires before
+    // the C exit handlers that destroy LibTorch's globals, which a running forward still uses.
+    // (A worker's exit is handled natively: its environment's cleanup waits for its own jobs.)
+    const native = candidate;
+    process.on('exit', () => native.quiesceForExit());
+  }
   return loaded;
 }
 

@@ -18,6 +18,7 @@ export type { ModelMetadata, ModelTask, InputSpec, OutputSpec, TilingSpec, Palet
 export { decodeImage } from './image/decode.js';
 export type { DecodedImage, DecodeOptions, ImageInput, RawPixels, GeoInfo, GeoTransform, SourceInfo, ValueRange } from './image/types.js';
 export { DEFAULT_MAX_PIXELS } from './image/limits.js';
+export { DEFAULT_MAX_SCENE_PIXELS } from './tasks/dense-options.js';
 export { preprocess, resizeForModel } from './image/preprocess.js';
 export type { ResizedImage } from './image/preprocess.js';
 export { classify } from './tasks/classification.js';

@@ -127,23 +127,30 @@ function fail(what: string): never {
   throw new LwganetError('METADATA_INVALID', `Model metadata is invalid: ${what}`);
 }
 
+/** A received value for an error message: JSON, shortened; "missing" for undefined. */
+function shown(v: unknown): string {
+  if (v === undefined) return 'nothing (the field is missing)';
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function numberArray(v: unknown, length: number, name: string): number[] {
   if (!Array.isArray(v) || v.length !== length || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-    fail(`${name} must be ${length} finite numbers`);
+    fail(`${name} must be ${length} finite numbers, got ${shown(v)}`);
   }
   return v as number[];
 }
 
 function checkInput(input: unknown): InputSpec {
-  if (!isRecord(input)) fail('input is missing');
+  if (!isRecord(input)) fail(`input must be an object, got ${shown(input)}`);
   const channels = input.channels;
-  if (typeof channels !== 'number' || !Number.isInteger(channels) || channels < 1) fail('input.channels must be a positive integer');
-  if (input.colorOrder !== 'RGB' && input.colorOrder !== 'BGR') fail('input.colorOrder must be "RGB" or "BGR"');
-  if (typeof input.valueScale !== 'number' || !(input.valueScale > 0)) fail('input.valueScale must be a positive number');
+  if (typeof channels !== 'number' || !Number.isInteger(channels) || channels < 1) fail(`input.channels must be a positive integer, got ${shown(channels)}`);
+  if (input.colorOrder !== 'RGB' && input.colorOrder !== 'BGR') fail(`input.colorOrder must be "RGB" or "BGR", got ${shown(input.colorOrder)}`);
+  if (typeof input.valueScale !== 'number' || !(input.valueScale > 0)) fail(`input.valueScale must be a positive number, got ${shown(input.valueScale)}`);
   numberArray(input.mean, channels, 'input.mean');
   const std = numberArray(input.std, channels, 'input.std');
   if (std.some((s) => s === 0)) fail('input.std must not contain 0');
@@ -224,12 +231,16 @@ export function parseMetadata(text: string): ModelMetadata {
     fail(`metadata.json is not JSON (${(error as Error).message})`);
   }
   if (!isRecord(value)) fail('metadata.json must hold an object');
-  if (value.format !== 'lwganet-model') fail(`format must be "lwganet-model", got ${JSON.stringify(value.format)}`);
-  if (typeof value.formatVersion !== 'number' || value.formatVersion > METADATA_FORMAT_VERSION) {
-    fail(`formatVersion ${String(value.formatVersion)} is newer than this package understands (${METADATA_FORMAT_VERSION}); upgrade lwganet-node`);
+  if (value.format !== 'lwganet-model') fail(`format must be "lwganet-model", got ${shown(value.format)}`);
+  if (!('formatVersion' in value)) fail(`formatVersion is missing (expected the integer ${METADATA_FORMAT_VERSION})`);
+  if (typeof value.formatVersion !== 'number' || !Number.isInteger(value.formatVersion) || value.formatVersion < 1) {
+    fail(`formatVersion must be a positive integer (${METADATA_FORMAT_VERSION} for this package), got ${shown(value.formatVersion)}`);
   }
-  if (!TASKS.includes(value.task as ModelTask)) fail(`task must be one of ${TASKS.join(', ')}`);
-  if (typeof value.model !== 'string') fail('model must be a string');
+  if (value.formatVersion > METADATA_FORMAT_VERSION) {
+    fail(`formatVersion ${value.formatVersion} is newer than this package understands (${METADATA_FORMAT_VERSION}); upgrade lwganet-node`);
+  }
+  if (!TASKS.includes(value.task as ModelTask)) fail(`task must be one of ${TASKS.join(', ')}, got ${shown(value.task)}`);
+  if (typeof value.model !== 'string') fail(`model must be a string, got ${shown(value.model)}`);
   const labels = value.labels;
   if (labels !== null && labels !== undefined) {
     if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string')) fail('labels must be an array of strings or null');

@@ -3,9 +3,12 @@
  *
  * Threads: run() hands the forward to the addon's own inference threads (not libuv's pool, so
  * fs/dns keep working during long inferences) and settles on the JS thread; runSync() runs on
- * the calling thread. Inputs are borrowed without copying while the forward runs.
+ * the calling thread. runSync() reads its inputs in place (no JavaScript runs meanwhile); run()
+ * copies them before it returns, because the caller may free, transfer or resize a buffer while
+ * the forward runs and nothing can pin an ArrayBuffer's memory from native code.
  */
 
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { NativeForwardArgument, NativeLoadOptions, NativeModel, NativeTensorAlias, NativeTensorIn, NativeTensorOut, NativeValue } from '../binding.js';
@@ -14,6 +17,7 @@ import { parseDevice } from './device.js';
 import { type DType, TYPED_ARRAY_OF, isDType } from './dtype.js';
 import { LwganetError, fromNative, invalidArgument } from './errors.js';
 import { type ModelMetadata, parseMetadata } from './metadata.js';
+import { checkModelArchive } from './model-archive.js';
 import { Tensor } from './tensor.js';
 import { orderInputs } from './input-order.js';
 import { WARMUP_CALLS, warmupInputs } from './warmup.js';
@@ -81,6 +85,44 @@ function normaliseSource(source: unknown): string | Uint8Array {
   throw invalidArgument('source', 'a file path or a Uint8Array (Buffer) holding a TorchScript archive', source);
 }
 
+/**
+ * Reads the archive for checkModelArchive(). Missing files and directories are left to the addon
+ * (MODEL_NOT_FOUND); a file this process may not read is MODEL_UNREADABLE, not a corrupt model.
+ */
+function unreadable(file: string, error: unknown): LwganetError | null {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new LwganetError('MODEL_UNREADABLE', `Model file ${file} cannot be read: permission denied (check its permissions and owner)`);
+  }
+  return null;
+}
+
+async function checkSource(source: string | Uint8Array): Promise<void> {
+  if (typeof source !== 'string') return checkModelArchive(source, `Model buffer (${source.byteLength} bytes)`);
+  let bytes: Uint8Array;
+  try {
+    bytes = await fs.promises.readFile(source);
+  } catch (error) {
+    const refused = unreadable(source, error);
+    if (refused) throw refused;
+    return;
+  }
+  checkModelArchive(bytes, `Model file ${source}`);
+}
+
+function checkSourceSync(source: string | Uint8Array): void {
+  if (typeof source !== 'string') return checkModelArchive(source, `Model buffer (${source.byteLength} bytes)`);
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(source);
+  } catch (error) {
+    const refused = unreadable(source, error);
+    if (refused) throw refused;
+    return;
+  }
+  checkModelArchive(bytes, `Model file ${source}`);
+}
+
 function isRecord(value: NativeValue): value is Record<string, unknown> & NativeValue {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -120,9 +162,6 @@ function wrapOutput(value: NativeValue, inputs: ReadonlyArray<NativeTensorIn | n
   }
   return value;
 }
-
-/** Keeps borrowed input memory reachable until the native forward is done with it. */
-function keepAlive(_value: unknown): void {}
 
 export class Model {
   /** The embedded metadata.json (task, labels, normalisation, input size), or null when absent. */
@@ -180,8 +219,6 @@ export class Model {
       output = await this.#native.forward(tensors as NativeTensorIn[]);
     } catch (error) {
       throw fromNative(error, caller);
-    } finally {
-      keepAlive(tensors);
     }
     return wrapOutput(output, tensors);
   }
@@ -214,7 +251,10 @@ export async function loadModel(source: string | Uint8Array, options?: LoadModel
   const warmup = wantsWarmup(options);
   let model: Model;
   try {
-    const native = await binding().loadModel(normaliseSource(source), normaliseOptions(options));
+    const checked = normaliseSource(source);
+    const nativeOptions = normaliseOptions(options);
+    await checkSource(checked);
+    const native = await binding().loadModel(checked, nativeOptions);
     model = new Model(native);
   } catch (error) {
     throw fromNative(error, caller);
@@ -236,7 +276,10 @@ export function loadModelSync(source: string | Uint8Array, options?: LoadModelOp
   const warmup = wantsWarmup(options);
   let model: Model;
   try {
-    model = new Model(binding().loadModelSync(normaliseSource(source), normaliseOptions(options)));
+    const checked = normaliseSource(source);
+    const nativeOptions = normaliseOptions(options);
+    checkSourceSync(checked);
+    model = new Model(binding().loadModelSync(checked, nativeOptions));
   } catch (error) {
     throw fromNative(error);
   }

@@ -1,7 +1,9 @@
 /**
  * Tensor: a dtype, a shape and a typed array, in the argument order onnxruntime-node users know:
  * `new Tensor('float32', data, [1, 3, 224, 224])`. The data is never copied when it already is
- * the right typed array, so a Tensor can wrap memory the caller owns.
+ * the right typed array, so a Tensor can wrap memory the caller owns. SharedArrayBuffer memory is
+ * refused; a resizable ArrayBuffer is fine (run() copies its inputs before it returns, runSync()
+ * lets no JavaScript run while it reads them).
  */
 
 import { type DType, type DataTypeMap, TYPED_ARRAY_OF, isDType, matchesDType, DTYPES } from './dtype.js';
@@ -56,6 +58,10 @@ export class Tensor<D extends DType = DType> {
   constructor(dtype: D, data: TensorDataLike<D>, shape?: readonly number[]) {
     if (!isDType(dtype)) throw invalidArgument('dtype', `one of ${DTYPES.join(', ')}`, dtype);
     const typed = toTypedArray(dtype, data);
+    if (Object.prototype.toString.call(typed.buffer) === '[object SharedArrayBuffer]') {
+      // Another thread could change (or grow) it while a model reads it, and the addon cannot read it.
+      throw new TypeError(`Tensor data must live in an ArrayBuffer, not a SharedArrayBuffer: copy it first (new ${typed.constructor.name}(data))`);
+    }
     const dims = shape === undefined ? Object.freeze([typed.length]) : checkShape(shape);
     const size = dims.reduce((a, b) => a * b, 1);
     if (size !== typed.length) {

@@ -83,6 +83,7 @@ LwganetAddon::LwganetAddon(Napi::Env env, Napi::Object exports) {
                            InstanceMethod<&LwganetAddon::ReleaseCpuCache>("releaseCpuCache"),
                            InstanceMethod<&LwganetAddon::RotatedNms>("rotatedNms"),
                            InstanceMethod<&LwganetAddon::RotatedIou>("rotatedIou"),
+                           InstanceMethod<&LwganetAddon::QuiesceForExit>("quiesceForExit"),
                        });
 }
 
@@ -141,6 +142,11 @@ Napi::Value LwganetAddon::ReleaseCpuCache(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value LwganetAddon::RotatedNms(const Napi::CallbackInfo& info) { return rotatedNmsJs(info); }
+
+Napi::Value LwganetAddon::QuiesceForExit(const Napi::CallbackInfo& info) {
+  InferencePool::QuiesceForExit();
+  return info.Env().Undefined();
+}
 
 Napi::Value LwganetAddon::RotatedIou(const Napi::CallbackInfo& info) { return rotatedIouJs(info); }
 

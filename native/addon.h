@@ -36,6 +36,7 @@ class LwganetAddon : public Napi::Addon<LwganetAddon> {
   Napi::Value ReleaseCpuCache(const Napi::CallbackInfo& info);
   Napi::Value RotatedNms(const Napi::CallbackInfo& info);
   Napi::Value RotatedIou(const Napi::CallbackInfo& info);
+  Napi::Value QuiesceForExit(const Napi::CallbackInfo& info);
 
   Completions completions_;
   std::shared_ptr<EnvGate> gate_;

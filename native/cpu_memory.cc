@@ -5,6 +5,7 @@
 #include <c10/util/Exception.h>
 #include <torch/version.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -19,6 +20,7 @@ constexpr std::size_t kMinCachedBytes = std::size_t{1} << 20;
 constexpr std::size_t kPageBytes = 4096;
 constexpr std::size_t kAlignment = 64;  // LibTorch's own CPU alignment (c10::gAlignment)
 constexpr std::size_t kDefaultLimitMb = 2048;
+constexpr std::size_t kWorkingSetFloorBytes = std::size_t{64} << 20;
 
 std::size_t envSize(const char* name, std::size_t fallback) {
   const char* value = std::getenv(name);
@@ -64,6 +66,7 @@ class CachingCpuAllocator final : public c10::Allocator {
       std::lock_guard<std::mutex> lock(mutex_);
       sizes_[ptr] = size;
       inUse_ += size;
+      peakInUse_ = std::max(peakInUse_, inUse_);
       ++misses_;
     }
     return {ptr, ptr, &CachingCpuAllocator::Release, c10::Device(c10::DeviceType::CPU)};
@@ -106,6 +109,7 @@ class CachingCpuAllocator final : public c10::Allocator {
     void* ptr = it->second;
     cached_ -= it->first;
     inUse_ += it->first;
+    peakInUse_ = std::max(peakInUse_, inUse_);
     free_.erase(it);
     ++hits_;
     return ptr;
@@ -124,7 +128,10 @@ class CachingCpuAllocator final : public c10::Allocator {
         cached_ += known->second;
       }
       // Over the limit: give back the largest free blocks first (fewest calls for the most bytes).
-      while (cached_ > limit_ && !free_.empty()) {
+      // The limit is also bounded by the working set: never more free memory than the most that
+      // was ever in use at once (one forward's blocks), whatever LWGANET_CPU_CACHE_MB allows.
+      const std::size_t limit = std::min(limit_, std::max(kWorkingSetFloorBytes, peakInUse_));
+      while (cached_ > limit && !free_.empty()) {
         auto largest = std::prev(free_.end());
         cached_ -= largest->first;
         sizes_.erase(largest->second);
@@ -141,6 +148,7 @@ class CachingCpuAllocator final : public c10::Allocator {
   std::multimap<std::size_t, void*> free_;        // free blocks by size
   std::size_t cached_ = 0;
   std::size_t inUse_ = 0;
+  std::size_t peakInUse_ = 0;
   std::uint64_t hits_ = 0;
   std::uint64_t misses_ = 0;
 };

@@ -1,6 +1,7 @@
 #include "inference_pool.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 
 namespace lwganet {
@@ -24,6 +25,10 @@ void EnvGate::Close() {
   idle_.wait(lock, [this] { return active_ == 0; });
 }
 
+namespace {
+std::atomic<InferencePool*> created{nullptr};
+}  // namespace
+
 InferencePool& InferencePool::Instance() {
   static InferencePool* pool = [] {
     size_t size = std::clamp<size_t>(std::thread::hardware_concurrency(), 2, 8);
@@ -31,9 +36,27 @@ InferencePool& InferencePool::Instance() {
       long requested = std::strtol(text, nullptr, 10);
       if (requested >= 1 && requested <= 64) size = static_cast<size_t>(requested);
     }
-    return new InferencePool(size);
+    auto* made = new InferencePool(size);
+    created.store(made);
+    // Registered once LibTorch is loaded and initialised, so this handler runs before the C++
+    // destructors of LibTorch's load-time globals.
+    std::atexit(&InferencePool::QuiesceForExit);
+    return made;
   }();
   return *pool;
+}
+
+void InferencePool::QuiesceForExit() {
+  if (InferencePool* pool = created.load()) pool->Quiesce();
+}
+
+void InferencePool::Quiesce() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  stopping_ = true;
+  // Queued jobs are left unrun and undeleted: their environment goes away with the process,
+  // and their destructors would call into LibTorch and N-API during exit.
+  queue_.clear();
+  quiet_.wait(lock, [this] { return running_ == 0; });
 }
 
 InferencePool::InferencePool(size_t size) {
@@ -48,6 +71,7 @@ void InferencePool::Submit(Job* job) {
   Worker* worker = nullptr;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) return;  // the process is exiting: the job is never run (see Quiesce)
     if (idle_.empty()) {
       queue_.push_back(job);
       return;
@@ -55,6 +79,7 @@ void InferencePool::Submit(Job* job) {
     worker = idle_.back();
     idle_.pop_back();
     worker->job = job;
+    ++running_;
   }
   worker->wake.notify_one();
 }
@@ -65,9 +90,10 @@ void InferencePool::WorkLoop(Worker* self) {
     Job* job;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      if (!listed && !queue_.empty()) {
+      if (!listed && !queue_.empty() && !stopping_) {
         job = queue_.front();
         queue_.pop_front();
+        ++running_;
       } else {
         if (!listed) idle_.push_back(self);
         self->wake.wait(lock, [self] { return self->job != nullptr; });
@@ -75,10 +101,16 @@ void InferencePool::WorkLoop(Worker* self) {
         self->job = nullptr;
       }
       listed = false;
+      if (stopping_) {
+        // Handed over just before exit began: never run it, and park for good.
+        if (--running_ == 0) quiet_.notify_all();
+        self->wake.wait(lock, [] { return false; });
+      }
     }
     std::shared_ptr<EnvGate> gate = job->gate;
     if (!gate->Enter()) {
       delete job;  // its environment has shut down; nobody is waiting for the result
+      Finished(self);
       continue;
     }
     job->Run();  // Run() catches everything it throws
@@ -92,6 +124,17 @@ void InferencePool::WorkLoop(Worker* self) {
       }
     }
     gate->DeliverAndLeave(job);
+    gate.reset();
+    Finished(self);
+  }
+}
+
+void InferencePool::Finished(Worker* self) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (--running_ == 0 && stopping_) quiet_.notify_all();
+  if (stopping_) {
+    // Exit has begun: this thread never touches LibTorch or N-API again.
+    self->wake.wait(lock, [] { return false; });
   }
 }
 

@@ -59,6 +59,12 @@ class InferencePool {
   void Submit(Job* job);
   size_t Size() const { return threads_.size(); }
 
+  // Process exit: drops queued jobs, waits for the running ones to finish (LibTorch must not be
+  // inside a forward while exit() destroys its globals) and parks every thread for good. Called
+  // from the main thread's process 'exit' event (lib/binding.ts), before any C++ exit handler,
+  // and again from an atexit handler for exits that skip that event. Idempotent.
+  static void QuiesceForExit();
+
  private:
   struct Worker {
     std::condition_variable wake;
@@ -67,8 +73,15 @@ class InferencePool {
 
   explicit InferencePool(size_t size);
   void WorkLoop(Worker* self);
+  // A job of `self` is done (delivered or dropped); parks the thread for good once exit began.
+  void Finished(Worker* self);
+
+  void Quiesce();
 
   std::mutex mutex_;
+  std::condition_variable quiet_;    // signalled when running_ drops to 0 while stopping
+  bool stopping_ = false;
+  int running_ = 0;                  // jobs taken or handed over and not yet delivered
   std::deque<Job*> queue_;           // jobs waiting for a thread
   std::vector<Worker*> idle_;        // idle threads, most recently idle last
   std::vector<std::thread> threads_;

@@ -14,9 +14,9 @@ struct ModelInit {
   int threads;
 };
 
-// A forward pass queued on the inference threads. The input tensors borrow JS memory: the
-// caller's Tensor objects stay referenced by the pending Promise chain in lib/model.ts, and
-// EnvGate keeps a shutting-down environment from freeing them while Run() reads them.
+// A forward pass queued on the inference threads. Its inputs are copies made on the JS thread
+// (Forward below): JavaScript can free, transfer or resize a borrowed buffer while the forward
+// runs, and no N-API call can pin an ArrayBuffer's memory.
 class ForwardJob : public Job {
  public:
   ForwardJob(std::shared_ptr<LoadedModule> module, std::vector<c10::IValue> inputs, int threads,
@@ -145,7 +145,9 @@ Napi::Value NativeModel::ForwardSync(const Napi::CallbackInfo& info) {
   } catch (...) {
     throw toJsError(env, captureCurrentException("FORWARD_FAILED", "Model forward failed"));
   }
-  return outputToJs(env, output);
+  // Copied into V8-owned buffers: a synchronous loop never yields to the finalizers that free
+  // external buffers, so their memory would pile up (a memcpy, small next to the forward).
+  return outputToJs(env, output, /*ownedByV8=*/true);
 }
 
 Napi::Value NativeModel::Forward(const Napi::CallbackInfo& info) {
@@ -153,6 +155,9 @@ Napi::Value NativeModel::Forward(const Napi::CallbackInfo& info) {
   Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
   try {
     std::vector<c10::IValue> inputs = ReadInputs(info[0]);
+    for (c10::IValue& input : inputs) {
+      if (input.isTensor()) input = input.toTensor().clone();
+    }
     auto* job = new ForwardJob(module_, std::move(inputs), threads_, deferred, pendingRuns_);
     ++*pendingRuns_;
     env.GetInstanceData<LwganetAddon>()->Submit(env, job);

@@ -69,19 +69,19 @@ OutputValue prepareOutput(const c10::IValue& value, const OutputContext& context
   return out;
 }
 
-Napi::Value outputToJs(Napi::Env env, const OutputValue& value) {
+Napi::Value outputToJs(Napi::Env env, const OutputValue& value, bool ownedByV8) {
   switch (value.kind) {
     case OutputValue::Kind::Tensor:
       if (value.aliasOf >= 0) return aliasToJs(env, value.tensor, value.aliasOf, value.aliasByteOffset);
-      return tensorToJs(env, value.tensor);
+      return tensorToJs(env, value.tensor, ownedByV8);
     case OutputValue::Kind::Array: {
       Napi::Array array = Napi::Array::New(env, value.items.size());
-      for (size_t i = 0; i < value.items.size(); ++i) array.Set(static_cast<uint32_t>(i), outputToJs(env, value.items[i]));
+      for (size_t i = 0; i < value.items.size(); ++i) array.Set(static_cast<uint32_t>(i), outputToJs(env, value.items[i], ownedByV8));
       return array;
     }
     case OutputValue::Kind::Record: {
       Napi::Object record = Napi::Object::New(env);
-      for (size_t i = 0; i < value.items.size(); ++i) record.Set(value.keys[i], outputToJs(env, value.items[i]));
+      for (size_t i = 0; i < value.items.size(); ++i) record.Set(value.keys[i], outputToJs(env, value.items[i], ownedByV8));
       return record;
     }
     case OutputValue::Kind::Integer:

@@ -36,6 +36,7 @@ struct OutputContext {
 // Throws CodedError(OUTPUT_UNSUPPORTED) for anything else (objects, futures, non-string keys).
 OutputValue prepareOutput(const c10::IValue& value, const OutputContext& context);
 
-Napi::Value outputToJs(Napi::Env env, const OutputValue& value);
+// `ownedByV8`: tensors are copied into ArrayBuffers V8 allocates (see tensorToJs).
+Napi::Value outputToJs(Napi::Env env, const OutputValue& value, bool ownedByV8 = false);
 
 }  // namespace lwganet

@@ -101,7 +101,11 @@ at::Tensor borrowInputTensor(Napi::Value value, const std::string& where) {
   auto options = at::TensorOptions().dtype(dtype->scalar).device(at::kCPU);
   if (numel == 0) return at::empty(shape, options);
 
-  uint8_t* bytes = static_cast<uint8_t*>(data.ArrayBuffer().Data()) + data.ByteOffset();
+  Napi::Value buffer = data.ArrayBuffer();
+  if (!buffer.IsArrayBuffer()) {
+    throwTypeError("The data of " + where + " is backed by a SharedArrayBuffer, which another thread may change while the model reads it; copy it into an ArrayBuffer first");
+  }
+  uint8_t* bytes = static_cast<uint8_t*>(buffer.As<Napi::ArrayBuffer>().Data()) + data.ByteOffset();
   if (bytes == nullptr) throwTypeError("The data of " + where + " is detached (was its ArrayBuffer transferred?)");
   if (dtype->scalar == at::kBool) {
     for (size_t i = 0; i < numel; ++i)
@@ -155,12 +159,18 @@ Napi::Object aliasToJs(Napi::Env env, const at::Tensor& view, int input, size_t 
   return result;
 }
 
-Napi::Object tensorToJs(Napi::Env env, const at::Tensor& prepared) {
+Napi::Object tensorToJs(Napi::Env env, const at::Tensor& prepared, bool ownedByV8) {
   Napi::Object result = describeTensor(env, prepared);
 
   size_t bytes = prepared.numel() * prepared.element_size();
   if (bytes == 0) {
     result.Set("buffer", Napi::ArrayBuffer::New(env, 0));
+    return result;
+  }
+  if (ownedByV8) {
+    Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, bytes);
+    std::memcpy(copy.Data(), prepared.data_ptr(), bytes);
+    result.Set("buffer", copy);
     return result;
   }
   // The hint owns a reference to the tensor, so the storage lives exactly as long as the buffer.

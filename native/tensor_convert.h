@@ -33,7 +33,10 @@ bool isBorrowedFromJs(const at::Tensor& tensor);
 at::Tensor prepareOutputTensor(const at::Tensor& tensor, bool halfToFloat);
 
 // Builds `{ dtype, buffer, shape }` from a prepared tensor (JS thread).
-Napi::Object tensorToJs(Napi::Env env, const at::Tensor& prepared);
+// `ownedByV8` copies the data into an ArrayBuffer V8 allocates, which a garbage collection frees
+// on the spot; an external buffer (the default, no copy) is freed only by a finalizer that N-API
+// runs once the event loop turns, so a synchronous loop of runSync() calls would pile them up.
+Napi::Object tensorToJs(Napi::Env env, const at::Tensor& prepared, bool ownedByV8 = false);
 
 // Builds `{ dtype, shape, alias, byteOffset }` for an output that views input number `input`.
 Napi::Object aliasToJs(Napi::Env env, const at::Tensor& view, int input, size_t byteOffset);

@@ -159,13 +159,16 @@ describe('Model.run outputs', () => {
     expect(values(out.data)).toEqual([1, 4, 2, 5, 3, 6]);
   });
 
-  it('returns an output that is the input as a view of the caller memory (no copy), as PyTorch would', async () => {
+  it('runSync returns an output that is the input as a view of the caller memory (no copy), as PyTorch would; run() returns its own copy', async () => {
     const model = await loadModel(fixture('identity.pt'));
     const backing = new Float32Array([0, 1, 2, 3, 4]);
     const input = new Tensor('float32', backing.subarray(1), [2, 2]);
-    for (const out of [asTensor(await model.run(input)), asTensor(model.runSync(input))]) {
-      expect(out.data.buffer).toBe(backing.buffer);
-      expect(out.data.byteOffset).toBe(4);
+    const view = asTensor(model.runSync(input));
+    expect(view.data.buffer).toBe(backing.buffer);
+    expect(view.data.byteOffset).toBe(4);
+    const copy = asTensor(await model.run(input));
+    expect(copy.data.buffer).not.toBe(backing.buffer);
+    for (const out of [view, copy]) {
       expect(out.shape).toEqual([2, 2]);
       expect(values(out.data)).toEqual([1, 2, 3, 4]);
     }
@@ -202,10 +205,13 @@ describe('Model.run outputs', () => {
 });
 
 describe('zero copy and large tensors', () => {
-  it('reads input memory in place: an in-place model changes the caller array', async () => {
+  it('runSync reads input memory in place (an in-place model changes the caller array); run() works on a copy', async () => {
     const model = await loadModel(fixture('inplace_add.pt'));
     const data = new Float32Array([1, 2, 3]);
-    const sum = asTensor(await model.run(new Tensor('float32', data, [3])));
+    const copied = asTensor(await model.run(new Tensor('float32', data, [3])));
+    expect(Array.from(data)).toEqual([1, 2, 3]);
+    expect(copied.data[0]).toBe(9);
+    const sum = asTensor(model.runSync(new Tensor('float32', data, [3])));
     expect(Array.from(data)).toEqual([2, 3, 4]);
     expect(sum.data[0]).toBe(9);
   });

@@ -228,3 +228,29 @@ describe('InferencePool on worker_threads', () => {
     expect(values(asTensor((results[2] as { value: ModelOutput }).value))).toEqual([400, 402, 404, 406, 408]);
   });
 });
+
+describe('InferencePool and process lifetime', () => {
+  it.each(['native', 'worker-threads'] as const)('%s: a pool never closed does not keep the process alive once idle', async (executor) => {
+    const { spawn } = await import('node:child_process');
+    const path = await import('node:path');
+    const dist = path.join(__dirname, '..', 'dist', 'index.js');
+    const source = `
+      const { createInferencePool, Tensor } = require(${JSON.stringify(dist)});
+      (async () => {
+        const pool = await createInferencePool(${JSON.stringify(fixture('identity.pt'))}, { executor: '${executor}', workers: 2 });
+        const out = await pool.run(new Tensor('float32', new Float32Array([1, 2]), [2]));
+        console.log('ran', Array.from(out.data).join(','));
+      })();`;
+    const ending = await new Promise<{ code: number | null; signal: string | null; stdout: string }>((resolve) => {
+      const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let stdout = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      const killer = setTimeout(() => child.kill('SIGKILL'), 30_000); // still alive: the pool holds it
+      child.on('exit', (code, signal) => {
+        clearTimeout(killer);
+        resolve({ code, signal, stdout });
+      });
+    });
+    expect(ending).toEqual({ code: 0, signal: null, stdout: 'ran 1,2\n' });
+  }, 60_000);
+});

@@ -26,6 +26,11 @@ export function describeFailure(error: unknown): { exitCode: number; text: strin
   if (error instanceof LwganetError) {
     return { exitCode: EXIT_FAILURE, text: `lwganet: ${error.message} [${error.code}]\n` };
   }
+  const io = error as NodeJS.ErrnoException;
+  if (error instanceof Error && typeof io.code === 'string' && /^E[A-Z]+$/.test(io.code) && typeof io.syscall === 'string') {
+    // The file system refused (permissions, full disk, read-only mount): the user's to fix, not a bug.
+    return { exitCode: EXIT_FAILURE, text: `lwganet: ${error.message} [${io.code}]\n` };
+  }
   const stack = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
   return { exitCode: EXIT_INTERNAL, text: `lwganet: internal error (please report it with the output below)\n${stack}\n` };
 }

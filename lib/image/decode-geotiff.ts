@@ -11,6 +11,7 @@
  * below is one pass over the window.
  */
 
+import { stat } from 'node:fs/promises';
 import type { GeoTIFF, GeoTIFFImage, TypedArray } from 'geotiff';
 import { geotiff } from './geotiff-module.js';
 import { LwganetError, invalidArgument } from '../errors.js';
@@ -23,18 +24,59 @@ export interface OpenedTiff {
   image: GeoTIFFImage;
 }
 
-/** Opens a TIFF (header and first IFD only) from a path or bytes. */
+/**
+ * A TIFF must have pixels, and every strip or tile it lists must lie inside the file: geotiff.js
+ * would read a block cut short by truncation (or one whose byte count points past the end) as
+ * zeros, and the result would look like a successful decode.
+ */
+async function checkTiffLayout(image: GeoTIFFImage, fileBytes: number, what: string): Promise<void> {
+  const width = image.getWidth();
+  const height = image.getHeight();
+  if (!(width >= 1 && height >= 1)) {
+    throw new LwganetError('IMAGE_DECODE', `${what} could not be decoded: the TIFF declares ${width}×${height} pixels (no pixel data)`);
+  }
+  const directory = image.fileDirectory as unknown as { loadValue(tag: string): Promise<ArrayLike<number | bigint> | number | bigint | undefined> };
+  const [offsetsTag, countsTag] = image.isTiled ? ['TileOffsets', 'TileByteCounts'] : ['StripOffsets', 'StripByteCounts'];
+  const list = (value: ArrayLike<number | bigint> | number | bigint | undefined): ArrayLike<number | bigint> =>
+    value === undefined ? [] : typeof value === 'object' ? value : [value];
+  const offsets = list(await directory.loadValue(offsetsTag));
+  const counts = list(await directory.loadValue(countsTag));
+  if (offsets.length === 0 || offsets.length !== counts.length) {
+    throw new LwganetError('IMAGE_DECODE', `${what} could not be decoded: its ${offsetsTag} and ${countsTag} tags are missing or disagree`);
+  }
+  for (let i = 0; i < offsets.length; i++) {
+    const end = Number(offsets[i]) + Number(counts[i]);
+    if (!(end <= fileBytes)) {
+      throw new LwganetError(
+        'IMAGE_DECODE',
+        `${what} could not be decoded: it is truncated or damaged (${image.isTiled ? 'tile' : 'strip'} ${i} ends at byte ${end}, the file has ${fileBytes})`,
+      );
+    }
+  }
+}
+
+/** Opens a TIFF (header and first IFD only) from a path or bytes, and checks its layout. */
 export async function openTiff(input: string | Uint8Array, what: string): Promise<OpenedTiff> {
+  let opened: OpenedTiff;
+  let fileBytes: number;
   try {
     const { fromArrayBuffer, fromFile } = geotiff();
+    fileBytes = typeof input === 'string' ? (await stat(input)).size : input.byteLength;
     const tiff = typeof input === 'string'
       ? await fromFile(input)
       : await fromArrayBuffer(input.buffer.slice(input.byteOffset, input.byteOffset + input.byteLength) as ArrayBuffer);
-    const image = await tiff.getImage(0);
-    return { tiff, image };
+    opened = { tiff, image: await tiff.getImage(0) };
   } catch (error) {
     throw new LwganetError('IMAGE_DECODE', `${what} could not be decoded as TIFF: ${(error as Error).message}`, { cause: error });
   }
+  try {
+    await checkTiffLayout(opened.image, fileBytes, what);
+  } catch (error) {
+    await opened.tiff.close();
+    if (error instanceof LwganetError) throw error;
+    throw new LwganetError('IMAGE_DECODE', `${what} could not be decoded as TIFF: ${(error as Error).message}`, { cause: error });
+  }
+  return opened;
 }
 
 /** True when geotiff.js rather than sharp should decode this TIFF. */

@@ -1,17 +1,20 @@
 /**
  * Output files appear whole or not at all: everything is written to a temporary file next to
  * the target (same directory, so rename() is atomic on one file system) and renamed at the end;
- * on any failure the temporary file is removed and the target is left as it was.
+ * on any failure the temporary file is removed and the target is left as it was. Temporary
+ * files of dead processes are swept first, and the CLI removes its own on SIGINT/SIGTERM.
  */
 
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { sweepStaleTempFiles, tempNameFor, trackTempFile, untrackTempFile } from './temp-files.js';
 
 /** Runs `write` on a temporary file handle, then renames it to `file`. */
 export async function writeAtomically(file: string, write: (handle: FileHandle) => Promise<void>): Promise<void> {
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  sweepStaleTempFiles(file);
+  const temp = tempNameFor(file, randomBytes(4).toString('hex'));
   const handle = await open(temp, 'wx');
+  trackTempFile(temp);
   try {
     try {
       await write(handle);
@@ -23,5 +26,7 @@ export async function writeAtomically(file: string, write: (handle: FileHandle) 
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
+  } finally {
+    untrackTempFile(temp);
   }
 }

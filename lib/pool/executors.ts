@@ -93,7 +93,12 @@ export class WorkerExecutor implements Executor {
     this.#threads = threads;
     this.slots = threads.length;
     this.info = info;
-    for (const thread of threads) this.#listen(thread);
+    for (const thread of threads) {
+      this.#listen(thread);
+      // An idle worker must not keep the process alive (a forgotten close() would hang the exit);
+      // a worker with a forward in flight does, as the native executor's pending jobs do.
+      thread.worker.unref();
+    }
   }
 
   static async create(config: ExecutorConfig): Promise<WorkerExecutor> {
@@ -120,6 +125,7 @@ export class WorkerExecutor implements Executor {
     return new Promise<ModelOutput>((resolve, reject) => {
       thread.busy = true;
       thread.pending = { id, resolve, reject };
+      thread.worker.ref();
       // A batch the pool stacked is moved; an unbatched request is the caller's own memory,
       // which must stay usable, so the structured clone copies it instead.
       thread.worker.postMessage(message, owned ? transferList(wire) : []);
@@ -137,6 +143,7 @@ export class WorkerExecutor implements Executor {
       const pending = thread.pending;
       thread.pending = undefined;
       thread.busy = true;
+      thread.worker.unref();
       pending?.reject(new LwganetError('FORWARD_FAILED', `Pool worker stopped: ${error.message}`));
     };
     thread.worker.on('error', fail);
@@ -147,6 +154,7 @@ export class WorkerExecutor implements Executor {
     const pending = thread.pending!;
     thread.pending = undefined;
     thread.busy = false;
+    thread.worker.unref();
     if (message.error) pending.reject(fromWireError(message.error));
     else pending.resolve(fromWireValue(message.output ?? null));
   }

@@ -3,7 +3,7 @@
  * pipelines work on one plain object.
  */
 
-import { invalidArgument } from '../errors.js';
+import { LwganetError, invalidArgument } from '../errors.js';
 import { fallbackTiling, planTiles, resolveTiling, type TileGrid } from '../image/tiling.js';
 import type { DecodeOptions } from '../image/types.js';
 import type { ModelMetadata } from '../metadata.js';
@@ -21,6 +21,13 @@ export interface DenseOptions {
   batchSize?: number;
   /** Decode options (pixel limit; bands and value range for GeoTIFFs). */
   decode?: DecodeOptions;
+  /**
+   * Largest scene accepted, in pixels (width × height), checked before any tile is read, like
+   * sharp's limitInputPixels. The result (a mask of one byte per pixel, plus 4 bytes per class
+   * and pixel with `scores`) grows with the scene even though tiles are read band by band.
+   * Default DEFAULT_MAX_SCENE_PIXELS (400 megapixels, a 20000 × 20000 scene).
+   */
+  maxScenePixels?: number;
   /** Called after each batch of tiles with tiles done and the total. */
   onProgress?: (done: number, total: number) => void;
   /** Aborts between batches; the promise rejects with LwganetError ABORTED. */
@@ -32,11 +39,15 @@ export interface ResolvedDense {
   overlap: number;
   batchSize: number;
   decode: DecodeOptions;
+  maxScenePixels: number;
   onProgress: ((done: number, total: number) => void) | null;
   signal: AbortSignal | null;
 }
 
-const COMMON = ['model', 'tileSize', 'overlap', 'batchSize', 'decode', 'onProgress', 'signal'];
+const COMMON = ['model', 'tileSize', 'overlap', 'batchSize', 'decode', 'maxScenePixels', 'onProgress', 'signal'];
+
+/** Default scene limit of segment() and detectChanges(): 400 megapixels (a 400 MB mask). */
+export const DEFAULT_MAX_SCENE_PIXELS = 400_000_000;
 
 /** Validates the options object (unknown keys included) and resolves tile size and overlap for the model. */
 export function resolveDenseOptions(options: DenseOptions, metadata: ModelMetadata, extra: readonly string[] = []): ResolvedDense {
@@ -48,10 +59,13 @@ export function resolveDenseOptions(options: DenseOptions, metadata: ModelMetada
   const batchSize = options.batchSize ?? 2;
   if (typeof batchSize !== 'number') throw invalidArgument('batchSize', 'a positive integer', batchSize);
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw invalidArgument('batchSize', 'a positive integer', batchSize, 'range');
+  const maxScenePixels = options.maxScenePixels ?? DEFAULT_MAX_SCENE_PIXELS;
+  if (typeof maxScenePixels !== 'number') throw invalidArgument('maxScenePixels', 'a positive integer', maxScenePixels);
+  if (!Number.isSafeInteger(maxScenePixels) || maxScenePixels < 1) throw invalidArgument('maxScenePixels', 'a positive integer', maxScenePixels, 'range');
   const task = metadata.task === 'change-detection' ? 'change-detection' : 'segmentation';
   const rule = metadata.tiling ?? fallbackTiling(task);
   const { tileSize, overlap } = resolveTiling(rule, options.tileSize, options.overlap);
-  return { tileSize, overlap, batchSize, decode: options.decode ?? {}, onProgress: options.onProgress ?? null, signal: options.signal ?? null };
+  return { tileSize, overlap, batchSize, decode: options.decode ?? {}, maxScenePixels, onProgress: options.onProgress ?? null, signal: options.signal ?? null };
 }
 
 /** Checks the options argument is an object before anything reads from it. */
@@ -59,7 +73,13 @@ export function requireOptions(options: unknown): asserts options is DenseOption
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object with a model', options);
 }
 
-/** The tile grid for a width × height image under resolved options. */
+/** The tile grid for a width × height image under resolved options; IMAGE_TOO_LARGE past maxScenePixels. */
 export function gridFor(width: number, height: number, resolved: ResolvedDense): TileGrid {
+  if (width * height > resolved.maxScenePixels) {
+    throw new LwganetError(
+      'IMAGE_TOO_LARGE',
+      `The scene is too large: ${width}×${height} = ${width * height} pixels exceeds maxScenePixels ${resolved.maxScenePixels} (the result grows with the scene; raise maxScenePixels if the memory is there, or cut the scene)`,
+    );
+  }
   return planTiles(width, height, resolved.tileSize, resolved.overlap);
 }

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { trackTempFile, untrackTempFile } from '../output/temp-files.js';
 import { LwganetError, invalidArgument } from '../errors.js';
 import { cacheDir, checkpointPath, modelPath } from './cache.js';
 import { download } from './download.js';
@@ -100,6 +101,7 @@ export async function fetchWeights(variant: WeightsVariant, options: FetchWeight
   await mkdir(dirname(model), { recursive: true });
   // Written under a temporary name (still ending in .pt) and renamed once complete.
   const partial = join(dirname(model), `.${basename(model, '.pt')}.partial.pt`);
+  trackTempFile(partial);
   try {
     const run = await runPython(['-m', 'lwganet', 'export', official.model, '--weights', checkpoint, '--labels', official.labelSet, '--out', partial], { env });
     if (run.code !== 0) {
@@ -109,6 +111,7 @@ export async function fetchWeights(variant: WeightsVariant, options: FetchWeight
     await rename(partial, model);
   } finally {
     await rm(partial, { force: true });
+    untrackTempFile(partial);
   }
   return { model, checkpoint, sha256, url, cached: false };
 }

@@ -1,12 +1,11 @@
 /** What `lwganet segment` and `lwganet change` share: option parsers, output checks, progress, areas. */
 
-import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { GeoInfo } from '../../image/types.js';
 import type { Model } from '../../model.js';
 import { maskFormatFor } from '../../output/mask-file.js';
 import { CliError } from '../cli-error.js';
+import { checkWritableOutput } from '../output-path.js';
 import type { CliIO } from '../io.js';
 import { startProgress, type Progress } from '../progress.js';
 
@@ -47,8 +46,7 @@ export function checkOutput(file: string, what: string, allowTiff: boolean): voi
   if (format === null || (format === 'tiff' && !allowTiff)) {
     throw new CliError(`${what} ${JSON.stringify(file)} must end in .png${allowTiff ? ', .tif or .tiff' : ''}`, 2);
   }
-  const dir = dirname(resolve(file));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`The directory of ${what.toLowerCase()} ${JSON.stringify(file)} does not exist`);
+  checkWritableOutput(file, what.toLowerCase());
 }
 
 /** A progress bar created on the first report (the total is known only then). */

@@ -4,8 +4,7 @@
  * image of any size (DOTA-style patches merged by rotated NMS).
  */
 
-import { existsSync, statSync } from 'node:fs';
-import { dirname, extname, resolve } from 'node:path';
+import { extname } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ModelMetadata } from '../../metadata.js';
 import { writeDetectionsPng } from '../../output/detections-draw.js';
@@ -13,6 +12,7 @@ import { detectionFormatFor, writeDetectionsFile } from '../../output/detections
 import { detectionsDocument } from '../../output/detections-json.js';
 import { detect, type DetectionResult } from '../../tasks/detection.js';
 import { CliError } from '../cli-error.js';
+import { checkWritableOutput } from '../output-path.js';
 import type { CliIO } from '../io.js';
 import { positiveInteger } from '../options.js';
 import { asUsageError, lazyProgress, modelSummary, nonNegativeInteger, valueRange } from './dense-common.js';
@@ -38,10 +38,6 @@ function unitNumber(value: string): number {
   return n;
 }
 
-function checkDirectory(file: string, what: string): void {
-  const dir = dirname(resolve(file));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`The directory of ${what} ${JSON.stringify(file)} does not exist`);
-}
 
 /** Fails before any inference when an output cannot be written where asked. */
 function checkOutputs(flags: DetectFlags): void {
@@ -51,11 +47,11 @@ function checkOutputs(flags: DetectFlags): void {
     } catch {
       throw new CliError(`Output file ${JSON.stringify(flags.out)} must end in .json, .geojson or .txt (DOTA)`, 2);
     }
-    checkDirectory(flags.out, 'the output file');
+    checkWritableOutput(flags.out, 'output file');
   }
   if (flags.draw !== undefined) {
     if (extname(flags.draw).toLowerCase() !== '.png') throw new CliError(`Picture file ${JSON.stringify(flags.draw)} must end in .png`, 2);
-    checkDirectory(flags.draw, 'the picture file');
+    checkWritableOutput(flags.draw, 'picture file');
   }
 }
 
