@@ -21,8 +21,10 @@ export const THREAD_POLICIES: readonly ThreadPolicy[] = ['adaptive', 'fixed'];
 const PROBES = 3;
 /** One forward of the other count every this many. */
 const EXPLORE_EVERY = 16;
-/** Weight of a new duration in a count's running estimate. */
-const SMOOTHING = 0.3;
+/** Weight of a new duration in a count's running estimate: slower ones move it a little (one
+ *  preempted forward is noise), faster ones a lot (the machine got quieter: believe it soon). */
+const SLOWER_WEIGHT = 0.3;
+const FASTER_WEIGHT = 0.7;
 
 interface ShapeStats {
   estimateMs: [number, number]; // [threads, 1 thread]
@@ -60,7 +62,8 @@ export class ThreadChooser {
     const n = stats.samples[slot]++;
     // The first sample of a count may carry one-time costs (kernel selection, page faults): the
     // second replaces it outright.
-    stats.estimateMs[slot] = n <= 1 ? ms : stats.estimateMs[slot] + SMOOTHING * (ms - stats.estimateMs[slot]);
+    const estimate = stats.estimateMs[slot];
+    stats.estimateMs[slot] = n <= 1 ? ms : estimate + (ms < estimate ? FASTER_WEIGHT : SLOWER_WEIGHT) * (ms - estimate);
   }
 
   /** What the chooser currently believes, for tests and monitoring. */
