@@ -26,6 +26,7 @@ const modelsDir = join(root, 'out', 'bench', 'compare');
 const { values: opts } = parseArgs({
   options: {
     model: { type: 'string', default: 'pt2' },
+    file: { type: 'string' }, // a model file to time instead of the export (same seeded L0 224² b1)
     rounds: { type: 'string', default: '4' },
     iterations: { type: 'string', default: '20' },
     threads: { type: 'string', default: `${Math.min(2, os.availableParallelism())}` },
@@ -36,8 +37,8 @@ const iterations = Number(opts.iterations);
 const threads = Number(opts.threads);
 
 const c = CASES.find((k) => k.id === 'l0-224-b1');
-const paths = ensureExports(root, modelsDir, c, 0, console.error, 'fast', opts.model === 'pt2');
-const modelFile = opts.model === 'pt2' ? paths.pt2 : paths.torchscript;
+const paths = ensureExports(root, modelsDir, c, 0, console.error, 'fast', opts.model === 'pt2' && !opts.file);
+const modelFile = opts.file ?? (opts.model === 'pt2' ? paths.pt2 : paths.torchscript);
 const input = writeSeededInput(modelsDir, [1, 3, 224, 224]);
 
 const base = { ...process.env };
@@ -51,6 +52,7 @@ const POLICIES = {
   'libgomp default, fixed': [{ GOMP_SPINCOUNT: '300000' }, 'fixed', threads],
   'PASSIVE, fixed': [{ OMP_WAIT_POLICY: 'PASSIVE' }, 'fixed', threads],
   'GOMP_SPINCOUNT=10000, fixed': [{ GOMP_SPINCOUNT: '10000' }, 'fixed', threads],
+  'GOMP_SPINCOUNT=1000, fixed': [{ GOMP_SPINCOUNT: '1000' }, 'fixed', threads],
   '1 thread': [{}, 'fixed', 1],
   'package default (adaptive)': [{}, 'adaptive', threads],
 };
