@@ -19,8 +19,9 @@ export const THREAD_POLICIES: readonly ThreadPolicy[] = ['adaptive', 'fixed'];
 
 /** Forwards of each count before the first choice. */
 const PROBES = 3;
-/** One forward of the other count every this many. */
+/** One forward of the other count every this many (times how much slower it was, up to MAX_EXPLORE_SCALE). */
 const EXPLORE_EVERY = 16;
+const MAX_EXPLORE_SCALE = 16;
 /** Weight of a new duration in a count's running estimate: slower ones move it a little (one
  *  preempted forward is noise), faster ones a lot (the machine got quieter: believe it soon). */
 const SLOWER_WEIGHT = 0.3;
@@ -50,7 +51,11 @@ export class ThreadChooser {
     const [many, one] = stats.samples;
     if (many < PROBES || one < PROBES) return many <= one ? this.#threads : 1; // alternate while probing
     const best = stats.estimateMs[0] <= stats.estimateMs[1] ? 0 : 1;
-    const pick = stats.calls % EXPLORE_EVERY === 0 ? 1 - best : best;
+    // A look at the other count costs its time: the slower it was, the rarer the look, so
+    // exploring costs at most ~1/EXPLORE_EVERY of the forwards' time.
+    const ratio = stats.estimateMs[1 - best] / stats.estimateMs[best];
+    const every = EXPLORE_EVERY * Math.min(MAX_EXPLORE_SCALE, Math.max(1, Math.round(ratio)));
+    const pick = stats.calls % every === 0 ? 1 - best : best;
     return pick === 0 ? this.#threads : 1;
   }
 
