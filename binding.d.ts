@@ -75,6 +75,15 @@ export interface NativeForwardArgument {
   hasDefault: boolean;
 }
 
+export interface NativeCompiledEntry {
+  /** Entry name in the package, e.g. 'b1_224x224' or 'dynamic'. */
+  name: string;
+  /** Input shapes (one per forward input): exact for a static entry, the example for a dynamic one. */
+  inputs: number[][];
+  /** A dynamic entry's inclusive ranges (sides also multiples of multipleOf); null for a static one. */
+  dynamic: { batch: [number, number]; height: [number, number]; width: [number, number]; multipleOf: number } | null;
+}
+
 export declare class NativeModel {
   private constructor();
   /** Device the module lives on, normalised ('cpu', 'cuda:0'). */
@@ -87,14 +96,16 @@ export declare class NativeModel {
   readonly inputs: NativeForwardArgument[];
   /** Text of extra/metadata.json inside the archive, or null. */
   readonly metadataJson: string | null;
+  /** A compiled (.pt2) package's entries, the input shapes each takes; null for TorchScript. */
+  readonly compiledEntries: NativeCompiledEntry[] | null;
   /** True once dispose() was called. */
   readonly disposed: boolean;
   /** Number of forwards currently running on native threads. */
   readonly pendingRuns: number;
-  /** Runs forward on the calling (JS) thread. */
-  forwardSync(inputs: NativeTensorIn[]): NativeValue;
+  /** Runs forward on the calling (JS) thread; `threads`: intra-op threads of this call (default: the model's). */
+  forwardSync(inputs: NativeTensorIn[], threads?: number): NativeValue;
   /** Runs forward on the addon's inference threads; settles on the JS thread. */
-  forward(inputs: NativeTensorIn[]): Promise<NativeValue>;
+  forward(inputs: NativeTensorIn[], threads?: number): Promise<NativeValue>;
   /** Drops this handle's reference to the module; in-flight forwards still finish. */
   dispose(): void;
 }

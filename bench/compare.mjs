@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runtimes side by side on the same weights: lwganet-node Model.run(), the C++ LibTorch ceiling
+// Runtimes side by side on the same weights: lwganet-node Model.run() (on the frozen TorchScript
+// export and on the compiled .pt2 package of the case's shape), the C++ LibTorch ceiling
 // (native-ceiling.cc), Python TorchScript (the pinned torch) on one frozen TorchScript export, and
 // onnxruntime-node on an ONNX export of the same seeded model; where Debian's LibTorch is installed,
 // also the ceiling built against it on an export made with Debian's torch (compare/debian.mjs).
@@ -13,6 +14,7 @@
 //
 // Writes bench/results/compare-<stamp>.json, compare-latest.md, compare-latest.svg/.png.
 
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -151,7 +153,7 @@ if (runtimeNames.includes('debian-ceiling')) {
 }
 try {
   for (const c of cases) {
-    const paths = ensureExports(root, modelsDir, c, seed, log);
+    const paths = ensureExports(root, modelsDir, c, seed, log, 'fast', runtimeNames.includes('pt2'));
     if (debianCeiling) {
       try {
         paths.debianTorchscript = ensureDebianExport(root, modelsDir, c, seed, log);
@@ -175,7 +177,8 @@ function spawnRuntime(name, c, modelFile, input, outputFile) {
   const common = ['--input', input.file, '--shape', input.shape.join(','), '--threads', `${threads}`,
     '--warmup', `${c.warmup}`, '--save-output', outputFile];
   switch (name) {
-    case 'lwganet': return new RuntimeChild(name, process.execPath, [join(here, 'lwganet-runner.mjs'), '--model', modelFile, ...common], childEnv);
+    case 'lwganet':
+    case 'pt2': return new RuntimeChild(name, process.execPath, [join(here, 'lwganet-runner.mjs'), '--model', modelFile, ...common], childEnv);
     case 'ort': return new RuntimeChild(name, process.execPath, [join(here, 'ort-runner.mjs'), '--model', modelFile, ...common], childEnv);
     case 'python': return new RuntimeChild(name, python, [join(here, 'torchscript_runner.py'), '--model', modelFile, ...common], childEnv);
     case 'ceiling': return new RuntimeChild(name, opts.ceiling, [modelFile, '--serve', ...common], childEnv);
@@ -217,6 +220,8 @@ for (const c of cases) {
     }
     log(`${c.id}: ${name} ${state[name].error ? `failed: ${state[name].error.split('\n')[0]}` : `ready (first call ${state[name].ready.first_call_ms.toFixed(1)} ms)`}`);
   }
+  // A busy case: one CPU-bound process competes while every runtime is timed (not while loading).
+  const burner = c.busy ? spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }) : null;
   for (let r = 0; r < rounds; r++) {
     // Rotate who goes first, so no runtime always gets the same slot.
     const order = runtimeNames.map((_, i) => runtimeNames[(i + r) % runtimeNames.length]);
@@ -233,6 +238,7 @@ for (const c of cases) {
     busiest = Math.max(busiest, os.loadavg()[0]);
     process.stderr.write(`\r${c.id}: round ${r + 1}/${rounds}   `);
   }
+  burner?.kill('SIGKILL');
   process.stderr.write('\n');
 
   const runtimes = {};
@@ -274,7 +280,7 @@ for (const c of cases) {
     }
     agreed = agreement(diffs);
   }
-  const entry = { ...c, rounds, files: { torchscript: rel(paths.torchscript), onnx: rel(paths.onnx) }, input: input.shape, runtimes, referenceMaxAbs, agreement: agreed };
+  const entry = { ...c, rounds, files: { torchscript: rel(paths.torchscript), onnx: rel(paths.onnx), ...(runtimeNames.includes('pt2') ? { pt2: rel(paths.pt2) } : {}) }, input: input.shape, runtimes, referenceMaxAbs, agreement: agreed };
   if (paths.debianTorchscript) entry.files.debianTorchscript = rel(paths.debianTorchscript);
   entry.ratios = ratios(runtimes);
   results.push(entry);

@@ -47,7 +47,8 @@ export interface WeightsSpec {
 export interface ExportSpec {
   torchVersion: string;
   lwganetVersion: string;
-  method: 'script' | 'trace';
+  /** 'aoti': torch.export + AOTInductor, a compiled .pt2 package. */
+  method: 'script' | 'trace' | 'aoti';
   frozen: boolean;
   dtype: string;
   createdAt: string;

@@ -1,5 +1,6 @@
 /**
- * loadModel() and Model: a TorchScript file on a device, run synchronously or asynchronously.
+ * loadModel() and Model: a TorchScript file or a compiled AOTInductor package (.pt2, one entry
+ * per input shape) on a device, run synchronously or asynchronously.
  *
  * Threads: run() hands the forward to the addon's own inference threads (not libuv's pool, so
  * fs/dns keep working during long inferences) and settles on the JS thread; runSync() runs on
@@ -11,7 +12,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { NativeForwardArgument, NativeLoadOptions, NativeModel, NativeTensorAlias, NativeTensorIn, NativeTensorOut, NativeValue } from '../binding.js';
+import type { NativeCompiledEntry, NativeForwardArgument, NativeLoadOptions, NativeModel, NativeTensorAlias, NativeTensorIn, NativeTensorOut, NativeValue } from '../binding.js';
 import { binding } from './binding.js';
 import { parseDevice } from './device.js';
 import { type DType, TYPED_ARRAY_OF, isDType } from './dtype.js';
@@ -21,6 +22,7 @@ import { checkModelArchive } from './model-archive.js';
 import { Tensor } from './tensor.js';
 import { orderInputs } from './input-order.js';
 import { WARMUP_CALLS, warmupInputs } from './warmup.js';
+import { THREAD_POLICIES, ThreadChooser, type ThreadPolicy, shapeKey } from './thread-policy.js';
 
 export interface LoadModelOptions {
   /** 'cpu' (default), 'cuda' or 'cuda:N'. */
@@ -29,6 +31,13 @@ export interface LoadModelOptions {
   dtype?: 'float32' | 'float16';
   /** Intra-op threads per forward; defaults to the logical CPU count (LibTorch's own default can be 1). */
   threads?: number;
+  /**
+   * 'adaptive' (default): each forward runs with `threads` or with 1 thread, whichever was
+   * faster lately for that input shape, measured as the model runs (lib/thread-policy.ts): all
+   * threads on an idle machine, one when other processes keep the cores busy, where an OpenMP
+   * team would wait for its descheduled members at every op. 'fixed': always `threads`.
+   */
+  threadPolicy?: ThreadPolicy;
   /**
    * Run the model on a zero image of its metadata's input size before handing it out (default
    * false), so the first real request does not pay for graph optimisation and kernel creation
@@ -44,13 +53,20 @@ export type ModelInputs = Tensor | ReadonlyArray<Tensor | null> | Readonly<Recor
 export type ModelOutput = Tensor | ModelOutput[] | { [key: string]: ModelOutput } | number | bigint | boolean | string | null;
 
 export type ForwardArgument = NativeForwardArgument;
+export type CompiledEntry = NativeCompiledEntry;
 
-const OPTION_NAMES = ['device', 'dtype', 'threads', 'warmup'];
+const OPTION_NAMES = ['device', 'dtype', 'threads', 'threadPolicy', 'warmup'];
 
 function wantsWarmup(options: unknown): boolean {
   const warmup = (options as LoadModelOptions | undefined)?.warmup ?? false;
   if (typeof warmup !== 'boolean') throw invalidArgument('warmup', 'a boolean', warmup);
   return warmup;
+}
+
+function threadPolicyOf(options: unknown): ThreadPolicy {
+  const policy = (options as LoadModelOptions | undefined)?.threadPolicy ?? 'adaptive';
+  if (!THREAD_POLICIES.includes(policy)) throw invalidArgument('threadPolicy', '"adaptive" or "fixed"', policy);
+  return policy;
 }
 
 function normaliseOptions(options: unknown): NativeLoadOptions {
@@ -177,11 +193,22 @@ export class Model {
   readonly prepackedConvolutions: number;
   /** forward's arguments (after self), in order. */
   readonly inputs: readonly ForwardArgument[];
+  /**
+   * For a compiled package (.pt2): the input shapes it was compiled for, one entry each (a
+   * forward runs the entry that takes its inputs' shapes; any other shape is INPUT_SHAPE).
+   * null for a TorchScript model, which takes any shape its code accepts.
+   */
+  readonly compiledEntries: readonly CompiledEntry[] | null;
+  /** How each forward's thread count is chosen (LoadModelOptions.threadPolicy). */
+  readonly threadPolicy: ThreadPolicy;
   readonly #native: NativeModel;
+  readonly #chooser: ThreadChooser;
 
   /** @internal Use loadModel() or loadModelSync(). */
-  constructor(native: NativeModel) {
+  constructor(native: NativeModel, threadPolicy: ThreadPolicy = 'adaptive') {
     this.#native = native;
+    this.threadPolicy = threadPolicy;
+    this.#chooser = new ThreadChooser(native.threads, threadPolicy);
     try {
       this.metadata = native.metadataJson === null ? null : parseMetadata(native.metadataJson);
     } catch (error) {
@@ -193,6 +220,14 @@ export class Model {
     this.threads = native.threads;
     this.prepackedConvolutions = native.prepackedConvolutions;
     this.inputs = Object.freeze(native.inputs.map((input) => Object.freeze({ ...input })));
+    const entries = native.compiledEntries;
+    this.compiledEntries = entries === null ? null : Object.freeze(entries.map((entry) => Object.freeze(entry)));
+  }
+
+  /** Batch sizes a compiled package runs without padding (static entries); null for TorchScript. */
+  get compiledBatchSizes(): number[] | null {
+    if (this.compiledEntries === null) return null;
+    return [...new Set(this.compiledEntries.filter((e) => e.dynamic === null).map((e) => e.inputs[0][0]))].sort((a, b) => a - b);
   }
 
   /** True once dispose() was called. */
@@ -215,8 +250,13 @@ export class Model {
       throw fromNative(error, caller);
     }
     let output: NativeValue;
+    const key = shapeKey(tensors);
+    const threads = this.#chooser.choose(key);
+    const alone = this.#native.pendingRuns === 0;
+    const start = performance.now();
     try {
-      output = await this.#native.forward(tensors as NativeTensorIn[]);
+      output = await this.#native.forward(tensors as NativeTensorIn[], threads);
+      if (alone && this.#native.pendingRuns === 0) this.#chooser.record(key, threads, performance.now() - start);
     } catch (error) {
       throw fromNative(error, caller);
     }
@@ -227,7 +267,13 @@ export class Model {
   runSync(inputs: ModelInputs): ModelOutput {
     try {
       const ordered = this.#orderInputs(inputs);
-      return wrapOutput(this.#native.forwardSync(ordered as NativeTensorIn[]), ordered);
+      const key = shapeKey(ordered);
+      const threads = this.#chooser.choose(key);
+      const alone = this.#native.pendingRuns === 0;
+      const start = performance.now();
+      const output = this.#native.forwardSync(ordered as NativeTensorIn[], threads);
+      if (alone) this.#chooser.record(key, threads, performance.now() - start);
+      return wrapOutput(output, ordered);
     } catch (error) {
       throw fromNative(error);
     }
@@ -251,11 +297,12 @@ export async function loadModel(source: string | Uint8Array, options?: LoadModel
   const warmup = wantsWarmup(options);
   let model: Model;
   try {
+    const policy = threadPolicyOf(options);
     const checked = normaliseSource(source);
     const nativeOptions = normaliseOptions(options);
     await checkSource(checked);
     const native = await binding().loadModel(checked, nativeOptions);
-    model = new Model(native);
+    model = new Model(native, policy);
   } catch (error) {
     throw fromNative(error, caller);
   }
@@ -276,10 +323,11 @@ export function loadModelSync(source: string | Uint8Array, options?: LoadModelOp
   const warmup = wantsWarmup(options);
   let model: Model;
   try {
+    const policy = threadPolicyOf(options);
     const checked = normaliseSource(source);
     const nativeOptions = normaliseOptions(options);
     checkSourceSync(checked);
-    model = new Model(binding().loadModelSync(checked, nativeOptions));
+    model = new Model(binding().loadModelSync(checked, nativeOptions), policy);
   } catch (error) {
     throw fromNative(error);
   }

@@ -2,21 +2,24 @@
  * OpenMP spinning for LibTorch's intra-op threads, set before the addon (and with it libgomp,
  * which reads its environment once, when it is loaded) comes in.
  *
- * LWGANet is hundreds of small ops, each an OpenMP parallel region: between two regions the
- * worker threads either spin (ready in microseconds) or sleep on a futex (woken in tens of
- * microseconds, several times per op). libgomp spins only while the threads it manages do not
- * outnumber the CPUs, counting the process's initial thread; forwards run on the addon's own
- * threads, so a Node process is always over that line on 2 cores and libgomp's default
- * degenerates to 100 spins, i.e. sleeping. OMP_WAIT_POLICY=ACTIVE raises that throttled spin to
- * 1000 (measured 1.5–2× faster per forward at 224² on 2 cores, bench/levers.mjs "openmp"), and
- * GOMP_SPINCOUNT bounds the unthrottled spin to libgomp's own default (~3 ms) instead of ACTIVE's
- * minutes, so idle threads still go to sleep.
+ * LWGANet runs hundreds of OpenMP parallel regions per forward (fewer when compiled to .pt2, but
+ * oneDNN convolutions and the generated kernels are each one). Between two regions the worker
+ * threads spin for GOMP_SPINCOUNT iterations, then sleep on a futex. Spinning long (libgomp's
+ * default 300000, ~3 ms, or OMP_WAIT_POLICY=ACTIVE) is fastest on an idle machine but
+ * catastrophic beside any other busy process: the spinning threads take the CPU time the team's
+ * descheduled member needs, and every region waits for it. bench/thread-policy.mjs measured
+ * (L0 224² b1, .pt2, 2 threads, a shared 2-core machine, one CPU-bound process beside it):
+ * 300000 spins 2587 ms per forward, ACTIVE + 300000 1994 ms, 10000 spins 499 ms, 1000 spins
+ * 63 ms, PASSIVE (no spin) 43 ms, onnxruntime-node 169 ms. A short spin of 1000 (~10 µs) still
+ * bridges the back-to-back regions of one op sequence, so that is the default.
  *
- * Applied only when the process sets neither variable; set either to keep your own policy.
+ * Applied only when the process sets neither variable; set either to keep your own policy
+ * (GOMP_SPINCOUNT=300000 is libgomp's own default, fastest on a machine that is truly idle).
  */
+export const DEFAULT_SPIN_COUNT = '1000';
+
 export function applyOpenMpDefaults(env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.OMP_WAIT_POLICY !== undefined || env.GOMP_SPINCOUNT !== undefined) return false;
-  env.OMP_WAIT_POLICY = 'ACTIVE';
-  env.GOMP_SPINCOUNT = '300000';
+  env.GOMP_SPINCOUNT = DEFAULT_SPIN_COUNT;
   return true;
 }

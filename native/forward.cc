@@ -1,5 +1,6 @@
 #include "forward.h"
 
+#include "compiled_package.h"
 #include "runtime.h"
 #include "tensor_convert.h"
 
@@ -21,7 +22,16 @@ OutputValue runForward(LoadedModule& module, std::vector<c10::IValue> inputs, in
     if (tensor.device() != module.device) tensor = tensor.to(module.device);
     input = tensor;
   }
-  c10::IValue result = module.module.forward(std::move(inputs));
+  c10::IValue result;
+  if (module.compiled) {
+    std::vector<at::Tensor> tensors;
+    for (const c10::IValue& input : inputs) tensors.push_back(input.toTensor());
+    std::vector<at::Tensor> outputs = runCompiled(*module.compiled, tensors);
+    // One output is a tensor, several a tuple: what the TorchScript export of the same model returns.
+    result = outputs.size() == 1 ? c10::IValue(outputs[0]) : c10::IValue(c10::ivalue::Tuple::create(std::vector<c10::IValue>(outputs.begin(), outputs.end())));
+  } else {
+    result = module.module.forward(std::move(inputs));
+  }
   // Conversions run here too: on CUDA the copy to the CPU waits for the kernels to finish.
   return prepareOutput(result, context);
 }

@@ -9,8 +9,11 @@
 #include <map>
 #include <mutex>
 #include <sstream>
+#include <unistd.h>
 
+#include "compiled_package.h"
 #include "conv_prepack.h"
+#include "inference_pool.h"
 #include "errors.h"
 
 namespace lwganet {
@@ -45,7 +48,54 @@ std::string versionHint(const std::string& cause) {
          "; export it with a torch no newer than " TORCH_VERSION ")";
 }
 
+// A .pt2 package: every entry's loader, one runner per thread that may run it at once (the
+// inference threads and the JS thread's runSync).
+std::shared_ptr<LoadedModule> loadCompiled(const LoadRequest& request, const std::string& path, const std::string& source) {
+  if (request.dtype != at::kFloat) {
+    throw CodedError("DTYPE_UNSUPPORTED", source + " is a compiled float32 package; it cannot run as " + c10::toString(request.dtype));
+  }
+  auto loaded = std::make_shared<LoadedModule>();
+  loaded->compiled = loadCompiledPackage(path, source, request.device, InferencePool::Instance().Size() + 1);
+  for (const std::string& name : loaded->compiled->inputNames) loaded->arguments.push_back({name, "Tensor", false});
+  for (CompiledEntry entry : loaded->compiled->entries) {
+    entry.loader.reset();  // the description outlives dispose(): it must not hold the code
+    loaded->compiledEntries.push_back(std::move(entry));
+  }
+  loaded->device = request.device;
+  loaded->dtype = request.dtype;
+  loaded->metadataJson = loaded->compiled->metadataJson;
+  loaded->hasMetadata = !loaded->metadataJson.empty();
+  return loaded;
+}
+
+// The package loader reads files only: bytes go through a private temporary file, removed as
+// soon as the loader has extracted what it needs.
+std::shared_ptr<LoadedModule> loadCompiledBytes(const LoadRequest& request, const std::string& source) {
+  char name[] = "/tmp/lwganet-package-XXXXXX.pt2";
+  int fd = mkstemps(name, 4);
+  if (fd < 0) throw CodedError("MODEL_CORRUPT", source + ": cannot write a temporary file for the package (" + std::strerror(errno) + ")");
+  size_t written = 0;
+  while (written < request.bytes.size()) {
+    ssize_t n = write(fd, request.bytes.data() + written, request.bytes.size() - written);
+    if (n <= 0) break;
+    written += static_cast<size_t>(n);
+  }
+  close(fd);
+  try {
+    if (written != request.bytes.size()) throw CodedError("MODEL_CORRUPT", source + ": writing a temporary copy of the package failed");
+    auto loaded = loadCompiled(request, name, source);
+    unlink(name);
+    return loaded;
+  } catch (...) {
+    unlink(name);
+    throw;
+  }
+}
+
 std::shared_ptr<LoadedModule> loadUncached(const LoadRequest& request, const std::string& source) {
+  if (request.path.empty() ? isCompiledPackageBytes(request.bytes) : isCompiledPackage(request.path)) {
+    return request.path.empty() ? loadCompiledBytes(request, source) : loadCompiled(request, request.path, source);
+  }
   auto loaded = std::make_shared<LoadedModule>();
   torch::jit::ExtraFilesMap extra{{"metadata.json", ""}};
   try {

@@ -1,4 +1,4 @@
-// A TorchScript module ready for inference, and the process-wide cache that lets every
+// A TorchScript module or a compiled (.pt2) package ready for inference, and the process-wide cache that lets every
 // handle (in every worker thread) loading the same file on the same device share its weights.
 #pragma once
 
@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "compiled_package.h"
 
 namespace lwganet {
 
@@ -25,10 +27,13 @@ struct ModuleDescription {
   std::string metadataJson;
   std::vector<ForwardArgument> arguments;  // forward's arguments after self
   int prepackedConvolutions = 0;           // conv_prepack.h
+  std::vector<CompiledEntry> compiledEntries;  // a .pt2's entries (without their loaders); empty for TorchScript
 };
 
+// A TorchScript module, or (when `compiled` is set) an AOTInductor package.
 struct LoadedModule : ModuleDescription {
   torch::jit::Module module;
+  std::shared_ptr<CompiledPackage> compiled;
 };
 
 struct LoadRequest {

@@ -60,6 +60,14 @@ class ForwardJob : public Job {
   CapturedError error_;
 };
 
+// forward(inputs, threads?): the intra-op threads of this one call (lib/thread-policy.ts picks
+// them per forward); the model's own count when omitted. Checked in TypeScript already.
+int callThreads(const Napi::CallbackInfo& info, int fallback) {
+  if (info.Length() < 2 || !info[1].IsNumber()) return fallback;
+  int threads = info[1].As<Napi::Number>().Int32Value();
+  return threads >= 1 && threads <= 1024 ? threads : fallback;
+}
+
 bool acceptsTensor(const std::string& type) { return type == "Tensor" || type == "Optional[Tensor]"; }
 
 }  // namespace
@@ -76,6 +84,7 @@ Napi::Function NativeModel::DefineClass(Napi::Env env) {
           InstanceAccessor<&NativeModel::GetThreads>("threads"),
           InstanceAccessor<&NativeModel::GetPrepackedConvolutions>("prepackedConvolutions"),
           InstanceAccessor<&NativeModel::GetInputs>("inputs"),
+          InstanceAccessor<&NativeModel::GetCompiledEntries>("compiledEntries"),
           InstanceAccessor<&NativeModel::GetMetadataJson>("metadataJson"),
           InstanceAccessor<&NativeModel::GetDisposed>("disposed"),
           InstanceAccessor<&NativeModel::GetPendingRuns>("pendingRuns"),
@@ -141,7 +150,7 @@ Napi::Value NativeModel::ForwardSync(const Napi::CallbackInfo& info) {
   OutputValue output;
   try {
     std::vector<c10::IValue> inputs = ReadInputs(info[0]);
-    output = runForward(LiveModule(), std::move(inputs), threads_);
+    output = runForward(LiveModule(), std::move(inputs), callThreads(info, threads_));
   } catch (...) {
     throw toJsError(env, captureCurrentException("FORWARD_FAILED", "Model forward failed"));
   }
@@ -158,7 +167,7 @@ Napi::Value NativeModel::Forward(const Napi::CallbackInfo& info) {
     for (c10::IValue& input : inputs) {
       if (input.isTensor()) input = input.toTensor().clone();
     }
-    auto* job = new ForwardJob(module_, std::move(inputs), threads_, deferred, pendingRuns_);
+    auto* job = new ForwardJob(module_, std::move(inputs), callThreads(info, threads_), deferred, pendingRuns_);
     ++*pendingRuns_;
     env.GetInstanceData<LwganetAddon>()->Submit(env, job);
   } catch (...) {
@@ -197,6 +206,44 @@ Napi::Value NativeModel::GetInputs(const Napi::CallbackInfo& info) {
     entry.Set("type", argument.type);
     entry.Set("hasDefault", argument.hasDefault);
     array.Set(static_cast<uint32_t>(i), entry);
+  }
+  return array;
+}
+
+// A .pt2's entries: { name, inputs: shapes, dynamic: null | { batch, height, width, multipleOf } };
+// null for a TorchScript model.
+Napi::Value NativeModel::GetCompiledEntries(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (described_.compiledEntries.empty()) return env.Null();
+  auto pair = [&](int64_t lo, int64_t hi) {
+    Napi::Array range = Napi::Array::New(env, 2);
+    range.Set(0u, Napi::Number::New(env, static_cast<double>(lo)));
+    range.Set(1u, Napi::Number::New(env, static_cast<double>(hi)));
+    return range;
+  };
+  Napi::Array array = Napi::Array::New(env, described_.compiledEntries.size());
+  for (size_t i = 0; i < described_.compiledEntries.size(); ++i) {
+    const CompiledEntry& entry = described_.compiledEntries[i];
+    Napi::Object item = Napi::Object::New(env);
+    item.Set("name", entry.name);
+    Napi::Array shapes = Napi::Array::New(env, entry.shapes.size());
+    for (size_t s = 0; s < entry.shapes.size(); ++s) {
+      Napi::Array dims = Napi::Array::New(env, entry.shapes[s].size());
+      for (size_t d = 0; d < entry.shapes[s].size(); ++d) dims.Set(static_cast<uint32_t>(d), Napi::Number::New(env, static_cast<double>(entry.shapes[s][d])));
+      shapes.Set(static_cast<uint32_t>(s), dims);
+    }
+    item.Set("inputs", shapes);
+    if (entry.dynamic) {
+      Napi::Object ranges = Napi::Object::New(env);
+      ranges.Set("batch", pair(entry.batchMin, entry.batchMax));
+      ranges.Set("height", pair(entry.heightMin, entry.heightMax));
+      ranges.Set("width", pair(entry.widthMin, entry.widthMax));
+      ranges.Set("multipleOf", Napi::Number::New(env, static_cast<double>(entry.multiple)));
+      item.Set("dynamic", ranges);
+    } else {
+      item.Set("dynamic", env.Null());
+    }
+    array.Set(static_cast<uint32_t>(i), item);
   }
   return array;
 }

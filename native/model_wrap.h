@@ -29,6 +29,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   Napi::Value GetThreads(const Napi::CallbackInfo& info);
   Napi::Value GetPrepackedConvolutions(const Napi::CallbackInfo& info);
   Napi::Value GetInputs(const Napi::CallbackInfo& info);
+  Napi::Value GetCompiledEntries(const Napi::CallbackInfo& info);
   Napi::Value GetMetadataJson(const Napi::CallbackInfo& info);
   Napi::Value GetDisposed(const Napi::CallbackInfo& info);
   Napi::Value GetPendingRuns(const Napi::CallbackInfo& info);

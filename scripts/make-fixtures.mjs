@@ -48,6 +48,7 @@ const generatorInputs = [
   generator,
   ...readdirSync(fixtureDir).filter((f) => f.endsWith('.py') && f !== 'make_models.py').sort().map((f) => join(fixtureDir, f)),
   ...['native_ops.py', 'nms.py', 'coders.py'].map((f) => join(detectionDir, f)),
+  join(root, 'python', 'lwganet', 'pt2_export.py'), // writes the compiled (.pt2) fixtures
 ].filter((file) => existsSync(file)); // a missing one is the generator's error to report
 const inputsHash = createHash('sha256');
 for (const file of generatorInputs) inputsHash.update(`${file.slice(root.length)}\0`).update(readFileSync(file)).update('\0');

@@ -38,7 +38,7 @@ describe('lwganet bench', () => {
 describe('bench/compare.mjs arguments', () => {
   it.each([
     [['--runtimes', 'ort,python'], '--runtimes must include lwganet'],
-    [['--runtimes', 'lwganet,tensorflow'], "name only lwganet, ceiling, debian-ceiling, python, ort; got 'lwganet,tensorflow'"],
+    [['--runtimes', 'lwganet,tensorflow'], "name only lwganet, pt2, ceiling, debian-ceiling, python, ort; got 'lwganet,tensorflow'"],
     [['--rounds', '0'], "--rounds needs an integer >= 1, got '0'"],
     [['--threads', 'two'], "--threads needs an integer >= 1, got 'two'"],
     [['--omp-wait-policy', 'spin'], "--omp-wait-policy must be default, passive or active, not 'spin'"],

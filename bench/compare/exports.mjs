@@ -1,6 +1,7 @@
 // The model files of bench/compare.mjs, exported on the fly with the project venv's exporter:
-// a frozen TorchScript file (lwganet-node, the C++ ceiling, Python) and an ONNX file of the same
-// weights (onnxruntime-node), seeded random initialisation. File names carry a hash of the model
+// a frozen TorchScript file (lwganet-node, the C++ ceiling, Python), an AOTInductor package
+// (.pt2, lwganet-node's compiled path) and an ONNX file of the same weights (onnxruntime-node),
+// seeded random initialisation. File names carry a hash of the model
 // code and the Python pins, so an edit of the model or exporter re-exports instead of timing a stale graph.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -28,11 +29,11 @@ export function modelArgs(c) {
 /** Paths of the two files of `c` (not necessarily there yet); `graph` is the exporter's --graph. */
 export function exportPaths(root, dir, c, seed, graph = 'fast') {
   const stem = `${c.model}${c.features ? '-features' : ''}${graph === 'fast' ? '' : `-${graph}`}-seed${seed}-${codeHash(root)}`;
-  return { torchscript: join(dir, `${stem}.pt`), onnx: join(dir, `${stem}-${c.size}.onnx`) };
+  return { torchscript: join(dir, `${stem}.pt`), onnx: join(dir, `${stem}-${c.size}.onnx`), pt2: join(dir, `${stem}-${c.size}-b${c.batch}.pt2`) };
 }
 
 /** Exports whatever of `c`'s files is missing; `log` gets one line per export. */
-export function ensureExports(root, dir, c, seed, log, graph = 'fast') {
+export function ensureExports(root, dir, c, seed, log, graph = 'fast', withPt2 = false) {
   const python = join(root, '.venv', 'bin', 'python');
   if (!existsSync(python)) throw new Error(`no project venv at ${python} to export the models: run \`bash scripts/setup.sh\``);
   mkdirSync(dir, { recursive: true });
@@ -42,9 +43,11 @@ export function ensureExports(root, dir, c, seed, log, graph = 'fast') {
     [paths.torchscript, ['--freeze']],
     [paths.onnx, ['--format', 'onnx', '--size', `${c.size}`]],
   ];
+  // The compiled package: one static entry of exactly the case's shape (AOTInductor, ~1 min per shape).
+  if (withPt2) jobs.push([paths.pt2, ['--format', 'pt2', '--size', `${c.size}`, '--batch', `${c.batch}`]]);
   for (const [file, extra] of jobs) {
     if (existsSync(file)) continue;
-    const partial = `${file}.partial`;
+    const partial = file.endsWith('.pt2') ? file.replace(/\.pt2$/, '.partial.pt2') : `${file}.partial`; // the pt2 exporter wants the suffix
     const args = ['-m', 'lwganet', 'export', c.model, ...what, '--seed', `${seed}`, ...extra, '--out', partial];
     log(`exporting ${c.model}${c.features ? ' (features)' : ''} → ${file}`);
     const run = spawnSync(python, args, { cwd: join(root, 'python'), encoding: 'utf8' });

@@ -1,4 +1,4 @@
-// bench/compare.mjs child: lwganet-node's Model.run() on the frozen TorchScript export.
+// bench/compare.mjs child: lwganet-node's Model.run() on the frozen TorchScript export or the .pt2 package.
 // Protocol and arguments: runner-loop.mjs.
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -19,7 +19,7 @@ function flatten(value, out = []) {
 
 const args = runnerArgs();
 await serve(args, async () => {
-  const model = await loadModel(args.model, { threads: args.threads, warmup: args.loadWarmup });
+  const model = await loadModel(args.model, { threads: args.threads, threadPolicy: args.threadPolicy, warmup: args.loadWarmup });
   const input = new Tensor('float32', args.data, args.shape);
   return { forward: async () => flatten(await model.run(input)), version: devices().libtorchVersion };
 });

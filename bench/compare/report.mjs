@@ -3,6 +3,8 @@
 
 export const RUNTIMES = {
   lwganet: { label: 'lwganet-node run()', file: 'torchscript' },
+  // The same Model.run() on the AOTInductor package of the case's exact shape (--format pt2).
+  pt2: { label: 'lwganet-node run() on .pt2', file: 'pt2' },
   ceiling: { label: 'C++ LibTorch (ceiling)', file: 'torchscript' },
   // The ceiling built against Debian's LibTorch, on an export made with Debian's torch (debian.mjs);
   // optional: in the default runtimes, tables and chart only where that LibTorch is installed.
@@ -62,7 +64,8 @@ export function refScale(ref) {
 export function ratios(runtimes) {
   const ref = runtimes[REFERENCE];
   const ratio = (name) => (ref?.imagesPerSecond && runtimes[name]?.imagesPerSecond ? ref.imagesPerSecond / runtimes[name].imagesPerSecond : null);
-  return { vsOnnxruntime: ratio('ort'), vsCeiling: ratio('ceiling'), vsDebianCeiling: ratio('debian-ceiling'), vsPython: ratio('python') };
+  const pt2 = runtimes.pt2?.imagesPerSecond && runtimes.ort?.imagesPerSecond ? runtimes.pt2.imagesPerSecond / runtimes.ort.imagesPerSecond : null;
+  return { vsOnnxruntime: ratio('ort'), pt2VsOnnxruntime: pt2, vsCeiling: ratio('ceiling'), vsDebianCeiling: ratio('debian-ceiling'), vsPython: ratio('python') };
 }
 
 const f = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(d));
@@ -70,7 +73,7 @@ const times = (x) => (x === null || x === undefined ? '—' : `${x.toFixed(2)}×
 const sci = (x) => (x === null || x === undefined ? '—' : x === 0 ? '0' : x.toExponential(1));
 
 export function caseTitle(c) {
-  return `${c.model.replace('lwganet_', '').toUpperCase()} ${c.features ? 'backbone ' : ''}${c.size}² b${c.batch}`;
+  return `${c.model.replace('lwganet_', '').toUpperCase()} ${c.features ? 'backbone ' : ''}${c.size}² b${c.batch}${c.busy ? ', one CPU-bound process beside it' : ''}`;
 }
 
 /** The runtimes a report shows: all of RUNTIMES but the optional ones the run left out. */
@@ -87,11 +90,11 @@ export function markdown(run) {
       `Same weights in every runtime (seed ${run.seed}), ${run.threads} intra-op threads each, ${run.rounds} interleaved rounds, warm-up excluded.`,
   ];
   if (run.quick) lines.push('', '**--quick run: a smoke test, the numbers are noise.**');
-  lines.push('', `| case | lwganet-node img/s | ÷ onnxruntime-node | ÷ C++ ceiling |${debian ? ' ÷ C++ Debian LibTorch |' : ''} ÷ Python TorchScript | outputs agree |`,
-    `|---|---:|---:|---:|${debian ? '---:|' : ''}---:|---|`);
+  lines.push('', `| case | lwganet-node img/s | ÷ onnxruntime-node | .pt2 img/s | .pt2 ÷ onnxruntime-node | ÷ C++ ceiling |${debian ? ' ÷ C++ Debian LibTorch |' : ''} ÷ Python TorchScript | outputs agree |`,
+    `|---|---:|---:|---:|---:|---:|${debian ? '---:|' : ''}---:|---|`);
   for (const c of run.cases) {
     const r = c.ratios;
-    lines.push(`| ${caseTitle(c)} | ${f(c.runtimes[REFERENCE]?.imagesPerSecond, 1)} | ${times(r.vsOnnxruntime)} | ${times(r.vsCeiling)} |` +
+    lines.push(`| ${caseTitle(c)} | ${f(c.runtimes[REFERENCE]?.imagesPerSecond, 1)} | ${times(r.vsOnnxruntime)} | ${f(c.runtimes.pt2?.imagesPerSecond, 1)} | ${times(r.pt2VsOnnxruntime)} | ${times(r.vsCeiling)} |` +
       `${debian ? ` ${times(r.vsDebianCeiling)} |` : ''} ${times(r.vsPython)} | ${c.agreement} |`);
   }
   for (const c of run.cases) {

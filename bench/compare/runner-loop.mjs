@@ -11,7 +11,8 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
 /** --model, --input (raw float32), --shape, --threads, --warmup, --save-output, --load-warmup
- *  (lwganet-node only: loadModel's own warm-up before the first call is timed). */
+ *  (lwganet-node only: loadModel's own warm-up before the first call is timed), --thread-policy
+ *  (lwganet-node only: loadModel's threadPolicy, default adaptive). */
 export function runnerArgs() {
   const { values } = parseArgs({
     options: {
@@ -22,6 +23,7 @@ export function runnerArgs() {
       warmup: { type: 'string', default: '2' },
       'save-output': { type: 'string' },
       'load-warmup': { type: 'boolean', default: false },
+      'thread-policy': { type: 'string', default: 'adaptive' },
     },
   });
   for (const key of ['model', 'input', 'shape', 'save-output']) {
@@ -34,6 +36,7 @@ export function runnerArgs() {
   return {
     model: values.model, shape, data, threads: Number(values.threads),
     warmup: Math.max(1, Number(values.warmup)), saveOutput: values['save-output'], loadWarmup: values['load-warmup'],
+    threadPolicy: values['thread-policy'],
   };
 }
 

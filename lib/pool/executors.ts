@@ -16,6 +16,8 @@ import { LwganetError } from '../errors.js';
 import type { ModelMetadata } from '../metadata.js';
 import { type ForwardArgument, type ModelOutput, loadModel, type Model } from '../model.js';
 import type { OrderedInputs } from './batching.js';
+import { compiledBatchSizes } from './compiled-batches.js';
+import type { ThreadPolicy } from '../thread-policy.js';
 import { type FromWorker, type ForwardMessage, type ResultMessage, type WorkerConfig, fromWireError, fromWireValue, toWireTensor, transferList } from './messages.js';
 
 /** What the pool validates requests against. */
@@ -23,6 +25,8 @@ export interface ModelInfo {
   readonly inputs: readonly ForwardArgument[];
   readonly metadata: ModelMetadata | null;
   readonly dtype: 'float32' | 'float16';
+  /** A compiled (.pt2) model's static batch sizes when it has no dynamic entry; null: any batch. */
+  readonly batchSizes: readonly number[] | null;
 }
 
 export interface Executor {
@@ -39,6 +43,7 @@ export interface ExecutorConfig {
   device: string;
   workers: number;
   threadsPerWorker: number;
+  threadPolicy: ThreadPolicy;
   warmup: boolean;
 }
 
@@ -50,11 +55,11 @@ export class NativeExecutor implements Executor {
   private constructor(model: Model, slots: number) {
     this.#model = model;
     this.slots = slots;
-    this.info = { inputs: model.inputs, metadata: model.metadata, dtype: model.dtype };
+    this.info = { inputs: model.inputs, metadata: model.metadata, dtype: model.dtype, batchSizes: compiledBatchSizes(model) };
   }
 
   static async create(config: ExecutorConfig): Promise<NativeExecutor> {
-    const model = await loadModel(config.modelPath, { device: config.device, threads: config.threadsPerWorker, warmup: config.warmup });
+    const model = await loadModel(config.modelPath, { device: config.device, threads: config.threadsPerWorker, threadPolicy: config.threadPolicy, warmup: config.warmup });
     return new NativeExecutor(model, config.workers);
   }
 
@@ -103,7 +108,7 @@ export class WorkerExecutor implements Executor {
 
   static async create(config: ExecutorConfig): Promise<WorkerExecutor> {
     const script = workerScript();
-    const workerData: WorkerConfig = { modelPath: config.modelPath, device: config.device, threads: config.threadsPerWorker, warmup: config.warmup };
+    const workerData: WorkerConfig = { modelPath: config.modelPath, device: config.device, threads: config.threadsPerWorker, threadPolicy: config.threadPolicy, warmup: config.warmup };
     const workers = Array.from({ length: config.workers }, () => new Worker(script, { workerData }));
     const started = await Promise.allSettled(workers.map((worker) => waitReady(worker)));
     const failed = started.find((result) => result.status === 'rejected');
@@ -168,7 +173,7 @@ function waitReady(worker: Worker): Promise<ModelInfo> {
   return new Promise((resolve, reject) => {
     const onMessage = (message: FromWorker) => {
       worker.off('error', onError);
-      if (message.type === 'ready') resolve({ inputs: message.inputs, metadata: message.metadata, dtype: message.dtype });
+      if (message.type === 'ready') resolve({ inputs: message.inputs, metadata: message.metadata, dtype: message.dtype, batchSizes: message.batchSizes });
       else if (message.type === 'load-failed') reject(fromWireError(message.error));
     };
     const onError = (error: Error) => reject(new LwganetError('FORWARD_FAILED', `Pool worker failed to start: ${error.message}`, { cause: error }));
@@ -176,3 +181,4 @@ function waitReady(worker: Worker): Promise<ModelInfo> {
     worker.once('error', onError);
   });
 }
+

@@ -16,6 +16,10 @@
  * pool: per-request results stay exact, at the price of throughput. An output whose dim 0
  * equals the batch but does not index items cannot be detected; such models need maxBatch 1.
  *
+ * Compiled models (.pt2) run the batch sizes they were compiled for: batches are capped at the
+ * largest compiled size within maxBatch and padded with zero rows up to the next compiled size
+ * (compiled-batches.ts).
+ *
  * Why 'worker-threads' is the default executor: on this 2-core machine it gave more images/s
  * than the 'native' one in 11 of 13 side-by-side cells over three runs (1–16 clients,
  * LWGANet-L0 at 224², 2 forwards × 1 thread, bench/throughput.mjs), typically by 2–15 %; the
@@ -31,6 +35,7 @@ import { LwganetError } from '../errors.js';
 import type { ModelMetadata } from '../metadata.js';
 import type { ModelInputs, ModelOutput } from '../model.js';
 import { type OrderedInputs, batchKey, concatInputs, itemCount, splitOutput } from './batching.js';
+import { batchCap, padRows, runSize } from './compiled-batches.js';
 import { type Executor, NativeExecutor, WorkerExecutor } from './executors.js';
 import { type InferencePoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './pool-options.js';
 import { orderInputs } from '../input-order.js';
@@ -101,7 +106,7 @@ export class InferencePool {
   static async create(modelPath: string, options?: InferencePoolOptions): Promise<InferencePool> {
     const resolved = resolvePoolOptions(options);
     if (typeof modelPath !== 'string' || modelPath.length === 0) throw new TypeError('Expected a model file path for modelPath');
-    const config = { modelPath: path.resolve(modelPath), device: resolved.device, workers: resolved.workers, threadsPerWorker: resolved.threadsPerWorker, warmup: resolved.warmup };
+    const config = { modelPath: path.resolve(modelPath), device: resolved.device, workers: resolved.workers, threadsPerWorker: resolved.threadsPerWorker, threadPolicy: resolved.threadPolicy, warmup: resolved.warmup };
     const executor = resolved.executor === 'native' ? await NativeExecutor.create(config) : await WorkerExecutor.create(config);
     return new InferencePool(executor, resolved);
   }
@@ -218,7 +223,9 @@ export class InferencePool {
     if (head.key === null || !this.#batchingOn) return { group: [head], ready: true };
     const compatible = this.#queue.filter((request) => request.key === head.key);
     const waiting = compatible.reduce((sum, request) => sum + request.rows, 0);
-    const target = Math.min(this.options.maxBatch, Math.ceil(waiting / freeSlots));
+    const sizes = this.#executor.info.batchSizes;
+    const cap = sizes === null ? this.options.maxBatch : batchCap(sizes, this.options.maxBatch);
+    const target = Math.min(cap, Math.ceil(waiting / freeSlots));
     const group = [head];
     let rows = head.rows;
     for (const request of compatible) {
@@ -226,7 +233,7 @@ export class InferencePool {
       group.push(request);
       rows += request.rows;
     }
-    return { group, ready: waiting >= this.options.maxBatch };
+    return { group, ready: waiting >= cap };
   }
 
   #dispatch(group: Request[]): void {
@@ -239,10 +246,15 @@ export class InferencePool {
     const items = rows.reduce((a, b) => a + b, 0);
     this.#stats.items += items;
     this.#stats.largestBatch = Math.max(this.#stats.largestBatch, items);
+    // A compiled model runs its compiled batch sizes only: pad up to the next one, drop those rows after.
+    const sizes = this.#executor.info.batchSizes;
+    const size = sizes === null || live[0].key === null ? null : runSize(sizes, items);
+    const padding = size === null ? 0 : size - items;
+    const inputs = padRows(concatInputs(live.map((request) => request.inputs)), padding);
     this.#executor
-      .forward(concatInputs(live.map((request) => request.inputs)), live.length > 1)
+      .forward(inputs, live.length > 1 || padding > 0)
       .then(
-        (output) => this.#deliver(live, output, rows),
+        (output) => this.#deliver(live, output, padding > 0 ? [...rows, padding] : rows),
         (error: Error) => (live.length > 1 ? this.#retryAlone(live) : live[0].reject(error)),
       )
       .catch((error: Error) => live.forEach((request) => request.reject(error)))
@@ -260,7 +272,7 @@ export class InferencePool {
       this.#retryAlone(group);
       return;
     }
-    group.forEach((request, i) => {
+    group.forEach((request, i) => {  // a padding part, if any, is the last and has no request
       if (request.settled) return;
       this.#stats.completed++;
       request.resolve(parts[i]);

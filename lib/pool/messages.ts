@@ -4,6 +4,7 @@
  * clone drops an error's `code`, so both are turned into plain wire values and back.
  */
 
+import type { ThreadPolicy } from '../thread-policy.js';
 import type { ForwardArgument, ModelOutput } from '../model.js';
 import { type DType, TYPED_ARRAY_OF, isDType } from '../dtype.js';
 import { LwganetError, type LwganetErrorCode } from '../errors.js';
@@ -15,6 +16,7 @@ export interface WorkerConfig {
   modelPath: string;
   device: string;
   threads: number;
+  threadPolicy: ThreadPolicy;
   warmup: boolean;
 }
 
@@ -40,6 +42,7 @@ export interface ReadyMessage {
   /** Already parsed and checked by the worker's loadModel: plain data, cloned as is. */
   metadata: ModelMetadata | null;
   dtype: 'float32' | 'float16';
+  batchSizes: number[] | null;
 }
 
 export interface LoadFailedMessage {

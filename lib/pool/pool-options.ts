@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { parseDevice } from '../device.js';
 import { invalidArgument } from '../errors.js';
+import { THREAD_POLICIES, type ThreadPolicy } from '../thread-policy.js';
 
 export type PoolExecutorKind = 'native' | 'worker-threads';
 
@@ -25,6 +26,8 @@ export interface InferencePoolOptions {
   workers?: number;
   /** Intra-op threads of each forward. Default: cores / workers (at least 1), so threads × forwards ≤ cores. */
   threadsPerWorker?: number;
+  /** loadModel's threadPolicy for each worker's model: 'adaptive' (default) or 'fixed'. */
+  threadPolicy?: ThreadPolicy;
   /** Most items (rows along dim 0, summed over requests) in one forward. Default 8; 1 disables batching. */
   maxBatch?: number;
   /** How long the oldest waiting request may wait for others to fill its batch. Default 2 ms. */
@@ -41,6 +44,7 @@ export interface ResolvedPoolOptions {
   executor: PoolExecutorKind;
   workers: number;
   threadsPerWorker: number;
+  threadPolicy: ThreadPolicy;
   maxBatch: number;
   maxDelayMs: number;
   maxQueue: number;
@@ -48,7 +52,7 @@ export interface ResolvedPoolOptions {
   warmup: boolean;
 }
 
-const NAMES = ['executor', 'workers', 'threadsPerWorker', 'maxBatch', 'maxDelayMs', 'maxQueue', 'device', 'warmup'];
+const NAMES = ['executor', 'workers', 'threadsPerWorker', 'threadPolicy', 'maxBatch', 'maxDelayMs', 'maxQueue', 'device', 'warmup'];
 
 function integer(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidArgument(name, `an integer between ${min} and ${max}`, value);
@@ -71,6 +75,8 @@ export function resolvePoolOptions(options: unknown): ResolvedPoolOptions {
   const cores = os.availableParallelism();
   const workers = integer('workers', given.workers ?? Math.min(2, cores), 1, 64);
   const threadsPerWorker = integer('threadsPerWorker', given.threadsPerWorker ?? Math.max(1, Math.floor(cores / workers)), 1, 1024);
+  const threadPolicy = given.threadPolicy ?? 'adaptive';
+  if (!THREAD_POLICIES.includes(threadPolicy)) throw invalidArgument('threadPolicy', '"adaptive" or "fixed"', threadPolicy);
   const maxBatch = integer('maxBatch', given.maxBatch ?? 8, 1, 4096);
   const maxDelayMs = given.maxDelayMs ?? 2;
   if (typeof maxDelayMs !== 'number' || Number.isNaN(maxDelayMs)) throw invalidArgument('maxDelayMs', 'a number of milliseconds between 0 and 60000', maxDelayMs);
@@ -79,5 +85,5 @@ export function resolvePoolOptions(options: unknown): ResolvedPoolOptions {
   const device = parseDevice(given.device ?? 'cpu');
   const warmup = given.warmup ?? false;
   if (typeof warmup !== 'boolean') throw invalidArgument('warmup', 'a boolean', warmup);
-  return { executor, workers, threadsPerWorker, maxBatch, maxDelayMs, maxQueue, device, warmup };
+  return { executor, workers, threadsPerWorker, threadPolicy, maxBatch, maxDelayMs, maxQueue, device, warmup };
 }

@@ -10,6 +10,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadModel, type Model } from '../model.js';
+import { compiledBatchSizes } from './compiled-batches.js';
 import { type ForwardMessage, type FromWorker, type ResultMessage, type WorkerConfig, fromWireTensor, toWireError, toWireValue } from './messages.js';
 
 function post(message: FromWorker): void {
@@ -33,12 +34,12 @@ async function main(): Promise<void> {
   const config = workerData as WorkerConfig;
   let model: Model;
   try {
-    model = await loadModel(config.modelPath, { device: config.device, threads: config.threads, warmup: config.warmup });
+    model = await loadModel(config.modelPath, { device: config.device, threads: config.threads, threadPolicy: config.threadPolicy, warmup: config.warmup });
   } catch (error) {
     post({ type: 'load-failed', error: toWireError(error) });
     return;
   }
-  post({ type: 'ready', inputs: [...model.inputs], metadata: model.metadata, dtype: model.dtype });
+  post({ type: 'ready', inputs: [...model.inputs], metadata: model.metadata, dtype: model.dtype, batchSizes: compiledBatchSizes(model) });
   parentPort!.on('message', (message: ForwardMessage) => serve(model, message));
 }
 

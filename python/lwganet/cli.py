@@ -1,4 +1,5 @@
-"""Command line: ``python -m lwganet export …`` (TorchScript, or ONNX with ``--format onnx``) and
+"""Command line: ``python -m lwganet export …`` (TorchScript, ONNX with ``--format onnx``, an
+AOTInductor package with ``--format pt2``) and
 ``python -m lwganet info …``.
 
 Thin by design: parse, call the package API, print. Expected failures (bad arguments,
@@ -78,9 +79,15 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--graph", choices=GRAPHS, default=DEFAULT_GRAPH,
                      help="fast (default: fused MRA strips, fused attention, channels-last weights) or official "
                           "(the official op sequence, bit-exact with it); same function up to float rounding")
-    exp.add_argument("--format", choices=("torchscript", "onnx"), default="torchscript",
-                     help="torchscript (default; what lwganet-node loads) or onnx (for other runtimes)")
-    exp.add_argument("--size", type=int, help="onnx only: square input side the graph is exported for (default 224)")
+    exp.add_argument("--format", choices=("torchscript", "onnx", "pt2"), default="torchscript",
+                     help="torchscript (default), pt2 (AOTInductor package: compiled, one entry per shape; "
+                          "lwganet-node loads both) or onnx (for other runtimes)")
+    exp.add_argument("--size", action="append",
+                     help="onnx: square input side (default 224); pt2: S or HxW to compile, repeatable "
+                          "(default: the model's input size, 224 for classifiers)")
+    exp.add_argument("--batch", type=int, action="append", help="pt2 only: batch size to compile, repeatable (default 1)")
+    exp.add_argument("--dynamic", action="store_true",
+                     help="pt2 only: also compile a dynamic entry (any batch up to 64, sides multiple of 32)")
 
     info = sub.add_parser("info", help="parameter and FLOP counts")
     info.add_argument("model", choices=list_models())
@@ -89,11 +96,38 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _export_pt2(args: argparse.Namespace) -> None:
+    from .pt2_export import export_pt2
+    if args.freeze or args.dtype != "float32" or args.method != "script":
+        raise ValueError("--freeze, --dtype and --method apply to TorchScript exports; a pt2 package is always "
+                         "frozen float32")
+    sizes = args.size or [str(_default_pt2_size(args.model))]
+    meta, entries = export_pt2(args.model, args.out, sizes=sizes, batches=args.batch or [1],
+                               features_only=args.features, dynamic=args.dynamic, weights=args.weights,
+                               labels=args.labels, seed=args.seed, graph=args.graph)
+    what = meta.label_set or "features"
+    print(f"wrote {args.out}: {meta.model} {meta.task} ({what}), {meta.weights.source}, AOTInductor package "
+          f"for the CPU (torch {meta.export.torch_version}), entries {', '.join(entries)}, {meta.export.graph} graph")
+
+
+def _default_pt2_size(model: str) -> int:
+    if model in DEFAULT_CFGS:
+        return DEFAULT_CFGS[model].input_size[0]
+    from .tasks import DENSE_CFGS
+    if model in DENSE_CFGS:
+        return DENSE_CFGS[model].tiling.default_tile_size
+    return 1024
+
+
 def _export_onnx(args: argparse.Namespace) -> None:
     # The TorchScript-only switches would be silently meaningless in an ONNX file: refuse them.
     if args.freeze or args.dtype != "float32" or args.method != "script":
         raise ValueError("--freeze, --dtype and --method apply to TorchScript exports, not --format onnx")
-    size = 224 if args.size is None else args.size
+    if args.batch or args.dynamic:
+        raise ValueError("--batch and --dynamic apply to --format pt2 (an ONNX export has a dynamic batch)")
+    if args.size is not None and (len(args.size) > 1 or not args.size[0].isdigit()):
+        raise ValueError("--format onnx takes one square --size S")
+    size = 224 if args.size is None else int(args.size[0])
     info = export_onnx(args.model, args.out, weights=args.weights, labels=args.labels, seed=args.seed,
                        features_only=args.features, size=size, graph=args.graph)
     what = info["labelSet"] or "features"
@@ -106,9 +140,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         if args.command == "export" and args.format == "onnx":
             _export_onnx(args)
+        elif args.command == "export" and args.format == "pt2":
+            _export_pt2(args)
         elif args.command == "export":
-            if args.size is not None:
-                raise ValueError("--size applies to --format onnx only (TorchScript exports take any size)")
+            if args.size is not None or args.batch or args.dynamic:
+                raise ValueError("--size, --batch and --dynamic apply to --format onnx/pt2 only "
+                                 "(TorchScript exports take any size)")
             meta = export_model(args.model, args.out, weights=args.weights, labels=args.labels, seed=args.seed,
                                 freeze=args.freeze, dtype=args.dtype, method=args.method,
                                 features_only=args.features, graph=args.graph)

@@ -138,7 +138,8 @@ class ExportInfo:
     Attributes:
         torch_version: torch that wrote it; the loading LibTorch must be at least as new.
         lwganet_version: version of this package.
-        method: "script" (torch.jit.script) or "trace" (torch.jit.trace).
+        method: "script" (torch.jit.script), "trace" (torch.jit.trace) or "aoti" (torch.export +
+            AOTInductor, a .pt2 package: pt2_export.py).
         frozen: True if torch.jit.freeze was applied.
         dtype: dtype of the weights and of the expected input.
         created_at: ISO-8601 UTC time of export.
@@ -273,7 +274,7 @@ class ModelMetadata:
                  "mean/std need one value per channel")
         _require(self.input.color_order in ("RGB", "BGR"), "colorOrder must be RGB or BGR")
         _require(self.weights.source in ("random-init", "checkpoint"), "weights.source unknown")
-        _require(self.export.method in ("script", "trace"), "export.method must be script or trace")
+        _require(self.export.method in ("script", "trace", "aoti"), "export.method must be script, trace or aoti")
         _require(bool(self.outputs), "at least one output")
         if self.palette is not None:
             _require(all(len(c) == 3 and all(isinstance(v, int) and 0 <= v <= 255 for v in c) for c in self.palette),

@@ -29,7 +29,7 @@ from .metadata import (METADATA_FILE, AnySize, ExportInfo, InputSpec, ModelMetad
 from .registry import register_model
 from .version import __version__
 
-__all__ = ["DenseCfg", "DENSE_CFGS", "export_dense", "dense_info"]
+__all__ = ["DenseCfg", "DENSE_CFGS", "export_dense", "dense_info", "build_dense", "build_dense_metadata"]
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -171,13 +171,7 @@ def export_dense(name: str, out: Union[str, Path], weights: Optional[Union[str, 
         raise ValueError(f"method must be one of {EXPORT_METHODS}, got {method!r}")
     if dtype not in EXPORT_DTYPES:
         raise ValueError(f"dtype must be one of {tuple(EXPORT_DTYPES)}, got {dtype!r}")
-    state = read_state_dict(weights) if weights is not None else None
-    label_set, names = _labels_for(name, labels, state)
-
-    torch.manual_seed(seed)
-    model = _build(name, len(names))
-    report = load_checkpoint(model, weights, strict=True) if state is not None else None
-    info = _weights_info(weights, report, seed)
+    model, label_set, names, info = build_dense(name, weights=weights, labels=labels, seed=seed)
     model = prepare_graph(model.to(EXPORT_DTYPES[dtype]).eval(), graph)
     module = _convert(name, model, method, EXPORT_DTYPES[dtype], seed)
     if freeze:
@@ -187,6 +181,19 @@ def export_dense(name: str, out: Union[str, Path], weights: Optional[Union[str, 
     with _jit_quiet():
         torch.jit.save(module, str(out), _extra_files={METADATA_FILE: metadata.to_json()})
     return metadata
+
+
+def build_dense(name: str, weights: Optional[Union[str, Path]] = None,
+                labels: Union[None, str, Sequence[str]] = None, seed: int = 0
+                ) -> Tuple[nn.Module, str, Sequence[str], WeightsInfo]:
+    """The float32 eval-mode dense model an export of ``name`` holds (shared by the TorchScript
+    and the AOTInductor exporters): (model, label set, class names, weights info)."""
+    state = read_state_dict(weights) if weights is not None else None
+    label_set, names = _labels_for(name, labels, state)
+    torch.manual_seed(seed)
+    model = _build(name, len(names))
+    report = load_checkpoint(model, weights, strict=True) if state is not None else None
+    return model, label_set, names, _weights_info(weights, report, seed)
 
 
 def _build(name: str, num_classes: int) -> nn.Module:

@@ -11,7 +11,7 @@ import type { CliIO } from '../io.js';
 export function registerExport(program: Command, io: CliIO): void {
   program
     .command('export')
-    .description('export a model to TorchScript with the Python exporter (see "lwganet export --help")')
+    .description('export a model (TorchScript, --format pt2 compiled package, --format onnx) with the Python exporter (see "lwganet export --help")')
     .argument('[args...]', 'arguments for python -m lwganet export: MODEL --out FILE [--weights CKPT] [--labels NAME] [--seed N] ...')
     .helpOption(false)
     .allowUnknownOption()

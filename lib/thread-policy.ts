@@ -1,0 +1,93 @@
+/**
+ * How many intra-op threads each forward of a model uses.
+ *
+ * 'fixed': always `threads`. 'adaptive' (the default when threads > 1): each forward uses either
+ * `threads` or 1, whichever has recently been faster for that input shape. On an idle machine
+ * the team of `threads` wins; when another process keeps a core busy, an OpenMP team waits at
+ * every parallel region for its descheduled member (LWGANet runs hundreds of regions per
+ * forward), and a single thread, which never waits for anyone, wins by a wide margin.
+ *
+ * The choice is measured, not guessed: every shape starts with a few forwards of each count;
+ * after that the faster count runs, and every EXPLORE_EVERY-th forward runs the other one to
+ * notice when the machine changed. Only forwards that ran alone (no other forward of the model in
+ * flight when they started and ended) are measured, so queueing never counts as compute.
+ */
+
+export type ThreadPolicy = 'adaptive' | 'fixed';
+
+export const THREAD_POLICIES: readonly ThreadPolicy[] = ['adaptive', 'fixed'];
+
+/** Forwards of each count before the first choice. */
+const PROBES = 3;
+/** One forward of the other count every this many (times how much slower it was, up to MAX_EXPLORE_SCALE). */
+const EXPLORE_EVERY = 16;
+const MAX_EXPLORE_SCALE = 16;
+/** Weight of a new duration in a count's running estimate: slower ones move it a little (one
+ *  preempted forward is noise), faster ones a lot (the machine got quieter: believe it soon). */
+const SLOWER_WEIGHT = 0.3;
+const FASTER_WEIGHT = 0.7;
+
+interface ShapeStats {
+  estimateMs: [number, number]; // [threads, 1 thread]
+  samples: [number, number];
+  calls: number;
+}
+
+export class ThreadChooser {
+  readonly #threads: number;
+  readonly #adaptive: boolean;
+  readonly #shapes = new Map<string, ShapeStats>();
+
+  constructor(threads: number, policy: ThreadPolicy) {
+    this.#threads = threads;
+    this.#adaptive = policy === 'adaptive' && threads > 1;
+  }
+
+  /** Threads for the next forward on inputs of this shape key. */
+  choose(key: string): number {
+    if (!this.#adaptive) return this.#threads;
+    const stats = this.#stats(key);
+    stats.calls++;
+    const [many, one] = stats.samples;
+    if (many < PROBES || one < PROBES) return many <= one ? this.#threads : 1; // alternate while probing
+    const best = stats.estimateMs[0] <= stats.estimateMs[1] ? 0 : 1;
+    // A look at the other count costs its time: the slower it was, the rarer the look, so
+    // exploring costs at most ~1/EXPLORE_EVERY of the forwards' time.
+    const ratio = stats.estimateMs[1 - best] / stats.estimateMs[best];
+    const every = EXPLORE_EVERY * Math.min(MAX_EXPLORE_SCALE, Math.max(1, Math.round(ratio)));
+    const pick = stats.calls % every === 0 ? 1 - best : best;
+    return pick === 0 ? this.#threads : 1;
+  }
+
+  /** Records how long a forward with `threads` threads took (ms). */
+  record(key: string, threads: number, ms: number): void {
+    if (!this.#adaptive || !(ms >= 0)) return;
+    const stats = this.#stats(key);
+    const slot = threads === 1 ? 1 : 0;
+    const n = stats.samples[slot]++;
+    // The first sample of a count may carry one-time costs (kernel selection, page faults): the
+    // second replaces it outright.
+    const estimate = stats.estimateMs[slot];
+    stats.estimateMs[slot] = n <= 1 ? ms : estimate + (ms < estimate ? FASTER_WEIGHT : SLOWER_WEIGHT) * (ms - estimate);
+  }
+
+  /** What the chooser currently believes, for tests and monitoring. */
+  snapshot(key: string): { threadsMs: number; oneThreadMs: number; samples: [number, number] } | null {
+    const stats = this.#shapes.get(key);
+    return stats ? { threadsMs: stats.estimateMs[0], oneThreadMs: stats.estimateMs[1], samples: [...stats.samples] } : null;
+  }
+
+  #stats(key: string): ShapeStats {
+    let stats = this.#shapes.get(key);
+    if (!stats) {
+      stats = { estimateMs: [Infinity, Infinity], samples: [0, 0], calls: 0 };
+      this.#shapes.set(key, stats);
+    }
+    return stats;
+  }
+}
+
+/** The shape key of one call's inputs: forwards of equal keys cost the same. */
+export function shapeKey(inputs: ReadonlyArray<{ shape: readonly number[] } | null>): string {
+  return inputs.map((input) => (input === null ? '-' : input.shape.join('x'))).join('|');
+}

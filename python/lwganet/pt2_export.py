@@ -1,0 +1,226 @@
+"""AOTInductor packages (``.pt2``): a model compiled ahead of time to C++ kernels, one compiled
+entry per input shape, which LibTorch runs without Python (``AOTIModelPackageLoader``).
+
+Why: TorchScript's executor runs LWGANet as hundreds of small ops; AOTInductor fuses the
+elementwise ones and, with ``torch._inductor.config.freezing``, folds batch norms into
+convolutions and packs their weights once for oneDNN. Static shapes are the fast path (a dynamic
+entry measured ~50% slower at batch 1), so every requested (batch, size) pair gets its own entry.
+
+Package layout (a PT2 archive, i.e. a zip written by ``package_pt2``):
+
+- ``data/aotinductor/<entry>/…``: one compiled model per entry; ``<entry>`` is
+  ``b{batch}_{height}x{width}`` for a static shape and ``dynamic`` for the optional dynamic one.
+- ``extra/metadata.json``: the same metadata every lwganet export carries (metadata.py), with
+  ``export.method = "aoti"``; LibTorch's zip reader gives it to the Node addon.
+- each entry's AOTInductor metadata (the string map ``AOTIModelPackageLoader::get_metadata`` and
+  ``load_metadata_from_package`` return, readable without loading the entry's code) carries
+  what a loader needs before running anything:
+
+  - ``lwganet.torchVersion``: the torch that compiled it (a package runs only on that LibTorch);
+  - ``lwganet.inputs``: the forward's input names, comma-separated;
+  - ``lwganet.shapes``: a static entry's input shapes, ``1x3x224x224`` each, ``;``-separated;
+  - ``lwganet.dynamic``: a dynamic entry's ranges, ``batchMin-batchMax,hMin-hMax,wMin-wMax,multiple``
+    (channels as in ``lwganet.shapes``, which then holds the example shapes).
+
+The detector is not compiled: its suppression ops (torch.ops.lwganet.nms_*) return a
+data-dependent number of boxes and have no shape (fake) kernels, so torch.export cannot trace
+them; detectors stay TorchScript.
+"""
+
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+import torch
+from torch import nn
+
+from .backbone import MIN_INPUT_SIZE
+from .export import build_metadata, build_model
+from .graph import DEFAULT_GRAPH, prepare_graph
+from .metadata import METADATA_FILE, ModelMetadata
+from .models import DEFAULT_CFGS
+from .registry import get_model_factory
+
+__all__ = ["export_pt2", "package_entries", "CompiledEntry", "PT2_METHOD", "DYNAMIC_ENTRY", "SIZE_MULTIPLE"]
+
+PT2_METHOD = "aoti"
+DYNAMIC_ENTRY = "dynamic"
+# Every LWGANet input side is padded to a multiple of 32 inside the model; a dynamic entry takes
+# sides that already are, so its guards hold for every accepted size.
+SIZE_MULTIPLE = 32
+DYNAMIC_MAX_BATCH = 64
+DYNAMIC_MAX_SIDE = 4096
+
+
+@dataclass
+class CompiledEntry:
+    """One compiled model of a package: its name, its example inputs and, for the dynamic
+    entry, the ranges of batch and spatial sides it accepts."""
+
+    name: str
+    example: Tuple[torch.Tensor, ...]
+    dynamic: Optional[Dict[str, object]] = None
+
+
+def entry_name(batch: int, height: int, width: int) -> str:
+    return f"b{batch}_{height}x{width}"
+
+
+@contextmanager
+def _compile_quiet() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _dynamic_shapes(inputs: int, min_side: int) -> Tuple[Tuple[dict, ...], Dict[str, object]]:
+    batch = torch.export.Dim("N", min=1, max=DYNAMIC_MAX_BATCH)
+    lo = max(1, -(-min_side // SIZE_MULTIPLE))
+    hi = DYNAMIC_MAX_SIDE // SIZE_MULTIPLE
+    h = torch.export.Dim("h", min=lo, max=hi)
+    w = torch.export.Dim("w", min=lo, max=hi)
+    spec = {0: batch, 2: SIZE_MULTIPLE * h, 3: SIZE_MULTIPLE * w}
+    ranges = f"1-{DYNAMIC_MAX_BATCH},{lo * SIZE_MULTIPLE}-{hi * SIZE_MULTIPLE},{lo * SIZE_MULTIPLE}-{hi * SIZE_MULTIPLE},{SIZE_MULTIPLE}"
+    return tuple(spec for _ in range(inputs)), ranges
+
+
+def _input_names(program: "torch.export.ExportedProgram") -> List[str]:
+    from torch.export.graph_signature import InputKind
+    return [spec.arg.name for spec in program.graph_signature.input_specs if spec.kind == InputKind.USER_INPUT]
+
+
+def package_entries(model: nn.Module, entries: Sequence[CompiledEntry], out: Union[str, os.PathLike],
+                    metadata_json: str) -> Dict[str, object]:
+    """Compiles ``model`` once per entry (torch.export, then AOTInductor with freezing) and writes
+    one package holding them all plus ``extra/metadata.json``. Returns what was written per entry
+    (name → its AOTInductor metadata). Works for any module taking tensors (test fixtures use it
+    on tiny models)."""
+    from torch.export.pt2_archive._package import package_pt2
+    import torch._inductor.config as inductor_config
+
+    out = Path(out)
+    if out.suffix != ".pt2":
+        raise ValueError(f"an AOTInductor package is written to a .pt2 file, got {out.name!r}")
+    if not entries:
+        raise ValueError("at least one shape to compile")
+    names = [e.name for e in entries]
+    if len(set(names)) != len(names):
+        raise ValueError(f"each shape is compiled once, got {names}")
+    model = model.eval()
+    files: Dict[str, list] = {}
+    described: Dict[str, Dict[str, str]] = {}
+    work = Path(tempfile.mkdtemp(prefix="lwganet-pt2-"))
+    try:
+        with torch.no_grad(), _compile_quiet(), inductor_config.patch(freezing=True):
+            for entry in entries:
+                shapes = None
+                info = {"lwganet.torchVersion": torch.__version__.split("+")[0],
+                        "lwganet.shapes": ";".join("x".join(map(str, x.shape)) for x in entry.example)}
+                if entry.dynamic is not None:
+                    shapes, info["lwganet.dynamic"] = _dynamic_shapes(len(entry.example), int(entry.dynamic["min_side"]))
+                program = torch.export.export(model, entry.example, dynamic_shapes=shapes)
+                info["lwganet.inputs"] = ",".join(_input_names(program))
+                options = {"aot_inductor.package": True, "aot_inductor.metadata": info,
+                           "aot_inductor.output_path": str(work / entry.name)}
+                (work / entry.name).mkdir()
+                files[entry.name] = torch._inductor.aot_compile(program.module(), entry.example, options=options)
+                described[entry.name] = info
+        tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}.pt2")
+        package_pt2(str(tmp), aoti_files=files, extra_files={METADATA_FILE: metadata_json})
+        os.replace(tmp, out)  # never a half-written package under the final name
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return described
+
+
+def _parse_size(size: Union[int, str, Tuple[int, int]]) -> Tuple[int, int]:
+    if isinstance(size, tuple):
+        height, width = size
+    elif isinstance(size, int) and not isinstance(size, bool):
+        height = width = size
+    elif isinstance(size, str):
+        parts = size.lower().split("x")
+        if len(parts) not in (1, 2) or not all(p.isdigit() for p in parts):
+            raise ValueError(f"size must be S or HxW (integers), got {size!r}")
+        height, width = int(parts[0]), int(parts[-1])
+    else:
+        raise ValueError(f"size must be S or HxW, got {size!r}")
+    return height, width
+
+
+def _build(model_name: str, weights, labels, seed: int, features_only: bool, graph: str
+           ) -> Tuple[nn.Module, ModelMetadata, int, int]:
+    """(float32 model, its metadata, inputs per forward, smallest input side)."""
+    from .detection.export import DETECTION_CFGS
+    from .tasks import DENSE_CFGS, build_dense, build_dense_metadata
+    if model_name in DETECTION_CFGS:
+        raise ValueError(f"{model_name} is a detector: its suppression ops (torch.ops.lwganet.nms_*) return a "
+                         "data-dependent number of boxes that torch.export cannot trace; export it as TorchScript "
+                         "(--format torchscript)")
+    if model_name in DENSE_CFGS:
+        if features_only:
+            raise ValueError(f"{model_name} has no features export; use lwganet_{DENSE_CFGS[model_name].variant} --features")
+        model, label_set, names, info = build_dense(model_name, weights=weights, labels=labels, seed=seed)
+        meta = build_dense_metadata(model_name, label_set, names, info, PT2_METHOD, True, "float32", graph)
+        count = 1 if DENSE_CFGS[model_name].task == "segmentation" else 2
+        return model, meta, count, meta.input.size.min_height
+    model, label_set, names, info = build_model(model_name, weights=weights, labels=labels, seed=seed,
+                                                features_only=features_only)
+    meta = build_metadata(model_name, features_only, label_set, names, info, PT2_METHOD, True, "float32", graph)
+    return model, meta, 1, MIN_INPUT_SIZE
+
+
+def export_pt2(model_name: str, out: Union[str, os.PathLike], sizes: Sequence[Union[int, str]] = (224,),
+               batches: Sequence[int] = (1,), features_only: bool = False, dynamic: bool = False,
+               weights: Optional[Union[str, os.PathLike]] = None, labels: Union[None, str, Sequence[str]] = None,
+               seed: int = 0, graph: str = DEFAULT_GRAPH) -> Tuple[ModelMetadata, Dict[str, Dict[str, str]]]:
+    """Writes ``out`` (.pt2): one entry per (batch, size) pair, plus a dynamic entry if asked.
+
+    Same weights as the TorchScript and ONNX exports for the same seed or checkpoint. Dense
+    models (segmentation, change detection) run on fixed tiles: their metadata's default tile
+    size becomes the first compiled size, so segment()/detectChanges() pick a compiled shape.
+    Returns (metadata, entry name → its AOTInductor metadata).
+    """
+    get_model_factory(model_name)
+    batches = list(dict.fromkeys(batches))
+    if not batches or any(isinstance(b, bool) or not isinstance(b, int) or not 1 <= b <= 1024 for b in batches):
+        raise ValueError(f"batch sizes must be integers from 1 to 1024, got {batches}")
+    parsed = list(dict.fromkeys(_parse_size(s) for s in sizes))
+    model, meta, inputs, min_side = _build(model_name, weights, labels, seed, features_only, graph)
+    for height, width in parsed:
+        if min(height, width) < min_side:
+            raise ValueError(f"{model_name} takes inputs of at least {min_side}x{min_side}, got {height}x{width}")
+        if model_name in DEFAULT_CFGS and not features_only:
+            fixed = meta.input.size
+            if (height, width) != (fixed.height, fixed.width):
+                raise ValueError(f"{model_name} classifies {fixed.height}x{fixed.width} inputs (its metadata's "
+                                 f"input size), got {height}x{width}")
+    if meta.tiling is not None:
+        height, width = parsed[0]
+        if height != width:
+            raise ValueError(f"{model_name} runs on square tiles: give --size S, got {height}x{width}")
+        # A fresh TilingSpec: the one in metadata may be the model's shared default.
+        meta.tiling = replace(meta.tiling, default_tile_size=height,
+                              min_tile_size=min(meta.tiling.min_tile_size, height),
+                              default_overlap=min(meta.tiling.default_overlap, height // 4))
+    model = prepare_graph(model.float().eval(), graph)
+
+    generator = torch.Generator().manual_seed(seed)
+    entries = []
+    for height, width in parsed:
+        for batch in batches:
+            example = tuple(torch.randn(batch, 3, height, width, generator=generator) for _ in range(inputs))
+            entries.append(CompiledEntry(entry_name(batch, height, width), example))
+    if dynamic:
+        height, width = parsed[0]
+        # Batch 2 in the example: torch.export specialises a dimension of size 1 to a constant.
+        example = tuple(torch.randn(2, 3, height, width, generator=generator) for _ in range(inputs))
+        entries.append(CompiledEntry(DYNAMIC_ENTRY, example, dynamic={"min_side": min_side}))
+    description = package_entries(model, entries, out, meta.to_json())
+    return meta, description
