@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 import lwganet
 from lwganet.export import load_exported
-from lwganet.heads.clafa import ContextGatedConv2d
+from lwganet.change_detection.clafa import ContextGatedConv2d
 from lwganet.layers.deform_conv import modulated_deform_conv2d
 from lwganet.layers.ms_deform_attn import DeformableAttention
 from conftest import exported_twin, fill_, image, manifest_shapes

@@ -17,7 +17,7 @@ from lwganet.cli import main as cli_main
 from lwganet.detection.checkpoint import (DetectionCheckpoint, choose_detection_labels, load_detection_checkpoint,
                                           read_detection_checkpoint)
 from lwganet.detection.coders import decode_delta_xywha, decode_midpoint_offset
-from lwganet.detection_labels import DOTA_V1_0, DOTA_V1_5
+from lwganet.detection.labels import DOTA_V1_0, DOTA_V1_5
 from lwganet.export import load_exported
 from lwganet.metadata import MetadataError, ModelMetadata, read_metadata
 from conftest import exported_twin, fill_, manifest_shapes

@@ -10,9 +10,9 @@ import torch.nn.functional as F
 
 import lwganet
 from lwganet.checkpoint import CheckpointError
-from lwganet.dense_labels import LOVEDA_PALETTE, UAVID_PALETTE
+from lwganet.segmentation.labels import LOVEDA_PALETTE, UAVID_PALETTE
 from lwganet.export import load_exported
-from lwganet.heads.unetformer import GlobalLocalAttention
+from lwganet.segmentation.unetformer import GlobalLocalAttention
 from conftest import exported_twin, fill_, image, manifest_shapes
 
 

@@ -14,7 +14,7 @@ from torch import nn
 
 from ..checkpoint import CheckpointError, LoadReport, Source, StateDict, load_checkpoint, read_checkpoint, \
     unwrap_state_dict
-from ..detection_labels import DETECTION_LABEL_SETS
+from .labels import LABEL_SETS as DETECTION_LABEL_SETS
 from ..labels import resolve_labels
 
 __all__ = ["DetectionCheckpoint", "read_detection_checkpoint", "choose_detection_labels",

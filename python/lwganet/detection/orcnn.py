@@ -26,8 +26,8 @@ import torch
 from torch import nn
 
 from ..backbone import VariantConfig
-from ..heads.padding import pad_to_stride
-from ..models import LWGANetFeatures
+from ..layers.padding import pad_to_stride
+from ..features import LWGANetFeatures
 from .anchors import ANCHOR_RATIOS, ANCHOR_SCALE, ANCHOR_STRIDES, grid_anchors
 from .bbox_head import RoIHead
 from .coders import decode_delta_xywha, decode_midpoint_offset, rbox_to_hbox

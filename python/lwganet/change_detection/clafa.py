@@ -23,8 +23,8 @@ from torch import nn
 from ..backbone import VariantConfig
 from ..layers.deform_conv import modulated_deform_conv2d
 from ..layers.ms_deform_attn import DeformableAttention
-from ..models import LWGANetFeatures
-from .padding import pad_to_stride
+from ..features import LWGANetFeatures
+from ..layers.padding import pad_to_stride
 
 __all__ = ["CLAFALWGANet", "MIN_CLAFA_SIZE"]
 

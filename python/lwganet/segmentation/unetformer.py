@@ -21,8 +21,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..backbone import VariantConfig
-from ..models import LWGANetFeatures
-from .padding import pad_to_stride
+from ..features import LWGANetFeatures
+from ..layers.padding import pad_to_stride
 
 __all__ = ["UNetFormerLWGANet", "UNetFormerDecoder", "MIN_SEGMENTATION_SIZE"]
 
