@@ -5,7 +5,8 @@ keys (``to_dict`` converts the snake_case field names). These dataclasses are th
 ``metadata.schema.json`` (written by ``python -m lwganet.metadata_schema``; a test fails when the
 file is stale), which lib/metadata.ts is tested against. Field ``metadata`` entries carry what a
 type cannot say: ``enum`` (allowed values), ``minimum``, ``exclusive_minimum``, ``maximum``, and
-``omit_none`` (the key is left out of the JSON when the value is None). Bump ``FORMAT_VERSION``
+``omit_none`` (the key is left out of the JSON when the value is None; the schema then allows
+null only where ``nullable`` says so). Bump ``FORMAT_VERSION``
 on any incompatible change.
 """
 
@@ -264,9 +265,9 @@ class ModelMetadata:
     num_classes: Optional[int] = field(default=None, init=False, metadata={"minimum": 0})
     input: InputSpec
     outputs: List[OutputSpec] = field(metadata={"min_items": 1})
-    palette: Optional[List[List[int]]] = field(default=None, metadata={"omit_none": True})
-    tiling: Optional[TilingSpec] = field(default=None, metadata={"omit_none": True})
-    detection: Optional[DetectionSpec] = field(default=None, metadata={"omit_none": True})
+    palette: Optional[List[List[int]]] = field(default=None, metadata={"omit_none": True, "nullable": True})
+    tiling: Optional[TilingSpec] = field(default=None, metadata={"omit_none": True, "nullable": True})
+    detection: Optional[DetectionSpec] = field(default=None, metadata={"omit_none": True, "nullable": True})
     weights: WeightsInfo
     export: ExportInfo
 

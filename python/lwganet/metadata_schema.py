@@ -4,7 +4,8 @@
 fails when it is stale, and the Node package's tests check lib/metadata.ts against it. Types come
 from the annotations, ``enum``/``minimum``/``maximum``/``exclusive_minimum``/``min_items`` from the
 field metadata, a discriminator field (``rule``, ``mode``, ``format``) fixed by ``init=False``
-becomes a ``const``; a key is required unless its field is ``omit_none`` or ``optional``. The rules
+becomes a ``const``; a key is required unless its field is ``omit_none`` or ``optional``, and may be
+null only if its type is Optional and it is not ``omit_none`` (or is also ``nullable``). The rules
 that tie fields together (below) are the ones ``ModelMetadata.validate`` also applies.
 """
 
@@ -52,6 +53,8 @@ def _object(cls: type, defs: Dict[str, Any]) -> Dict[str, Any]:
             prop = {"const": f.default}
         else:
             prop = _type(hints[f.name], defs)
+            if f.metadata.get("omit_none") and not f.metadata.get("nullable"):  # absent, never null
+                prop = next(p for p in prop["anyOf"] if p != {"type": "null"})
             extra = {_KEYWORDS[k]: list(v) if k == "enum" else v for k, v in f.metadata.items() if k in _KEYWORDS}
             if extra and "anyOf" in prop:  # Optional[X]: the constraints apply to X
                 prop["anyOf"] = [{**p, **extra} if p != {"type": "null"} else p for p in prop["anyOf"]]
@@ -67,6 +70,10 @@ def _object(cls: type, defs: Dict[str, Any]) -> Dict[str, Any]:
 def _rules() -> List[Dict[str, Any]]:
     """The cross-field rules of ``ModelMetadata.validate`` that JSON Schema can state."""
     rules: List[Dict[str, Any]] = [
+        # labels and labelSet are given together; numClasses is len(labels), or null without labels.
+        {"if": {"properties": {"labels": {"type": "null"}}},
+         "then": {"properties": {"labelSet": {"type": "null"}, "numClasses": {"type": "null"}}},
+         "else": {"properties": {"labelSet": {"type": "string"}, "numClasses": {"type": "integer"}}}},
         {"if": {"properties": {"task": {"const": "rotated-detection"}}},
          "then": {"required": ["detection"], "properties": {"detection": {"$ref": "#/$defs/DetectionSpec"}}},
          "else": {"properties": {"detection": {"type": "null"}}}},
