@@ -1,4 +1,4 @@
-"""A2Net change-detection head on the LWGANet backbone (heads.md §5).
+"""A2Net change-detection head on the LWGANet backbone.
 
 Two co-registered images (BGR, ImageNet statistics in BGR order) go through one shared
 backbone; neighbour aggregation (``swa``), temporal fusion of |a − b| (``tfm``) and a

@@ -1,4 +1,4 @@
-"""CLAFA change-detection head on the LWGANet backbone (heads.md §6), without mmcv.
+"""CLAFA change-detection head on the LWGANet backbone, without mmcv.
 
 MoFPN (DCNv2 levels with pyramid offset predictors, SE γ and context-gated-conv β modulation)
 per date, then |p(t1) − p(t2)| fused coarse-to-fine by "attend-then-filter" vertical fusion

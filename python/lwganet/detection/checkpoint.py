@@ -1,4 +1,4 @@
-"""mmrotate checkpoints of the oriented detectors (heads.md §7.2).
+"""mmrotate checkpoints of the oriented detectors.
 
 The released files are mmcv ``save_checkpoint`` dicts, ``{'meta': {..., 'CLASSES': (...)},
 'state_dict': {...}, 'optimizer': {...}}``, read with the package's safe loader (tensors, plain
