@@ -33,7 +33,7 @@ def _print_info(info: dict) -> None:
     print(f"{info['model']}: stem {v.stem_dim}, depths {'/'.join(map(str, v.depths))}, "
           f"{v.act_layer.__name__}, input {info['inputSize']}x{info['inputSize']}")
     paper, ours = info["paper"], info["nwpu45"]
-    print(f"  45-class NWPU-RESISC45 (paper table): params {ours['params']:,} (paper {round(paper['paramsMillions'] * 1e6):,}), "
+    print(f"  45-class NWPU-RESISC45 (paper table): params {ours['params']:,} (paper {paper['paramsMillions']} M), "
           f"FLOPs {ours['flops'] / 1e9:.4f} G (paper {paper['gflops']} G; ptflops convention)")
     print(f"  1000-class ImageNet: params {info['imagenet1k']['params']:,}, "
           f"FLOPs {info['imagenet1k']['flops'] / 1e9:.4f} G, MACs {info['imagenet1k']['macs'] / 1e9:.4f} G "

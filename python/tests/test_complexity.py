@@ -17,7 +17,8 @@ EXPECTED = {
 def test_counts_match_paper_and_conventions(name):
     params45, paper_g, spec_g, spec_macs, params1000, params_dense = EXPECTED[name]
     info = model_info(name)
-    assert info["nwpu45"]["params"] == params45 == round(info["paper"]["paramsMillions"] * 1e6)
+    assert info["nwpu45"]["params"] == params45
+    assert abs(params45 / 1e6 - info["paper"]["paramsMillions"]) / info["paper"]["paramsMillions"] < 0.005
     assert info["imagenet1k"]["params"] == params1000 and info["features"]["params"] == params_dense
     flops = info["nwpu45"]["flops"] / 1e9
     assert round(flops, 4) == spec_g
@@ -34,4 +35,4 @@ def test_counting_leaves_the_chosen_formulation_in_place():
 def test_info_command_prints_paper_numbers(capsys):
     assert main(["info", "lwganet_l0"]) == 0
     out = capsys.readouterr().out
-    assert "params 1,717,423 (paper 1,717,423), FLOPs 0.1866 G (paper 0.186 G" in out
+    assert "params 1,717,423 (paper 1.72 M), FLOPs 0.1866 G (paper 0.186 G" in out

@@ -26,12 +26,13 @@ class ClassifierCfg(ModelCfg):
     paper_gflops: float = 0.0
 
 
-# The paper's parameter counts are of the 45-class NWPU-RESISC45 classifier at 224².
+# The paper's parameter counts (millions, to 3 significant digits) and FLOPs are of the 45-class
+# NWPU-RESISC45 classifier at 224²; our models count 1,717,423 / 5,906,975 / 13,040,667.
 CFGS: Dict[str, ClassifierCfg] = {
     "lwganet_l0": ClassifierCfg(variant="l0", official_checkpoints=("lwganet_l0_e299.pth",),
-                                paper_params_millions=1.717423, paper_gflops=0.186),
+                                paper_params_millions=1.72, paper_gflops=0.186),
     "lwganet_l1": ClassifierCfg(variant="l1", official_checkpoints=("lwganet_l1_e299.pth",),
-                                paper_params_millions=5.906975, paper_gflops=0.709),
+                                paper_params_millions=5.90, paper_gflops=0.709),
     "lwganet_l2": ClassifierCfg(variant="l2", official_checkpoints=("lwganet_l2_e296.pth",),
-                                paper_params_millions=13.040667, paper_gflops=1.87),
+                                paper_params_millions=13.0, paper_gflops=1.87),
 }
