@@ -1,7 +1,10 @@
 /**
  * The metadata every exported model carries as `metadata.json` inside its TorchScript archive.
- * Mirrors the Python dataclass in python/lwganet/metadata.py field for field; parseMetadata()
- * checks what the pipelines rely on and rejects anything else with METADATA_INVALID.
+ * Its schema is python/lwganet/metadata.schema.json, generated from the Python dataclasses in
+ * python/lwganet/metadata.py; these types follow it and parseMetadata() accepts exactly what it
+ * accepts (test/metadata-schema.test.ts checks both against the file), plus the rules a schema
+ * cannot state (numClasses = labels.length, one palette colour per label, std ≠ 0), rejecting
+ * anything else with METADATA_INVALID.
  */
 
 import { DETECTION_LABEL_SETS } from './dota-classes.js';
@@ -11,7 +14,15 @@ export type ModelTask = 'classification' | 'features' | 'segmentation' | 'change
 
 export type InputSizeRule =
   | { rule: 'fixed'; height: number; width: number }
-  | { rule: 'any'; minHeight: number; minWidth: number; padding?: string; multipleOf?: number };
+  | {
+      rule: 'any';
+      minHeight: number;
+      minWidth: number;
+      /** How sizes the official network rejects are handled, in one line (informational). */
+      padding?: string;
+      /** Sides must be multiples of this: set where the exported graph cannot pad (traced dense models). */
+      multipleOf?: number;
+    };
 
 export type ResizeRule =
   | { mode: 'short-side-center-crop'; shortSide: number; crop: number; interpolation: string }
@@ -50,7 +61,7 @@ export interface ExportSpec {
   /** 'aoti': torch.export + AOTInductor, a compiled .pt2 package. */
   method: 'script' | 'trace' | 'aoti';
   frozen: boolean;
-  dtype: string;
+  dtype: 'float32' | 'float16';
   createdAt: string;
   /** "fast" (fused MRA strips and attention, channels-last weights) or "official" (the official
    *  op sequence). Absent in archives written before the field: those are "official". */
@@ -78,7 +89,7 @@ export interface RpnSpec {
 
 /** How a rotated-detection model's boxes are to be read and merged. */
 export interface DetectionSpec {
-  /** Angles in radians, θ ∈ [−π/2, π/2), w ≥ h (heads.md §7.4 L). */
+  /** Angles in radians, θ ∈ [−π/2, π/2), w ≥ h, positive clockwise on screen (image y down). */
   angleConvention: 'le90';
   /** Columns of the "rotated-boxes" output. */
   boxFormat: 'cx,cy,w,h,angle';
@@ -110,7 +121,7 @@ export interface ModelMetadata {
   outputs: OutputSpec[];
   /** Segmentation / change detection: colour per label (same order as labels). */
   palette?: Palette | null;
-  /** Segmentation / change detection: tile rule for images of any size. */
+  /** Segmentation / change detection / rotated detection: tile rule for images of any size (required there). */
   tiling?: TilingSpec | null;
   /** Rotated detection: box convention and thresholds (required there, absent elsewhere). */
   detection?: DetectionSpec | null;
@@ -123,6 +134,9 @@ export interface ModelMetadata {
 export const METADATA_FORMAT_VERSION = 1;
 
 const TASKS: readonly ModelTask[] = ['classification', 'features', 'segmentation', 'change-detection', 'rotated-detection'];
+/** Tasks run on images of any size by tiles: their metadata must carry `tiling`. */
+const TILED_TASKS: readonly ModelTask[] = ['segmentation', 'change-detection', 'rotated-detection'];
+const DTYPES = ['float32', 'float16'];
 
 function fail(what: string): never {
   throw new LwganetError('METADATA_INVALID', `Model metadata is invalid: ${what}`);
@@ -139,6 +153,23 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+function record(v: unknown, name: string): Record<string, unknown> {
+  if (!isRecord(v)) fail(`${name} must be an object, got ${shown(v)}`);
+  return v;
+}
+
+function integerAtLeast(v: unknown, min: number, name: string): void {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail(`${name} must be an integer ≥ ${min}, got ${shown(v)}`);
+}
+
+function string(v: unknown, name: string, orNull = false): void {
+  if (typeof v !== 'string' && !(orNull && v === null)) fail(`${name} must be a string${orNull ? ' or null' : ''}, got ${shown(v)}`);
+}
+
+function oneOf(v: unknown, allowed: readonly unknown[], name: string): void {
+  if (!allowed.includes(v)) fail(`${name} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${shown(v)}`);
+}
+
 function numberArray(v: unknown, length: number, name: string): number[] {
   if (!Array.isArray(v) || v.length !== length || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
     fail(`${name} must be ${length} finite numbers, got ${shown(v)}`);
@@ -146,20 +177,73 @@ function numberArray(v: unknown, length: number, name: string): number[] {
   return v as number[];
 }
 
-function checkInput(input: unknown): InputSpec {
-  if (!isRecord(input)) fail(`input must be an object, got ${shown(input)}`);
+function checkSize(size: unknown): void {
+  if (!isRecord(size) || (size.rule !== 'fixed' && size.rule !== 'any')) fail('input.size.rule must be "fixed" or "any"');
+  if (size.rule === 'fixed') {
+    integerAtLeast(size.height, 1, 'input.size.height');
+    integerAtLeast(size.width, 1, 'input.size.width');
+    return;
+  }
+  integerAtLeast(size.minHeight, 1, 'input.size.minHeight');
+  integerAtLeast(size.minWidth, 1, 'input.size.minWidth');
+  if (size.padding !== undefined) string(size.padding, 'input.size.padding');
+  if (size.multipleOf !== undefined) integerAtLeast(size.multipleOf, 1, 'input.size.multipleOf');
+}
+
+function checkResize(resize: unknown): void {
+  if (!isRecord(resize) || !['short-side-center-crop', 'resize', 'none'].includes(resize.mode as string)) {
+    fail('input.resize.mode must be "short-side-center-crop", "resize" or "none"');
+  }
+  if (resize.mode === 'none') return;
+  const sides = resize.mode === 'resize' ? ['height', 'width'] : ['shortSide', 'crop'];
+  for (const key of sides) integerAtLeast(resize[key], 1, `input.resize.${key}`);
+  string(resize.interpolation, 'input.resize.interpolation');
+}
+
+function checkInput(value: unknown): InputSpec {
+  const input = record(value, 'input');
   const channels = input.channels;
   if (typeof channels !== 'number' || !Number.isInteger(channels) || channels < 1) fail(`input.channels must be a positive integer, got ${shown(channels)}`);
+  if (input.layout !== 'NCHW') fail(`input.layout must be "NCHW", got ${shown(input.layout)}`);
+  oneOf(input.dtype, DTYPES, 'input.dtype');
   if (input.colorOrder !== 'RGB' && input.colorOrder !== 'BGR') fail(`input.colorOrder must be "RGB" or "BGR", got ${shown(input.colorOrder)}`);
   if (typeof input.valueScale !== 'number' || !(input.valueScale > 0)) fail(`input.valueScale must be a positive number, got ${shown(input.valueScale)}`);
   numberArray(input.mean, channels, 'input.mean');
   const std = numberArray(input.std, channels, 'input.std');
   if (std.some((s) => s === 0)) fail('input.std must not contain 0');
-  if (!isRecord(input.size) || (input.size.rule !== 'fixed' && input.size.rule !== 'any')) fail('input.size.rule must be "fixed" or "any"');
-  if (!isRecord(input.resize) || !['short-side-center-crop', 'resize', 'none'].includes(input.resize.mode as string)) {
-    fail('input.resize.mode must be "short-side-center-crop", "resize" or "none"');
-  }
+  checkSize(input.size);
+  checkResize(input.resize);
   return input as unknown as InputSpec;
+}
+
+function checkOutputs(outputs: unknown): void {
+  if (!Array.isArray(outputs) || outputs.length === 0) fail('outputs must be a non-empty array');
+  outputs.forEach((o, i) => {
+    const output = record(o, `outputs[${i}]`);
+    string(output.name, `outputs[${i}].name`);
+    string(output.kind, `outputs[${i}].kind`);
+    const shape = output.shape;
+    if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'string' || Number.isInteger(d))) {
+      fail(`outputs[${i}].shape must be an array of integers and strings`);
+    }
+  });
+}
+
+function checkWeights(value: unknown): void {
+  const weights = record(value, 'weights');
+  oneOf(weights.source, ['random-init', 'checkpoint'], 'weights.source');
+  if (weights.seed !== null && !Number.isInteger(weights.seed)) fail('weights.seed must be an integer or null');
+  string(weights.file, 'weights.file', true);
+  string(weights.sha256, 'weights.sha256', true);
+}
+
+function checkExport(value: unknown): void {
+  const exp = record(value, 'export');
+  for (const key of ['torchVersion', 'lwganetVersion', 'createdAt']) string(exp[key], `export.${key}`);
+  oneOf(exp.method, ['script', 'trace', 'aoti'], 'export.method');
+  if (typeof exp.frozen !== 'boolean') fail('export.frozen must be a boolean');
+  oneOf(exp.dtype, DTYPES, 'export.dtype');
+  if (exp.graph !== undefined) oneOf(exp.graph, ['fast', 'official'], 'export.graph');
 }
 
 function checkPalette(palette: unknown, labels: unknown): void {
@@ -241,15 +325,24 @@ export function parseMetadata(text: string): ModelMetadata {
     fail(`formatVersion ${value.formatVersion} is newer than this package understands (${METADATA_FORMAT_VERSION}); upgrade lwganet-node`);
   }
   if (!TASKS.includes(value.task as ModelTask)) fail(`task must be one of ${TASKS.join(', ')}, got ${shown(value.task)}`);
-  if (typeof value.model !== 'string') fail(`model must be a string, got ${shown(value.model)}`);
+  if (typeof value.model !== 'string') string(value.model, 'model');
+  string(value.variant, 'variant');
+  string(value.labelSet, 'labelSet', true);
   const labels = value.labels;
-  if (labels !== null && labels !== undefined) {
+  if (labels !== null) {
     if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string')) fail('labels must be an array of strings or null');
     if (value.numClasses !== labels.length) fail(`numClasses (${String(value.numClasses)}) must equal labels.length (${labels.length})`);
+  } else if (value.numClasses !== null) {
+    fail('numClasses must be null when labels is null');
   }
+  if ((labels === null) !== (value.labelSet === null)) fail('labels and labelSet must be given together');
   checkInput(value.input);
+  checkOutputs(value.outputs);
   checkPalette(value.palette, labels);
   checkTiling(value.tiling);
+  if (TILED_TASKS.includes(value.task as ModelTask) && !isRecord(value.tiling)) fail(`tiling must be given for task ${String(value.task)}`);
+  checkWeights(value.weights);
+  checkExport(value.export);
   const hasDetection = value.detection !== undefined && value.detection !== null;
   if (hasDetection !== (value.task === 'rotated-detection')) fail('detection must be given for task rotated-detection and only there');
   checkDetection(value.detection);

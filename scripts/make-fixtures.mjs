@@ -41,14 +41,17 @@ if (probe.status !== 0) {
 }
 const torchVersion = probe.stdout.trim();
 // The generator, its helper modules next to it, and the Python sources whose results it stores
-// (the NMS fixtures hold the answers of the reference in python/lwganet/detection).
+// (the NMS fixtures hold the answers of the reference in python/lwganet/detection; the metadata
+// comes from python/lwganet/metadata.py).
 const fixtureDir = dirname(generator);
 const detectionDir = join(root, 'python', 'lwganet', 'detection');
 const generatorInputs = [
   generator,
   ...readdirSync(fixtureDir).filter((f) => f.endsWith('.py') && f !== 'make_models.py').sort().map((f) => join(fixtureDir, f)),
   ...['native_ops.py', 'nms.py', 'coders.py'].map((f) => join(detectionDir, f)),
-  join(root, 'python', 'lwganet', 'pt2_export.py'), // writes the compiled (.pt2) fixtures
+  join(root, 'python', 'lwganet', 'formats', 'pt2.py'), // writes the compiled (.pt2) fixtures
+  // The fixtures' metadata is built by the package's metadata module, the DOTA names by its data file.
+  ...['metadata.py', join('data', 'dota_label_sets.json')].map((f) => join(root, 'python', 'lwganet', f)),
 ].filter((file) => existsSync(file)); // a missing one is the generator's error to report
 const inputsHash = createHash('sha256');
 for (const file of generatorInputs) inputsHash.update(`${file.slice(root.length)}\0`).update(readFileSync(file)).update('\0');

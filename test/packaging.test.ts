@@ -73,7 +73,8 @@ describe('the packed tarball', () => {
     for (const expected of ['package/dist/index.js', 'package/dist/index.d.ts', 'package/binding.d.ts', 'package/CMakeLists.txt',
       'package/native/addon.cc', 'package/native/preload/preload.cc', 'package/prebuilds/linux-x64/lwganet-node.node',
       'package/prebuilds/linux-x64/lwganet-preload.node', 'package/prebuilds/linux-x64/lwganet-node.json',
-      'package/python/lwganet/export.py', 'package/README.md', 'package/LICENSE', 'package/scripts/install.mjs']) {
+      'package/python/lwganet/export.py', 'package/python/lwganet/metadata.schema.json',
+      'package/python/lwganet/data/dota_label_sets.json', 'package/README.md', 'package/LICENSE', 'package/scripts/install.mjs']) {
       expect(files).toContain(expected);
     }
     expect(files.filter((f) => /\/(test|build|out|node_modules|\.venv)\/|__pycache__|\.pyc$|\.tgz$/.test(f))).toEqual([]);

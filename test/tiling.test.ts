@@ -1,6 +1,6 @@
 // Tile geometry and blend weights as pure functions: coverage, placement, overlap, weights.
 import { describe, expect, it } from 'vitest';
-import { fallbackTiling, planTiles, rampWeights, resolveTiling, tileStarts, tileWeights, rowTiles } from '../lib/image/tiling.js';
+import { planTiles, rampWeights, resolveTiling, tileStarts, tileWeights, rowTiles } from '../lib/image/tiling.js';
 
 const RULE = { defaultTileSize: 256, tileMultiple: 32, minTileSize: 64, defaultOverlap: 32 };
 
@@ -62,8 +62,6 @@ describe('resolveTiling', () => {
     expect(resolveTiling(RULE, undefined, undefined)).toEqual({ tileSize: 256, overlap: 32 });
     expect(resolveTiling(RULE, 64, undefined)).toEqual({ tileSize: 64, overlap: 16 });
     expect(resolveTiling(RULE, 512, 0)).toEqual({ tileSize: 512, overlap: 0 });
-    expect(fallbackTiling('segmentation').defaultTileSize).toBe(1024);
-    expect(fallbackTiling('change-detection').defaultTileSize).toBe(256);
   });
 
   it('rejects tiles the model cannot take and overlaps beyond half a tile', () => {

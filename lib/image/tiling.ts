@@ -38,13 +38,6 @@ export interface Tile {
   row: number;
 }
 
-/** Default tiling when a model's metadata has none: 1024 for segmentation, 256 for change detection, multiples of 32. */
-export function fallbackTiling(task: 'segmentation' | 'change-detection'): TilingSpec {
-  return task === 'segmentation'
-    ? { defaultTileSize: 1024, tileMultiple: 32, minTileSize: 64, defaultOverlap: 128 }
-    : { defaultTileSize: 256, tileMultiple: 32, minTileSize: 64, defaultOverlap: 32 };
-}
-
 /**
  * Checks a caller's tile size and overlap against the model's rule, filling in its defaults.
  * @throws RangeError for a tile the model cannot take or an overlap ≥ the tile size.

@@ -3,8 +3,8 @@
  * pipelines work on one plain object.
  */
 
-import { LwganetError, invalidArgument } from '../errors.js';
-import { fallbackTiling, planTiles, resolveTiling, type TileGrid } from '../image/tiling.js';
+import { invalidArgument, LwganetError } from '../errors.js';
+import { planTiles, resolveTiling, type TileGrid } from '../image/tiling.js';
 import type { DecodeOptions } from '../image/types.js';
 import type { ModelMetadata } from '../metadata.js';
 import type { TaskModel } from './task-model.js';
@@ -59,11 +59,9 @@ export function resolveDenseOptions(options: DenseOptions, metadata: ModelMetada
   const batchSize = options.batchSize ?? 2;
   if (typeof batchSize !== 'number') throw invalidArgument('batchSize', 'a positive integer', batchSize);
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw invalidArgument('batchSize', 'a positive integer', batchSize, 'range');
-  const maxScenePixels = options.maxScenePixels ?? DEFAULT_MAX_SCENE_PIXELS;
-  if (typeof maxScenePixels !== 'number') throw invalidArgument('maxScenePixels', 'a positive integer', maxScenePixels);
-  if (!Number.isSafeInteger(maxScenePixels) || maxScenePixels < 1) throw invalidArgument('maxScenePixels', 'a positive integer', maxScenePixels, 'range');
-  const task = metadata.task === 'change-detection' ? 'change-detection' : 'segmentation';
-  const rule = metadata.tiling ?? fallbackTiling(task);
+  // parseMetadata() requires tiling for every tiled task: the exporter's config is its one source.
+  const rule = metadata.tiling;
+  if (!rule) throw new LwganetError('METADATA_INVALID', `Model metadata is invalid: a ${metadata.task} model has no tiling`);
   const { tileSize, overlap } = resolveTiling(rule, options.tileSize, options.overlap);
   return { tileSize, overlap, batchSize, decode: options.decode ?? {}, maxScenePixels, onProgress: options.onProgress ?? null, signal: options.signal ?? null };
 }

@@ -7,22 +7,25 @@ Public API (stable; other tools call it exactly so):
     export_model(model_name, out, weights=None, labels=None, seed=0, freeze=False,
                  dtype="float32", method="script", features_only=False)
     read_metadata(path)
+
+Layout: one package per model family (classification, segmentation, change_detection,
+detection), each with config, labels and family modules; registry.py lists the families;
+build.py and export.py are the one builder and the one export pipeline; formats/ holds one
+module per export format.
 """
 
 from .backbone import FORMULATIONS, set_formulation
+from .build import create_model
 from .checkpoint import CheckpointError, LoadReport, load_checkpoint
 from .complexity import count_flops, count_parameters
-from .export import export_model, load_exported
+from .export import export, export_model, export_onnx, export_pt2, load_exported
 from .labels import get_labels, list_label_sets
 from .metadata import MetadataError, ModelMetadata, read_metadata
-from .models import create_model
 from .registry import list_models
-from . import tasks  # registers the segmentation and change-detection models
-from .detection import models as _detection_models  # noqa: F401 (registers the oriented detectors)
 from .version import __version__
 
 __all__ = [
-    "create_model", "list_models", "load_checkpoint", "export_model", "read_metadata", "load_exported",
-    "CheckpointError", "LoadReport", "MetadataError", "ModelMetadata", "get_labels", "list_label_sets",
-    "count_parameters", "count_flops", "set_formulation", "FORMULATIONS", "__version__",
+    "create_model", "list_models", "load_checkpoint", "export", "export_model", "export_onnx", "export_pt2", "read_metadata",
+    "load_exported", "CheckpointError", "LoadReport", "MetadataError", "ModelMetadata", "get_labels",
+    "list_label_sets", "count_parameters", "count_flops", "set_formulation", "FORMULATIONS", "__version__",
 ]

@@ -1,9 +1,9 @@
-"""LWGANet backbone (L0/L1/L2), written for lwganet-node from shared/spec/architecture.md.
+"""LWGANet backbone (L0/L1/L2), written for lwganet-node from the paper and the official state_dict layout.
 
 Paper: "LWGANet: Addressing Spatial and Channel Redundancy in Remote Sensing Visual Tasks with
 Light-Weight Grouped Attention" (AAAI 2026), Wei Lu et al. Official code:
 https://github.com/AeroVILab-AHU/LWGANet (CC BY-NC 4.0). None of that code is used here; module
-attribute names and container indices follow the official state_dict layout (spec §10) so the
+attribute names and container indices follow the official state_dict layout (tests/data/lwganet_l*_keys.json) so the
 official checkpoints load with ``strict=True``.
 
 Any input size: the official network runs only on squares with side 32k..32k+3 (k ≥ 3). This
@@ -269,7 +269,7 @@ class Stem(nn.Module):
 
 @dataclass(frozen=True)
 class VariantConfig:
-    """Hyper-parameters of one LWGANet variant (spec §3)."""
+    """Hyper-parameters of one LWGANet variant (stem width, depths, activation, as upstream)."""
 
     stem_dim: int
     depths: Tuple[int, int, int, int]

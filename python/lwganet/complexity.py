@@ -1,4 +1,4 @@
-"""Parameter and FLOP counts under the two conventions of spec §14.
+"""Parameter and FLOP counts under two conventions.
 
 ``ptflops``: what the paper reports (upstream ran ``ptflops.get_model_complexity_info``):
 module hooks only — conv and linear multiply-accumulates plus their bias adds, 2·numel for

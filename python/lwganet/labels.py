@@ -1,64 +1,27 @@
-"""Class-name lists of the label sets our models are trained on, declared once (heads.md §3).
+"""Every known label set, by name, and how a ``labels=`` argument resolves.
 
-Remote-sensing sets: class index = position of the dataset's folder name in sorted order, as
-written by the upstream training script. ImageNet-1k: the standard synset order; the names are
-the first WordNet lemma of each synset (data/imagenet_1k.tsv), with the two ambiguous ones made
-unique ("crane (bird)" / "crane (machine)", "maillot" / "tank suit"). The segmentation, change
-and detection sets are declared in dense_labels.py and detection_labels.py and merged here.
+Each family declares its own sets in its ``labels`` module (classification, segmentation,
+change_detection, detection); this module merges them and gives every set its palette: the
+dataset's colours where it has some, else distinct generated ones.
 """
 
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from .dense_labels import DENSE_LABEL_SETS
-from .detection_labels import DETECTION_LABEL_SETS
+from .change_detection import labels as _change
+from .classification import labels as _classification
+from .classification.labels import imagenet_synsets
+from .detection import labels as _detection
+from .segmentation import labels as _segmentation
 
-__all__ = ["LABEL_SETS", "get_labels", "list_label_sets", "imagenet_synsets", "resolve_labels"]
+__all__ = ["LABEL_SETS", "get_labels", "list_label_sets", "imagenet_synsets", "resolve_labels", "palette_for",
+           "known_set_of"]
 
-NWPU_RESISC45 = (
-    "airplane", "airport", "baseball_diamond", "basketball_court", "beach", "bridge", "chaparral",
-    "church", "circular_farmland", "cloud", "commercial_area", "dense_residential", "desert",
-    "forest", "freeway", "golf_course", "ground_track_field", "harbor", "industrial_area",
-    "intersection", "island", "lake", "meadow", "medium_residential", "mobile_home_park",
-    "mountain", "overpass", "palace", "parking_lot", "railway", "railway_station",
-    "rectangular_farmland", "river", "roundabout", "runway", "sea_ice", "ship", "snowberg",
-    "sparse_residential", "stadium", "storage_tank", "tennis_court", "terrace",
-    "thermal_power_station", "wetland",
-)
+RGB = Tuple[int, int, int]
+_FAMILIES = (_classification, _segmentation, _change, _detection)
 
-AID = (
-    "Airport", "BareLand", "BaseballField", "Beach", "Bridge", "Center", "Church", "Commercial",
-    "DenseResidential", "Desert", "Farmland", "Forest", "Industrial", "Meadow",
-    "MediumResidential", "Mountain", "Park", "Parking", "Playground", "Pond", "Port",
-    "RailwayStation", "Resort", "River", "School", "SparseResidential", "Square", "Stadium",
-    "StorageTanks", "Viaduct",
-)
-
-UCM = (
-    "agricultural", "airplane", "baseballdiamond", "beach", "buildings", "chaparral",
-    "denseresidential", "forest", "freeway", "golfcourse", "harbor", "intersection",
-    "mediumresidential", "mobilehomepark", "overpass", "parkinglot", "river", "runway",
-    "sparseresidential", "storagetanks", "tenniscourt",
-)
-
-_IMAGENET_FILE = Path(__file__).with_name("data") / "imagenet_1k.tsv"
-
-
-def _read_imagenet() -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
-    rows = [line.split("\t") for line in _IMAGENET_FILE.read_text(encoding="utf-8").splitlines() if line]
-    return tuple(r[0] for r in rows), tuple(r[1] for r in rows)
-
-
-_IMAGENET_SYNSETS, IMAGENET_1K = _read_imagenet()
-
-LABEL_SETS: Dict[str, Tuple[str, ...]] = {
-    "imagenet-1k": IMAGENET_1K,
-    "nwpu-resisc45": NWPU_RESISC45,
-    "aid": AID,
-    "ucm": UCM,
-    **DENSE_LABEL_SETS,  # segmentation and change detection (dense_labels.py)
-    **DETECTION_LABEL_SETS,  # oriented detection, DOTA (detection_labels.py)
-}
+LABEL_SETS: Dict[str, Tuple[str, ...]] = {name: names for f in _FAMILIES for name, names in f.LABEL_SETS.items()}
+PALETTES: Dict[str, Tuple[RGB, ...]] = {name: colours for f in _FAMILIES for name, colours in f.PALETTES.items()}
 
 
 def list_label_sets() -> List[str]:
@@ -73,9 +36,9 @@ def get_labels(name: str) -> List[str]:
         raise ValueError(f"unknown label set {name!r}; known: {', '.join(list_label_sets())}") from None
 
 
-def imagenet_synsets() -> List[str]:
-    """WordNet ids (n01440764, …) of the ImageNet-1k classes, aligned with its names."""
-    return list(_IMAGENET_SYNSETS)
+def known_set_of(names: Sequence[str], among: Sequence[str]) -> Optional[str]:
+    """The name of the set in ``among`` whose classes are exactly ``names``, else None."""
+    return next((name for name in among if list(LABEL_SETS[name]) == list(names)), None)
 
 
 def resolve_labels(labels: Union[None, str, Sequence[str]]) -> Tuple[Optional[str], Optional[List[str]]]:
@@ -104,3 +67,22 @@ def _checked(names: List[str], origin: str) -> List[str]:
     if len(set(names)) != len(names):
         raise ValueError(f"{origin}: class names must be unique")
     return names
+
+
+def _generated(index: int) -> RGB:
+    # PASCAL-VOC style bit spreading: distinct, deterministic colours for custom label lists.
+    r = g = b = 0
+    for shift in range(8):
+        r |= ((index >> 0) & 1) << (7 - shift)
+        g |= ((index >> 1) & 1) << (7 - shift)
+        b |= ((index >> 2) & 1) << (7 - shift)
+        index >>= 3
+    return r, g, b
+
+
+def palette_for(label_set: str, labels: Sequence[str]) -> List[List[int]]:
+    """The dataset palette of a known set; generated distinct colours for custom labels."""
+    colours = PALETTES.get(label_set) or tuple(_generated(i) for i in range(len(labels)))
+    if len(colours) != len(labels):
+        raise ValueError(f"palette of {label_set!r} has {len(colours)} colours for {len(labels)} labels")
+    return [list(c) for c in colours]

@@ -1,8 +1,13 @@
 """The metadata schema every exported model carries, declared once.
 
-Stored as ``metadata.json`` in the TorchScript archive's extra files. lib/metadata.ts mirrors
-this schema field for field; the JSON uses camelCase keys (``to_dict`` converts the snake_case
-field names). Bump ``FORMAT_VERSION`` on any incompatible change.
+Stored as ``metadata.json`` in the TorchScript archive's extra files; the JSON uses camelCase
+keys (``to_dict`` converts the snake_case field names). These dataclasses are the source of
+``metadata.schema.json`` (written by ``python -m lwganet.metadata_schema``; a test fails when the
+file is stale), which lib/metadata.ts is tested against. Field ``metadata`` entries carry what a
+type cannot say: ``enum`` (allowed values), ``minimum``, ``exclusive_minimum``, ``maximum``, and
+``omit_none`` (the key is left out of the JSON when the value is None; the schema then allows
+null only where ``nullable`` says so). Bump ``FORMAT_VERSION``
+on any incompatible change.
 """
 
 import json
@@ -12,7 +17,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from os import PathLike
 from typing import Any, Dict, List, Optional, Union
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "TASKS", "METADATA_FILE", "FixedSize", "AnySize",
+__all__ = ["FORMAT", "FORMAT_VERSION", "TASKS", "TILED_TASKS", "METADATA_FILE", "FixedSize", "AnySize",
            "ShortSideCenterCrop", "ResizeTo", "NoResize", "InputSpec", "OutputSpec", "WeightsInfo",
            "ExportInfo", "TilingSpec", "RpnSpec", "DetectionSpec", "ModelMetadata", "MetadataError",
            "read_metadata"]
@@ -21,9 +26,20 @@ FORMAT = "lwganet-model"
 FORMAT_VERSION = 1
 METADATA_FILE = "metadata.json"
 TASKS = ("classification", "features", "segmentation", "change-detection", "rotated-detection")
+# Tasks that run on images of any size by tiles: their metadata must carry a TilingSpec.
+TILED_TASKS = ("segmentation", "change-detection", "rotated-detection")
 LABEL_SETS = ("imagenet-1k", "nwpu-resisc45", "aid", "ucm", "loveda", "uavid", "binary-change", "dota-v1.0",
               "dota-v1.5", "custom")
 DTYPES = ("float32", "float16")
+COLOR_ORDERS = ("RGB", "BGR")
+WEIGHT_SOURCES = ("random-init", "checkpoint")
+EXPORT_METHODS = ("script", "trace", "aoti")
+GRAPHS = ("fast", "official")
+ANGLE_CONVENTIONS = ("le90",)
+BOX_FORMATS = ("cx,cy,w,h,angle",)
+
+_POSITIVE = {"minimum": 1}
+_PROBABILITY = {"minimum": 0, "maximum": 1}
 
 
 class MetadataError(ValueError):
@@ -35,20 +51,25 @@ class FixedSize:
     """The model takes exactly height × width pixels."""
 
     rule: str = field(default="fixed", init=False)
-    height: int
-    width: int
+    height: int = field(metadata=_POSITIVE)
+    width: int = field(metadata=_POSITIVE)
 
 
 @dataclass(kw_only=True)
 class AnySize:
-    """The model takes any H × W with H ≥ min_height, W ≥ min_width.
+    """The model takes any H × W with H ≥ min_height, W ≥ min_width (and, when ``multiple_of``
+    is set, H and W multiples of it).
 
-    ``padding`` says in one line how sizes the official network rejects are handled."""
+    ``padding`` says in one line how sizes the official network rejects are handled.
+    ``multiple_of`` is set where the exported graph cannot pad: a traced dense model runs the
+    control flow of its trace size only, so it takes tiles of that geometry (multiples of
+    ``tiling.tile_multiple``); scripted models pad inside and leave it out."""
 
     rule: str = field(default="any", init=False)
-    min_height: int
-    min_width: int
-    padding: str
+    min_height: int = field(metadata=_POSITIVE)
+    min_width: int = field(metadata=_POSITIVE)
+    padding: Optional[str] = field(default=None, metadata={"omit_none": True})
+    multiple_of: Optional[int] = field(default=None, metadata={"omit_none": True, **_POSITIVE})
 
 
 @dataclass(kw_only=True)
@@ -56,8 +77,8 @@ class ShortSideCenterCrop:
     """Resize so the shorter side is ``short_side`` (aspect kept), then centre-crop crop × crop."""
 
     mode: str = field(default="short-side-center-crop", init=False)
-    short_side: int
-    crop: int
+    short_side: int = field(metadata=_POSITIVE)
+    crop: int = field(metadata=_POSITIVE)
     interpolation: str = "bilinear"
 
 
@@ -66,8 +87,8 @@ class ResizeTo:
     """Resize to exactly height × width (aspect not kept)."""
 
     mode: str = field(default="resize", init=False)
-    height: int
-    width: int
+    height: int = field(metadata=_POSITIVE)
+    width: int = field(metadata=_POSITIVE)
     interpolation: str = "bilinear"
 
 
@@ -93,11 +114,11 @@ class InputSpec:
         resize: the preprocessing that produces that size from an image.
     """
 
-    channels: int = 3
-    layout: str = "NCHW"
-    dtype: str = "float32"
-    color_order: str = "RGB"
-    value_scale: float = 255
+    channels: int = field(default=3, metadata=_POSITIVE)
+    layout: str = field(default="NCHW", metadata={"enum": ("NCHW",)})
+    dtype: str = field(default="float32", metadata={"enum": DTYPES})
+    color_order: str = field(default="RGB", metadata={"enum": COLOR_ORDERS})
+    value_scale: float = field(default=255, metadata={"exclusive_minimum": 0})
     mean: List[float]
     std: List[float]
     size: Union[FixedSize, AnySize]
@@ -125,7 +146,7 @@ class WeightsInfo:
         sha256: hex digest of the checkpoint file; None for random init.
     """
 
-    source: str
+    source: str = field(metadata={"enum": WEIGHT_SOURCES})
     seed: Optional[int] = None
     file: Optional[str] = None
     sha256: Optional[str] = None
@@ -139,7 +160,7 @@ class ExportInfo:
         torch_version: torch that wrote it; the loading LibTorch must be at least as new.
         lwganet_version: version of this package.
         method: "script" (torch.jit.script), "trace" (torch.jit.trace) or "aoti" (torch.export +
-            AOTInductor, a .pt2 package: pt2_export.py).
+            AOTInductor, a .pt2 package: formats/pt2.py).
         frozen: True if torch.jit.freeze was applied.
         dtype: dtype of the weights and of the expected input.
         created_at: ISO-8601 UTC time of export.
@@ -148,11 +169,11 @@ class ExportInfo:
 
     torch_version: str
     lwganet_version: str
-    method: str
+    method: str = field(metadata={"enum": EXPORT_METHODS})
     frozen: bool
-    dtype: str
+    dtype: str = field(metadata={"enum": DTYPES})
     created_at: str
-    graph: str = "official"
+    graph: str = field(default="official", metadata={"enum": GRAPHS, "optional": True})
 
 
 @dataclass(kw_only=True)
@@ -167,10 +188,10 @@ class TilingSpec:
         default_overlap: overlap of neighbouring tiles in pixels when the caller does not choose.
     """
 
-    default_tile_size: int
-    tile_multiple: int
-    min_tile_size: int
-    default_overlap: int
+    default_tile_size: int = field(metadata=_POSITIVE)
+    tile_multiple: int = field(metadata=_POSITIVE)
+    min_tile_size: int = field(metadata=_POSITIVE)
+    default_overlap: int = field(metadata={"minimum": 0})
 
 
 @dataclass(kw_only=True)
@@ -183,9 +204,9 @@ class RpnSpec:
         max_proposals: proposals kept after NMS, by score.
     """
 
-    pre_nms_top_k: int
-    nms_iou_threshold: float
-    max_proposals: int
+    pre_nms_top_k: int = field(metadata=_POSITIVE)
+    nms_iou_threshold: float = field(metadata=_PROBABILITY)
+    max_proposals: int = field(metadata=_POSITIVE)
 
 
 @dataclass(kw_only=True)
@@ -203,20 +224,14 @@ class DetectionSpec:
         rpn: the proposal stage.
     """
 
-    angle_convention: str
-    box_format: str
-    score_threshold: float
-    nms_iou_threshold: float
-    max_per_image: int
+    angle_convention: str = field(metadata={"enum": ANGLE_CONVENTIONS})
+    box_format: str = field(metadata={"enum": BOX_FORMATS})
+    score_threshold: float = field(metadata=_PROBABILITY)
+    nms_iou_threshold: float = field(metadata=_PROBABILITY)
+    max_per_image: int = field(metadata=_POSITIVE)
     rpn: RpnSpec
 
 
-ANGLE_CONVENTIONS = ("le90",)
-BOX_FORMATS = ("cx,cy,w,h,angle",)
-
-# Optional top-level fields: left out of the JSON when None, so the files of tasks that do
-# not use them (classification, features) keep their exact shape.
-_OPTIONAL_TOP_LEVEL = ("palette", "tiling", "detection")
 
 
 @dataclass(kw_only=True)
@@ -233,7 +248,8 @@ class ModelMetadata:
         input: preprocessing and accepted sizes.
         outputs: the model's outputs, in order.
         palette: segmentation / change detection / detection: one [r, g, b] per label; else None.
-        tiling: segmentation / change detection / detection: the TilingSpec; else None.
+        tiling: segmentation / change detection / detection: the TilingSpec (required there);
+            else None.
         detection: rotated detection: the DetectionSpec (required there); else None.
         weights: provenance of the weights.
         export: provenance of the archive.
@@ -242,17 +258,17 @@ class ModelMetadata:
 
     format: str = field(default=FORMAT, init=False)
     format_version: int = field(default=FORMAT_VERSION, init=False)
-    task: str
+    task: str = field(metadata={"enum": TASKS})
     model: str
     variant: str
     label_set: Optional[str]
     labels: Optional[List[str]]
-    num_classes: Optional[int] = field(default=None, init=False)
+    num_classes: Optional[int] = field(default=None, init=False, metadata={"minimum": 0})
     input: InputSpec
-    outputs: List[OutputSpec]
-    palette: Optional[List[List[int]]] = None
-    tiling: Optional[TilingSpec] = None
-    detection: Optional[DetectionSpec] = None
+    outputs: List[OutputSpec] = field(metadata={"min_items": 1})
+    palette: Optional[List[List[int]]] = field(default=None, metadata={"omit_none": True, "nullable": True})
+    tiling: Optional[TilingSpec] = field(default=None, metadata={"omit_none": True, "nullable": True})
+    detection: Optional[DetectionSpec] = field(default=None, metadata={"omit_none": True, "nullable": True})
     weights: WeightsInfo
     export: ExportInfo
 
@@ -272,15 +288,16 @@ class ModelMetadata:
                  "input.dtype and export.dtype must agree and be float32 or float16")
         _require(len(self.input.mean) == len(self.input.std) == self.input.channels,
                  "mean/std need one value per channel")
-        _require(self.input.color_order in ("RGB", "BGR"), "colorOrder must be RGB or BGR")
-        _require(self.weights.source in ("random-init", "checkpoint"), "weights.source unknown")
-        _require(self.export.method in ("script", "trace", "aoti"), "export.method must be script, trace or aoti")
+        _require(self.input.color_order in COLOR_ORDERS, "colorOrder must be RGB or BGR")
+        _require(self.weights.source in WEIGHT_SOURCES, "weights.source unknown")
+        _require(self.export.method in EXPORT_METHODS, "export.method must be script, trace or aoti")
         _require(bool(self.outputs), "at least one output")
         if self.palette is not None:
             _require(all(len(c) == 3 and all(isinstance(v, int) and 0 <= v <= 255 for v in c) for c in self.palette),
                      "palette must hold [r, g, b] triples of integers 0..255")
             _require(self.labels is not None and len(self.palette) == len(self.labels),
                      "palette must have one colour per label")
+        _require(self.tiling is not None or self.task not in TILED_TASKS, f"tiling must be given for task {self.task}")
         if self.tiling is not None:
             t = self.tiling
             _require(min(t.default_tile_size, t.tile_multiple, t.min_tile_size) >= 1 and t.default_overlap >= 0,
@@ -292,11 +309,7 @@ class ModelMetadata:
 
     # --- JSON ------------------------------------------------------------------------------
     def to_dict(self) -> Dict[str, Any]:
-        data = _to_json_value(self)
-        for name in _OPTIONAL_TOP_LEVEL:
-            if data[name] is None:
-                del data[name]
-        return data
+        return _to_json_value(self)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
@@ -384,7 +397,8 @@ def _known(cls: type, data: Dict[str, Any]) -> Dict[str, Any]:
 def _to_json_value(value: Any) -> Any:
     # Fields are declared in JSON order (kw_only dataclasses allow any order).
     if is_dataclass(value):
-        return {_camel(f.name): _to_json_value(getattr(value, f.name)) for f in fields(value)}
+        return {_camel(f.name): _to_json_value(getattr(value, f.name)) for f in fields(value)
+                if not (f.metadata.get("omit_none") and getattr(value, f.name) is None)}
     if isinstance(value, list):
         return [_to_json_value(v) for v in value]
     return value
@@ -394,7 +408,8 @@ def _size_from(data: Dict[str, Any]) -> Union[FixedSize, AnySize]:
     if data.get("rule") == "fixed":
         return FixedSize(height=data["height"], width=data["width"])
     if data.get("rule") == "any":
-        return AnySize(min_height=data["minHeight"], min_width=data["minWidth"], padding=data["padding"])
+        return AnySize(min_height=data["minHeight"], min_width=data["minWidth"], padding=data.get("padding"),
+                       multiple_of=data.get("multipleOf"))
     raise MetadataError(f"metadata is invalid: input.size.rule {data.get('rule')!r} unknown")
 
 

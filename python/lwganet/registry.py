@@ -1,24 +1,43 @@
-"""Explicit model registry: name → factory. No registration by import side effect elsewhere."""
+"""The model registry: each registered name → its family (the hooks) and its config.
 
-from typing import Callable, Dict, List
+Registration is explicit: ``BUILTIN_FAMILIES`` below lists the families this package ships and
+registers them; importing a family module registers nothing. Another family joins with
+``register_family``.
+"""
 
-from torch import nn
+from dataclasses import dataclass
+from typing import Dict, List, Tuple
 
-__all__ = ["register_model", "get_model_factory", "list_models"]
+from .change_detection.family import FAMILY as CHANGE_DETECTION
+from .classification.family import FAMILY as CLASSIFICATION
+from .detection.family import FAMILY as DETECTION
+from .family import Family, ModelCfg
+from .segmentation.family import FAMILY as SEGMENTATION
 
-ModelFactory = Callable[..., nn.Module]
+__all__ = ["ModelEntry", "BUILTIN_FAMILIES", "register_family", "get_entry", "list_models"]
 
-_REGISTRY: Dict[str, ModelFactory] = {}
-
-
-def register_model(name: str, factory: ModelFactory) -> None:
-    """Adds ``factory`` under ``name``; a name can be registered only once."""
-    if name in _REGISTRY:
-        raise ValueError(f"model {name!r} is already registered")
-    _REGISTRY[name] = factory
+BUILTIN_FAMILIES: Tuple[Family, ...] = (CLASSIFICATION, SEGMENTATION, CHANGE_DETECTION, DETECTION)
 
 
-def get_model_factory(name: str) -> ModelFactory:
+@dataclass(frozen=True)
+class ModelEntry:
+    name: str
+    family: Family
+    cfg: ModelCfg
+
+
+_REGISTRY: Dict[str, ModelEntry] = {}
+
+
+def register_family(family: Family) -> None:
+    """Adds every name of ``family.cfgs``; a name can be registered only once."""
+    for name, cfg in family.cfgs.items():
+        if name in _REGISTRY:
+            raise ValueError(f"model {name!r} is already registered")
+        _REGISTRY[name] = ModelEntry(name=name, family=family, cfg=cfg)
+
+
+def get_entry(name: str) -> ModelEntry:
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -28,3 +47,7 @@ def get_model_factory(name: str) -> ModelFactory:
 def list_models() -> List[str]:
     """Registered model names, sorted."""
     return sorted(_REGISTRY)
+
+
+for _family in BUILTIN_FAMILIES:
+    register_family(_family)

@@ -1,7 +1,7 @@
 """Shared helpers for the lwganet tests.
 
 Comparisons of whole models are made in float64: the 2×2 index max-pools of GA12/D_GA route
-each value to its window's argmax, and in float32 near-ties (gaps ~1e-7 of the max, spec §12)
+each value to its window's argmax, and in float32 near-ties (gaps ~1e-7 of the max)
 can pick a different position under a different rounding, so float32 results of two
 formulations may legitimately differ in a few elements. Exactness is asserted in float64.
 """
@@ -15,9 +15,6 @@ from torch import nn
 from lwganet.graph import DEFAULT_GRAPH, prepare_graph
 
 DATA = Path(__file__).resolve().parent / "data"
-# shared/ sits beside the repository (…/shared next to …/main); the tests' own copies in
-# tests/data are what they use, shared/ is only checked for drift when present.
-SHARED = Path(__file__).resolve().parents[3] / "shared"
 
 VARIANT_NAMES = ("lwganet_l0", "lwganet_l1", "lwganet_l2")
 

@@ -1,5 +1,5 @@
 """A2Net- and CLAFA-LWGANet: layouts, the pure-torch DCNv2 / deformable attention against
-per-sample bilinear references, checkpoints, any size, TorchScript and export (heads.md §5, §6)."""
+per-sample bilinear references, checkpoints, any size, TorchScript and export."""
 
 import math
 import subprocess
@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 import lwganet
 from lwganet.export import load_exported
-from lwganet.heads.clafa import ContextGatedConv2d
+from lwganet.change_detection.clafa import ContextGatedConv2d
 from lwganet.layers.deform_conv import modulated_deform_conv2d
 from lwganet.layers.ms_deform_attn import DeformableAttention
 from conftest import exported_twin, fill_, image, manifest_shapes
@@ -227,7 +227,7 @@ def test_a2net_export_cli_bgr_metadata_and_reload(tmp_path):
     data = meta.to_dict()
     assert data["task"] == "change-detection" and data["labels"] == ["unchanged", "changed"]
     assert data["labelSet"] == "binary-change" and data["palette"] == [[0, 0, 0], [255, 255, 255]]
-    # heads.md §5.3: OpenCV reads BGR; /255, then the ImageNet statistics in BGR order.
+    # A2Net trained on images OpenCV read: BGR; /255, then the ImageNet statistics in BGR order.
     inp = data["input"]
     assert (inp["colorOrder"], inp["valueScale"], inp["mean"], inp["std"]) == (
         "BGR", 255, [0.406, 0.456, 0.485], [0.225, 0.224, 0.229])

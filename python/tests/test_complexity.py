@@ -1,11 +1,11 @@
-"""Parameter and FLOP counts reproduce the paper (45-class NWPU models) and spec §14."""
+"""Parameter and FLOP counts reproduce the paper (45-class NWPU models) and our two counting conventions (complexity.py)."""
 
 import pytest
 
 import lwganet
 from lwganet.cli import main, model_info
 
-# name: (params 45 cls, paper GFLOPs, spec ptflops GFLOPs 45 cls, spec MACs G 1000 cls, params 1000 cls, dense)
+# name: (params 45 cls, paper GFLOPs, ptflops GFLOPs 45 cls, MACs G 1000 cls, params 1000 cls, dense)
 EXPECTED = {
     "lwganet_l0": (1_717_423, 0.186, 0.1866, 0.1834, 2_940_778, 1_333_058),
     "lwganet_l1": (5_906_975, 0.709, 0.7098, 0.7024, 7_130_330, 5_195_890),
@@ -14,10 +14,11 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("name", list(EXPECTED))
-def test_counts_match_paper_and_spec(name):
+def test_counts_match_paper_and_conventions(name):
     params45, paper_g, spec_g, spec_macs, params1000, params_dense = EXPECTED[name]
     info = model_info(name)
-    assert info["nwpu45"]["params"] == params45 == info["paper"]["params"]
+    assert info["nwpu45"]["params"] == params45
+    assert abs(params45 / 1e6 - info["paper"]["paramsMillions"]) / info["paper"]["paramsMillions"] < 0.005
     assert info["imagenet1k"]["params"] == params1000 and info["features"]["params"] == params_dense
     flops = info["nwpu45"]["flops"] / 1e9
     assert round(flops, 4) == spec_g
@@ -34,4 +35,4 @@ def test_counting_leaves_the_chosen_formulation_in_place():
 def test_info_command_prints_paper_numbers(capsys):
     assert main(["info", "lwganet_l0"]) == 0
     out = capsys.readouterr().out
-    assert "params 1,717,423 (paper 1,717,423), FLOPs 0.1866 G (paper 0.186 G" in out
+    assert "params 1,717,423 (paper 1.72 M), FLOPs 0.1866 G (paper 0.186 G" in out

@@ -1,4 +1,4 @@
-"""Oriented R-CNN LWGANet-L2 as a whole (heads.md §7): checkpoint key layout, the proposal and
+"""Oriented R-CNN LWGANet-L2 as a whole: checkpoint key layout, the proposal and
 RoI stages against restatements, TorchScript (calling torch.ops.lwganet.nms_*), any input
 size, export → reload, metadata, mmrotate checkpoints (meta.CLASSES, numpy scalars, safety)."""
 
@@ -17,7 +17,7 @@ from lwganet.cli import main as cli_main
 from lwganet.detection.checkpoint import (DetectionCheckpoint, choose_detection_labels, load_detection_checkpoint,
                                           read_detection_checkpoint)
 from lwganet.detection.coders import decode_delta_xywha, decode_midpoint_offset
-from lwganet.detection_labels import DOTA_V1_0, DOTA_V1_5
+from lwganet.detection.labels import DOTA_V1_0, DOTA_V1_5
 from lwganet.export import load_exported
 from lwganet.metadata import MetadataError, ModelMetadata, read_metadata
 from conftest import exported_twin, fill_, manifest_shapes
@@ -60,7 +60,7 @@ def test_state_dict_matches_the_spec_key_table():
     assert sorted(set(want) - set(got)) == [] and sorted(set(got) - set(want)) == []
     assert {k: s for k, s in got.items() if want[k] != s} == {}
     assert model.num_classes == ref["num_classes"] == 15
-    # heads.md §7.1: 29.25 M parameters for K = 15.
+    # The paper: 29.25 M parameters for K = 15.
     assert round(lwganet.count_parameters(model) / 1e6, 2) == ref["paper_params_millions"]
 
 
@@ -79,10 +79,10 @@ def test_registry_and_label_sets():
         lwganet.create_model(NAME, num_classes=15, labels="dota-v1.5")
 
 
-# --- the proposal stage (§7.4 C–E) and the RoI stage (§7.4 H–K) ----------------------------
+# --- the proposal stage and the RoI stage ------------------------------------------------
 
 def proposals_reference(cls, reg, top_k, max_proposals):
-    """heads.md §7.4 C–E with explicit loops: per level top-k by score, decode, enclosing
+    """The proposal stage with explicit loops: per level top-k by score, decode, enclosing
     boxes, greedy NMS 0.8 within each level, merge by score, first max_proposals."""
     cands = []  # (score, box, level), levels in order
     for level, (c, r) in enumerate(zip(cls, reg)):
@@ -302,7 +302,7 @@ def test_cli_export_with_labels_and_errors(tmp_path, capsys):
 # --- mmrotate checkpoints ----------------------------------------------------------------------
 
 def mmrotate_checkpoint(state, classes=DOTA_V1_0, **meta):
-    """The layout of mmcv's save_checkpoint, as in the released .pth files (heads.md §7.2)."""
+    """The layout of mmcv's save_checkpoint, as in the released .pth files."""
     names = list(state)[:2]
     return {"meta": {"mmcv_version": "1.6.0", "time": "Fri Oct 18 2024", "config": "model = dict(...)",
                      "epoch": 30, "iter": np.int64(33630), "CLASSES": tuple(classes), "env_info": "sys.platform: linux",

@@ -1,5 +1,5 @@
 """Oriented R-CNN building blocks, each against an independent formulation written here from
-heads.md §7.4: anchors, both box coders and le90, level mapping, rotated RoIAlign (the mmcv
+The detector's test-time steps: anchors, both box coders and le90, level mapping, rotated RoIAlign (the mmcv
 kernel restated as scalar loops), rotated IoU (Sutherland–Hodgman clipping), greedy NMS (a
 plain sequential loop) and the contract of the two ``torch.ops.lwganet`` operators; FPN."""
 
@@ -71,7 +71,7 @@ def test_le90_normalisation(theta, want):
 
 
 def midpoint_reference(anchor, delta):
-    """heads.md §7.4 D, scalar."""
+    """Midpoint-offset decoding, scalar."""
     px, py, pw, ph = anchor
     dx, dy, dw, dh, da, db = (d * s for d, s in zip(delta, (1, 1, 1, 1, 0.5, 0.5)))
     lim = abs(math.log(16 / 1000))
@@ -132,7 +132,7 @@ def test_midpoint_offset_matches_the_scalar_statement_and_is_a_rectangle():
 # --- I. delta-xywha decoding --------------------------------------------------------------
 
 def delta_reference(roi, delta, height, width):
-    """heads.md §7.4 I, scalar."""
+    """Delta-xywha decoding, scalar."""
     px, py, pw, ph, pa = roi
     dx, dy, dw, dh, da = (d * s for d, s in zip(delta, (0.1, 0.1, 0.2, 0.2, 0.1)))
     lim = abs(math.log(16 / 1000))

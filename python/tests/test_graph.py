@@ -79,9 +79,7 @@ def test_exports_of_both_graphs_agree_and_say_which_they_are(tmp_path):
 
 
 def test_archives_without_the_field_read_as_official():
-    meta = build_metadata("lwganet_l0", False, "aid", [f"c{i}" for i in range(30)],
-                          WeightsInfo(source="random-init", seed=0, file=None, sha256=None),
-                          "script", False, "float32", "fast")
+    meta = build_metadata("lwganet_l0", "aid", [f"c{i}" for i in range(30)], WeightsInfo(source="random-init", seed=0))
     data = meta.to_dict()
     del data["export"]["graph"]
     assert lwganet.ModelMetadata.from_dict(data).export.graph == "official"

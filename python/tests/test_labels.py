@@ -1,4 +1,4 @@
-"""Label sets: sizes, order and uniqueness (heads.md §3)."""
+"""Label sets: sizes, order and uniqueness."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Building blocks against independent formulations taken from the spec (§6.3–6.6)."""
+"""Building blocks against independent formulations written from their definitions."""
 
 import itertools
 
@@ -39,7 +39,7 @@ def test_shear_transforms_match_their_index_definitions(h, w):
 
 
 def test_square_shear_is_the_official_recipe():
-    # Spec §6.3: pad each row by n, flatten, drop the last n, reshape n × (2n − 1).
+    # The official shear: pad each row by n, flatten, drop the last n, reshape n × (2n − 1).
     n = 7
     t = rand(1, 2, n, n)
     official = F.pad(t, [0, n]).flatten(2)[:, :, :-n].reshape(1, 2, n, 2 * n - 1)
@@ -144,7 +144,7 @@ def test_unpool_round_trip(h, w):
 
 
 def test_index_pool_ties_pick_the_first_element_in_row_major_order():
-    # Exact ties resolve like upstream. Near-ties are the float32 caveat of spec §12: a
+    # Exact ties resolve like upstream. Near-ties are the float32 caveat of conftest.py: a
     # different rounding can move the argmax, which is why model parity is checked in float64.
     x = torch.ones(1, 1, 2, 2)
     _, idx = max_pool_2x2(x, ceil_mode=True)

@@ -5,7 +5,7 @@ import json
 import pytest
 
 import lwganet
-from conftest import DATA, SHARED, VARIANT_NAMES
+from conftest import DATA, VARIANT_NAMES
 
 MODES = [(False, ""), (True, "_dense")]
 
@@ -28,11 +28,3 @@ def test_state_dict_matches_manifest(name, features_only, suffix):
     kinds = ["parameter" if k in params else "buffer" for k in model.state_dict()]
     assert kinds == [e["kind"] for e in ref["entries"]]
 
-
-@pytest.mark.parametrize("suffix", ["", "_dense"])
-@pytest.mark.parametrize("name", VARIANT_NAMES)
-def test_test_copies_equal_shared_reference(name, suffix):
-    source = SHARED / "reference" / f"{name}{suffix}_keys.json"
-    if not source.is_file():
-        pytest.skip(f"{SHARED} is not beside the repository; tests use their copies in tests/data")
-    assert json.loads(source.read_text()) == manifest(name, suffix)

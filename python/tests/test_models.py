@@ -135,7 +135,7 @@ def test_unknown_formulation_is_rejected():
 
 
 def test_dense_outputs_are_normalised_stage_outputs():
-    """Same trunk weights: dense output i = norm_{2i}(stage output i) (spec §8); with default
+    """Same trunk weights: dense output i = norm_{2i}(stage output i); with default
     norms that is the stage output / sqrt(1 + 1e-5)."""
     classifier = fill_(lwganet.create_model("lwganet_l0").double(), seed=5)
     backbone = lwganet.create_model("lwganet_l0", features_only=True).double()
@@ -149,7 +149,7 @@ def test_dense_outputs_are_normalised_stage_outputs():
 
 
 def test_float32_logits_follow_float64():
-    """float32 vs float64 can differ by near-tie routing (spec §12); logits stay close."""
+    """float32 vs float64 can differ by near-tie routing (conftest.py); logits stay close."""
     model = fill_(lwganet.create_model("lwganet_l0").double(), seed=6)
     x = image(96, 96)
     with torch.no_grad():

@@ -16,8 +16,9 @@ import torch
 
 from lwganet.backbone import set_formulation
 from lwganet.cli import main
-from lwganet.export import build_model
-from lwganet.onnx_export import ONNX_METADATA_KEY, export_onnx
+from lwganet.build import build_model
+from lwganet.export import export_onnx
+from lwganet.formats.onnx import ONNX_METADATA_KEY
 from conftest import image
 
 SIZE, SEED = 96, 3
@@ -61,7 +62,7 @@ def test_classifier_graph_is_valid_onnx_with_a_scatter_unpool(classifier):
 
 @pytest.mark.parametrize("batch", [1, 3])
 def test_onnxruntime_logits_equal_eager_and_the_official_unpool(classifier, batch):
-    model, _, _, _ = build_model("lwganet_l0", labels="nwpu-resisc45", seed=SEED)
+    model = build_model("lwganet_l0", labels="nwpu-resisc45", seed=SEED).model
     x = image(SIZE, SIZE, batch=batch, seed=batch, dtype=torch.float32)
     (got,) = _session(classifier).run(None, {"input": x.numpy()})
     with torch.no_grad():
@@ -76,7 +77,7 @@ def test_onnxruntime_logits_equal_eager_and_the_official_unpool(classifier, batc
     (["--format", "onnx", "--freeze"], "apply to TorchScript exports"),
     (["--format", "onnx", "--dtype", "float16"], "apply to TorchScript exports"),
     (["--format", "onnx", "--size", "16"], "size must be an integer >= 32"),
-    (["--size", "224"], "--size applies to --format onnx only"),
+    (["--size", "224"], "--size applies to --format onnx and pt2 only"),
 ])
 def test_cli_refuses_options_that_do_not_apply(tmp_path, capsys, argv, message):
     out = tmp_path / "x.onnx"

@@ -1,4 +1,4 @@
-"""AOTInductor export (pt2_export.py): what it refuses before compiling anything, the metadata
+"""AOTInductor export (formats/pt2.py): what it refuses before compiling anything, the metadata
 it writes, and the CLI wiring. Compiling is slow (~1 min per entry on 2 cores), so the compiled
 output itself is checked on the tiny fixture packages (test/fixtures/pt2_models.py verifies
 them against eager when they are generated; test/compiled.test.ts runs them from Node)."""
@@ -7,7 +7,8 @@ import pytest
 
 from lwganet.cli import main
 from lwganet.metadata import ModelMetadata
-from lwganet.pt2_export import _dynamic_shapes, _parse_size, entry_name, export_pt2
+from lwganet import export_pt2
+from lwganet.formats.pt2 import _dynamic_shapes, _parse_size, entry_name
 
 
 @pytest.mark.parametrize("size,want", [(224, (224, 224)), ("256", (256, 256)), ("512x768", (512, 768)),
@@ -45,11 +46,11 @@ def test_refused_before_compiling(tmp_path, kwargs, message):
 
 def test_cli_refuses_torchscript_switches_and_wrong_suffix(tmp_path, capsys):
     assert main(["export", "lwganet_l0", "--format", "pt2", "--freeze", "--out", str(tmp_path / "x.pt2")]) == 1
-    assert "always frozen float32" in capsys.readouterr().err
+    assert "apply to TorchScript exports, not --format pt2" in capsys.readouterr().err
     assert main(["export", "lwganet_l0", "--format", "pt2", "--out", str(tmp_path / "x.pt")]) == 1
     assert ".pt2" in capsys.readouterr().err
     assert main(["export", "lwganet_l0", "--batch", "2", "--out", str(tmp_path / "x.pt")]) == 1
-    assert "--format onnx/pt2 only" in capsys.readouterr().err
+    assert "apply to --format pt2, not --format torchscript" in capsys.readouterr().err
     assert main(["export", "lwganet_l0", "--format", "onnx", "--batch", "2", "--out", str(tmp_path / "x.onnx")]) == 1
     assert "--format pt2" in capsys.readouterr().err
 
@@ -57,6 +58,6 @@ def test_cli_refuses_torchscript_switches_and_wrong_suffix(tmp_path, capsys):
 def test_metadata_accepts_the_aoti_method():
     from lwganet.export import build_metadata
     from lwganet.metadata import WeightsInfo
-    meta = build_metadata("lwganet_l0", True, None, None, WeightsInfo(source="random-init", seed=0), "aoti", True,
-                          "float32", "fast")
+    meta = build_metadata("lwganet_l0", None, None, WeightsInfo(source="random-init", seed=0), method="aoti",
+                          frozen=True, dtype="float32", graph="fast", features_only=True)
     assert ModelMetadata.from_json(meta.to_json()).export.method == "aoti"

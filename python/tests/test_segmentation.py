@@ -1,5 +1,5 @@
 """UNetFormer-LWGANet: state_dict layout, Lightning checkpoints, window attention, any size,
-TorchScript and export (heads.md §4)."""
+TorchScript and export."""
 
 import subprocess
 import sys
@@ -10,9 +10,9 @@ import torch.nn.functional as F
 
 import lwganet
 from lwganet.checkpoint import CheckpointError
-from lwganet.dense_labels import LOVEDA_PALETTE, UAVID_PALETTE
+from lwganet.segmentation.labels import LOVEDA_PALETTE, UAVID_PALETTE
 from lwganet.export import load_exported
-from lwganet.heads.unetformer import GlobalLocalAttention
+from lwganet.segmentation.unetformer import GlobalLocalAttention
 from conftest import exported_twin, fill_, image, manifest_shapes
 
 
@@ -32,7 +32,7 @@ def test_state_dict_matches_the_spec_key_table():
     got = {k: list(v.shape) for k, v in model.state_dict().items()}
     assert sorted(set(want) - set(got)) == [] and sorted(set(got) - set(want)) == []
     assert {k: s for k, s in got.items() if want[k] != s} == {}
-    # heads.md §1: 12.58 M parameters (aux_head included, as the official model builds it).
+    # The paper: 12.58 M parameters (aux_head included, as the official model builds it).
     assert round(lwganet.count_parameters(model) / 1e6, 2) == ref["paper_params_millions"]
 
 
@@ -53,7 +53,7 @@ def test_relative_position_index_follows_the_spec_formula():
 
 
 def naive_global_local_attention(m, x):
-    """heads.md §4.1 restated with explicit per-window, per-head loops (no reshapes)."""
+    """UNetFormer's global-local attention restated with explicit per-window, per-head loops (no reshapes)."""
     _, _, height, width = x.shape
     local = m.local2(x) + m.local1(x)
     qkv = m.qkv(x)

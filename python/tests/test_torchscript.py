@@ -62,7 +62,7 @@ def test_frozen_script_survives_save_and_load():
     x = image(96, 96)
     with torch.no_grad(), torch.jit.optimized_execution(False):
         assert_equal(loaded(x), frozen(x))
-        # freezing folds conv+BN, which changes rounding (spec §12): close, not identical
+        # freezing folds conv+BN, which changes rounding: close, not identical
         torch.testing.assert_close(frozen(x), model(x), rtol=1e-9, atol=1e-9)
 
 

@@ -15,7 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { VENV_PYTHON } from './image-python.js';
+import { ROOT, VENV_PYTHON } from './image-python.js';
 
 export const SEG_W = [
   [0.9, -0.4, 0.2],
@@ -37,6 +37,7 @@ export const SEG_PALETTE: Array<[number, number, number]> = [[128, 0, 0], [128, 
 const SOURCE = `
 import json, sys, torch
 from typing import Tuple
+from lwganet.metadata import ModelMetadata
 W = torch.tensor(json.loads(sys.argv[2]), dtype=torch.float32)
 B = torch.tensor(json.loads(sys.argv[3]), dtype=torch.float32)
 V = torch.tensor(json.loads(sys.argv[4]), dtype=torch.float32)
@@ -87,7 +88,9 @@ class Change2(torch.nn.Module):
 def save(module, name, **meta):
     m = dict(meta_base)
     m.update(meta)
-    torch.jit.save(torch.jit.script(module), sys.argv[1] + "/" + name, _extra_files={"metadata.json": json.dumps(m)})
+    # Through the package's metadata module: checked against the schema, written as every export is.
+    text = ModelMetadata.from_dict(m).to_json()
+    torch.jit.save(torch.jit.script(module), sys.argv[1] + "/" + name, _extra_files={"metadata.json": text})
 
 seg = dict(task="segmentation", model="fixture_seg", labels=seg_labels, numClasses=5, palette=seg_palette,
            outputs=[{"name": "logits", "kind": "logits", "shape": ["N", 5, "H", "W"]}])
@@ -106,7 +109,7 @@ function baseMetadata(): Record<string, unknown> {
     format: 'lwganet-model',
     formatVersion: 1,
     variant: 'fixture',
-    labelSet: 'fixture',
+    labelSet: 'custom',
     input: {
       channels: 3, layout: 'NCHW', dtype: 'float32', colorOrder: 'RGB', valueScale: 255, mean: IMAGENET_MEAN, std: IMAGENET_STD,
       size: { rule: 'any', minHeight: 64, minWidth: 64, multipleOf: 32 }, resize: { mode: 'none' },
@@ -125,7 +128,9 @@ export function exportDenseFixtures(dir: string): { seg: string; half: string; c
   writeFileSync(script, SOURCE);
   const args = [script, dir, JSON.stringify(SEG_W), JSON.stringify(SEG_B), JSON.stringify(CHANGE_V), String(CHANGE_C), JSON.stringify(CHANGE2_U), JSON.stringify(baseMetadata())];
   try {
-    execFileSync(VENV_PYTHON, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+    execFileSync(VENV_PYTHON, args, {
+      encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000, env: { ...process.env, PYTHONPATH: join(ROOT, 'python') },
+    });
   } catch (error) {
     throw new Error(`Could not export the dense fixtures with ${VENV_PYTHON}: ${(error as { stderr?: string }).stderr ?? String(error)}`);
   }

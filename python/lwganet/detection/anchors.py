@@ -1,4 +1,4 @@
-"""Anchor grid of the oriented RPN (heads.md §7.4 B; mmdet AnchorGenerator semantics).
+"""Anchor grid of the oriented RPN (mmdet AnchorGenerator semantics).
 
 Per level of stride s: base size s, one scale (8) and ratios (0.5, 1, 2) in this order, so
 h = 8s·√r and w = 8s/√r. Anchors sit on the cell's top-left corner (x·s, y·s) — center

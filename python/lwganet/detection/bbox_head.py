@@ -1,4 +1,4 @@
-"""RoI box head ``RotatedShared2FCBBoxHead`` (heads.md §7.1, §7.4 H).
+"""RoI box head ``RotatedShared2FCBBoxHead`` (mmrotate's).
 
 (N, 256, 7, 7) RoI features, flattened in channel, row, column order → two shared FCs with
 ReLU → ``fc_cls`` (K + 1 logits, background LAST) and ``fc_reg`` (5 class-agnostic deltas).

@@ -1,4 +1,4 @@
-"""mmrotate checkpoints of the oriented detectors (heads.md §7.2).
+"""mmrotate checkpoints of the oriented detectors.
 
 The released files are mmcv ``save_checkpoint`` dicts, ``{'meta': {..., 'CLASSES': (...)},
 'state_dict': {...}, 'optimizer': {...}}``, read with the package's safe loader (tensors, plain
@@ -14,7 +14,7 @@ from torch import nn
 
 from ..checkpoint import CheckpointError, LoadReport, Source, StateDict, load_checkpoint, read_checkpoint, \
     unwrap_state_dict
-from ..detection_labels import DETECTION_LABEL_SETS
+from .labels import LABEL_SETS as DETECTION_LABEL_SETS
 from ..labels import resolve_labels
 
 __all__ = ["DetectionCheckpoint", "read_detection_checkpoint", "choose_detection_labels",

@@ -1,4 +1,4 @@
-"""Box coders of Oriented R-CNN at test time (heads.md §7.4 D, I, L), in plain tensor math.
+"""Box coders of Oriented R-CNN at test time, in plain tensor math.
 
 Rotated boxes are (cx, cy, w, h, θ) in pixels and radians, le90: θ ∈ [−π/2, π/2) is the
 angle of the w side from +x, positive clockwise on screen (image y points down), and the

@@ -1,4 +1,4 @@
-"""FPN neck of Oriented R-CNN (mmdet defaults, heads.md §7.1): 4 inputs, 5 outputs, 256 ch.
+"""FPN neck of Oriented R-CNN (mmdet defaults): 4 inputs, 5 outputs, 256 ch.
 
 Lateral 1×1 convs, top-down nearest upsampling to the finer map's exact size and addition,
 3×3 output convs, and P6 = every second pixel of P5 (max-pool kernel 1, stride 2). No norm,

@@ -1,4 +1,4 @@
-"""Non-maximum suppression of Oriented R-CNN, pure torch (heads.md §7.4 E, K; §7.8).
+"""Non-maximum suppression of Oriented R-CNN, pure torch.
 
 The Python reference behind the two ``lwganet`` operators (native_ops.py), whose docstring is
 the contract the addon's C++ kernels follow too:

@@ -1,8 +1,8 @@
-"""Oriented R-CNN with the LWGANet backbone and FPN (heads.md §7), test time, pure torch.
+"""Oriented R-CNN with the LWGANet backbone and FPN, test time, pure torch.
 
 ``OrientedRCNN.forward(image)`` takes one normalised RGB image (1, 3, H, W) and returns
 ``{"boxes": (N, 5) (cx, cy, w, h, θ) le90 radians, "scores": (N,), "labels": (N,) int64}`` in
-input pixel coordinates, sorted by descending score. Steps (§7.4): zero padding to a multiple
+input pixel coordinates, sorted by descending score. Steps: zero padding to a multiple
 of 32 (mmdet's size_divisor pad, in normalised space) → backbone → FPN P2..P6 → oriented RPN
 → per level top-2000 → midpoint-offset decoding → per-level axis-aligned NMS 0.8 → top 2000
 proposals → level mapping → rotated RoIAlign 7×7 → box head → delta decoding (centres clamped
@@ -26,8 +26,8 @@ import torch
 from torch import nn
 
 from ..backbone import VariantConfig
-from ..heads.padding import pad_to_stride
-from ..models import LWGANetFeatures
+from ..layers.padding import pad_to_stride
+from ..features import LWGANetFeatures
 from .anchors import ANCHOR_RATIOS, ANCHOR_SCALE, ANCHOR_STRIDES, grid_anchors
 from .bbox_head import RoIHead
 from .coders import decode_delta_xywha, decode_midpoint_offset, rbox_to_hbox
@@ -40,7 +40,7 @@ __all__ = ["OrientedRCNN", "DetectionThresholds", "DEFAULT_THRESHOLDS"]
 
 
 class DetectionThresholds:
-    """The test_cfg of the released configs (§7.4 C, E, K), declared once."""
+    """The test_cfg of the released configs, declared once."""
 
     rpn_pre_nms_top_k = 2000  # per level, by score
     rpn_nms_iou = 0.8

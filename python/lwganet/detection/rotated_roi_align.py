@@ -1,5 +1,5 @@
-"""Rotated RoIAlign (mmcv ``RoIAlignRotated``, aligned=True, clockwise=True) with grid_sample
-(heads.md §7.4 G, §7.8), and the RoI → FPN level rule (§7.4 F).
+"""Rotated RoIAlign (mmcv ``RoIAlignRotated``, aligned=True, clockwise=True) with grid_sample,
+and the RoI → FPN level rule (mmdet's: level = floor(log2(√(w·h) / 56 + 1e-6)), clamped to 0..3).
 
 For a RoI (cx, cy, w, h, θ) at spatial scale σ the kernel samples a 7×7 grid of bins with
 2×2 points each: local point (xx, yy) = (−w'/2 + (pw + (ix + ½)/2)·w'/7, −h'/2 + (ph +

@@ -1,4 +1,4 @@
-"""Oriented RPN head (heads.md §7.1): one 3×3 conv + ReLU shared over P2..P6, then a 1×1
+"""Oriented RPN head: one 3×3 conv + ReLU shared over P2..P6, then a 1×1
 classifier (one sigmoid logit per anchor) and a 1×1 regressor (6 midpoint-offset deltas per
 anchor). Channel a of ``rpn_cls`` and channels 6a..6a+5 of ``rpn_reg`` belong to anchor a.
 Initialisation as mmdet's RPNHead (normal weights, std 0.01, zero biases): a fresh head

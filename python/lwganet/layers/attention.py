@@ -1,4 +1,4 @@
-"""Multi-head self-attention over all pixels of a map, head dim 4, no biases (spec §6.6)."""
+"""Multi-head self-attention over all pixels of a map, head dim 4, no biases (as upstream)."""
 
 import torch
 from torch import nn

@@ -1,4 +1,4 @@
-"""Anti-aliased blur-downsampling by 3 used inside the MRA branch (spec §6.3 step 2)."""
+"""Anti-aliased blur-downsampling by 3 used inside the MRA branch, before its strip convolutions."""
 
 from typing import List
 

@@ -1,4 +1,4 @@
-"""Modulated deformable convolution (DCNv2) in plain torch, for CLAFA (heads.md §6.4).
+"""Modulated deformable convolution (DCNv2) in plain torch, for CLAFA.
 
 mmcv's ``modulated_deform_conv2d`` is a custom C++/CUDA op that LibTorch cannot load, so the
 same computation is written with ``grid_sample``: every kernel tap of every output position

@@ -1,4 +1,4 @@
-"""Single-level multi-scale deformable attention in plain torch (heads.md §6.1, §6.4).
+"""Single-level multi-scale deformable attention in plain torch, as CLAFA uses it.
 
 Same parameters and computation as mmcv's ``MultiScaleDeformableAttention`` with
 ``num_levels=1``, ``batch_first=True`` and dropout 0 (CLAFA's configuration), written with

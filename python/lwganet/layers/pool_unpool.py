@@ -1,4 +1,4 @@
-"""2×2 max-pool with indices and the matching scatter-back used by GA12 and D_GA (§6.4–6.5)."""
+"""2×2 max-pool with indices and the matching scatter-back used by GA12 and D_GA."""
 
 from typing import Tuple
 

@@ -1,9 +1,9 @@
-"""Shear transforms of the MRA branch (spec §6.3) and the fused strip-kernel placement.
+"""Shear transforms of the MRA branch and the fused strip-kernel placement.
 
 The official code builds the sheared maps with pad/flatten/reshape on an n×n map. The
 same recipe works unchanged for an H×W map if each row is padded by H (the row count):
 ``shear_rows(t)[r, r + j] = t[r, j]``. On squares it is the official computation op for
-op, so results are bit-identical; on other sizes it equals the closed form of the spec,
+op, so results are bit-identical; on other sizes it equals the closed form below,
 which is defined for any size.
 """
 
@@ -44,7 +44,7 @@ def fused_strip_placement(k: int) -> torch.Tensor:
 
     Row order: taps of H_att1 (k×3), V_att1 (3×k), H_att2 (k×3), V_att2 (3×k), each
     row-major. Column = cell of a (k+2)×(k+2) kernel centred at (p+1, p+1), p = k // 2.
-    The sheared branches use the closed forms of spec §6.3:
+    The sheared branches use these closed forms:
     h2 tap (a, b) reads t[r + a, c + b − a]; v2 tap (a, b) reads t[r + a − b, c + b].
     """
     p = k // 2

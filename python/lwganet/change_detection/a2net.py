@@ -1,4 +1,4 @@
-"""A2Net change-detection head on the LWGANet backbone (heads.md §5).
+"""A2Net change-detection head on the LWGANet backbone.
 
 Two co-registered images (BGR, ImageNet statistics in BGR order) go through one shared
 backbone; neighbour aggregation (``swa``), temporal fusion of |a − b| (``tfm``) and a
@@ -14,8 +14,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..backbone import VariantConfig
-from ..models import LWGANetFeatures
-from .padding import pad_to_stride
+from ..features import LWGANetFeatures
+from ..layers.padding import pad_to_stride
 
 __all__ = ["A2NetLWGANet", "MIN_CHANGE_SIZE"]
 

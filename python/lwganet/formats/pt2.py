@@ -35,19 +35,17 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import nn
 
-from .backbone import MIN_INPUT_SIZE
-from .export import build_metadata, build_model
-from .graph import DEFAULT_GRAPH, prepare_graph
-from .metadata import METADATA_FILE, ModelMetadata
-from .models import DEFAULT_CFGS
-from .registry import get_model_factory
+from ..backbone import MIN_INPUT_SIZE
+from ..graph import prepare_graph
+from ..metadata import METADATA_FILE, FixedSize, ModelMetadata
+from . import ExportFormat, ExportJob
 
-__all__ = ["export_pt2", "package_entries", "CompiledEntry", "PT2_METHOD", "DYNAMIC_ENTRY", "SIZE_MULTIPLE"]
+__all__ = ["FORMAT", "write_pt2", "package_entries", "CompiledEntry", "PT2_METHOD", "DYNAMIC_ENTRY", "SIZE_MULTIPLE"]
 
 PT2_METHOD = "aoti"
 DYNAMIC_ENTRY = "dynamic"
@@ -154,32 +152,32 @@ def _parse_size(size: Union[int, str, Tuple[int, int]]) -> Tuple[int, int]:
     return height, width
 
 
-def _build(model_name: str, weights, labels, seed: int, features_only: bool, graph: str
-           ) -> Tuple[nn.Module, ModelMetadata, int, int]:
-    """(float32 model, its metadata, inputs per forward, smallest input side)."""
-    from .detection.export import DETECTION_CFGS
-    from .tasks import DENSE_CFGS, build_dense, build_dense_metadata
-    if model_name in DETECTION_CFGS:
-        raise ValueError(f"{model_name} is a detector: its suppression ops (torch.ops.lwganet.nms_*) return a "
-                         "data-dependent number of boxes that torch.export cannot trace; export it as TorchScript "
-                         "(--format torchscript)")
-    if model_name in DENSE_CFGS:
-        if features_only:
-            raise ValueError(f"{model_name} has no features export; use lwganet_{DENSE_CFGS[model_name].variant} --features")
-        model, label_set, names, info = build_dense(model_name, weights=weights, labels=labels, seed=seed)
-        meta = build_dense_metadata(model_name, label_set, names, info, PT2_METHOD, True, "float32", graph)
-        count = 1 if DENSE_CFGS[model_name].task == "segmentation" else 2
-        return model, meta, count, meta.input.size.min_height
-    model, label_set, names, info = build_model(model_name, weights=weights, labels=labels, seed=seed,
-                                                features_only=features_only)
-    meta = build_metadata(model_name, features_only, label_set, names, info, PT2_METHOD, True, "float32", graph)
-    return model, meta, 1, MIN_INPUT_SIZE
+def _check(options: Mapping[str, Any]) -> None:
+    """Refuses bad sizes and batches before anything is built or compiled."""
+    batches = options["batches"]
+    if (not isinstance(batches, (list, tuple)) or not batches
+            or any(isinstance(b, bool) or not isinstance(b, int) or not 1 <= b <= 1024 for b in batches)):
+        raise ValueError(f"batch sizes must be integers from 1 to 1024, got {batches}")
+    if options["sizes"] is not None:
+        for size in options["sizes"]:
+            _parse_size(size)
 
 
-def export_pt2(model_name: str, out: Union[str, os.PathLike], sizes: Sequence[Union[int, str]] = (224,),
-               batches: Sequence[int] = (1,), features_only: bool = False, dynamic: bool = False,
-               weights: Optional[Union[str, os.PathLike]] = None, labels: Union[None, str, Sequence[str]] = None,
-               seed: int = 0, graph: str = DEFAULT_GRAPH) -> Tuple[ModelMetadata, Dict[str, Dict[str, str]]]:
+def _default_size(meta: ModelMetadata) -> Tuple[int, int]:
+    """The classifier's input size, the dense model's default tile, else the 224 of the paper."""
+    if isinstance(meta.input.size, FixedSize):
+        return meta.input.size.height, meta.input.size.width
+    if meta.tiling is not None:
+        return meta.tiling.default_tile_size, meta.tiling.default_tile_size
+    return 224, 224
+
+
+def _min_side(meta: ModelMetadata) -> int:
+    size = meta.input.size
+    return min(size.height, size.width) if isinstance(size, FixedSize) else max(MIN_INPUT_SIZE, size.min_height)
+
+
+def write_pt2(job: ExportJob, out: Union[str, os.PathLike]) -> Tuple[ModelMetadata, Dict[str, Dict[str, str]]]:
     """Writes ``out`` (.pt2): one entry per (batch, size) pair, plus a dynamic entry if asked.
 
     Same weights as the TorchScript and ONNX exports for the same seed or checkpoint. Dense
@@ -187,29 +185,30 @@ def export_pt2(model_name: str, out: Union[str, os.PathLike], sizes: Sequence[Un
     size becomes the first compiled size, so segment()/detectChanges() pick a compiled shape.
     Returns (metadata, entry name → its AOTInductor metadata).
     """
-    get_model_factory(model_name)
-    batches = list(dict.fromkeys(batches))
-    if not batches or any(isinstance(b, bool) or not isinstance(b, int) or not 1 <= b <= 1024 for b in batches):
-        raise ValueError(f"batch sizes must be integers from 1 to 1024, got {batches}")
-    parsed = list(dict.fromkeys(_parse_size(s) for s in sizes))
-    model, meta, inputs, min_side = _build(model_name, weights, labels, seed, features_only, graph)
+    meta, seed = job.metadata, job.seed
+    # A package is always a frozen float32 compile, whatever the TorchScript defaults said.
+    meta.export = replace(meta.export, method=PT2_METHOD, frozen=True, dtype="float32")
+    batches = list(dict.fromkeys(job.options["batches"]))
+    sizes = job.options["sizes"]
+    parsed = list(dict.fromkeys(_parse_size(s) for s in sizes)) if sizes else [_default_size(meta)]
+    min_side = _min_side(meta)
+    inputs = len(job.example_inputs(torch.float32))
     for height, width in parsed:
         if min(height, width) < min_side:
-            raise ValueError(f"{model_name} takes inputs of at least {min_side}x{min_side}, got {height}x{width}")
-        if model_name in DEFAULT_CFGS and not features_only:
+            raise ValueError(f"{job.name} takes inputs of at least {min_side}x{min_side}, got {height}x{width}")
+        if isinstance(meta.input.size, FixedSize) and (height, width) != (meta.input.size.height, meta.input.size.width):
             fixed = meta.input.size
-            if (height, width) != (fixed.height, fixed.width):
-                raise ValueError(f"{model_name} classifies {fixed.height}x{fixed.width} inputs (its metadata's "
-                                 f"input size), got {height}x{width}")
+            raise ValueError(f"{job.name} classifies {fixed.height}x{fixed.width} inputs (its metadata's "
+                             f"input size), got {height}x{width}")
     if meta.tiling is not None:
         height, width = parsed[0]
         if height != width:
-            raise ValueError(f"{model_name} runs on square tiles: give --size S, got {height}x{width}")
+            raise ValueError(f"{job.name} runs on square tiles: give --size S, got {height}x{width}")
         # A fresh TilingSpec: the one in metadata may be the model's shared default.
         meta.tiling = replace(meta.tiling, default_tile_size=height,
                               min_tile_size=min(meta.tiling.min_tile_size, height),
                               default_overlap=min(meta.tiling.default_overlap, height // 4))
-    model = prepare_graph(model.float().eval(), graph)
+    model = prepare_graph(job.model.float().eval(), job.graph)
 
     generator = torch.Generator().manual_seed(seed)
     entries = []
@@ -217,10 +216,30 @@ def export_pt2(model_name: str, out: Union[str, os.PathLike], sizes: Sequence[Un
         for batch in batches:
             example = tuple(torch.randn(batch, 3, height, width, generator=generator) for _ in range(inputs))
             entries.append(CompiledEntry(entry_name(batch, height, width), example))
-    if dynamic:
+    if job.options["dynamic"]:
         height, width = parsed[0]
         # Batch 2 in the example: torch.export specialises a dimension of size 1 to a constant.
         example = tuple(torch.randn(2, 3, height, width, generator=generator) for _ in range(inputs))
         entries.append(CompiledEntry(DYNAMIC_ENTRY, example, dynamic={"min_side": min_side}))
+    meta.validate()
     description = package_entries(model, entries, out, meta.to_json())
     return meta, description
+
+
+def _summary(result: Tuple[ModelMetadata, Dict[str, Dict[str, str]]]) -> str:
+    meta, entries = result
+    return (f"{meta.model} {meta.task} ({meta.label_set or 'features'}), {meta.weights.source}, AOTInductor package "
+            f"for the CPU (torch {meta.export.torch_version}), entries {', '.join(entries)}, {meta.export.graph} graph")
+
+
+# The detector is left out: its suppression ops return a data-dependent number of boxes and have
+# no shape kernels, so torch.export cannot trace them (detectors stay TorchScript).
+FORMAT = ExportFormat(name="pt2",
+                      description="pt2 (AOTInductor package: compiled, one entry per shape; lwganet-node loads it)",
+                      write=write_pt2, summary=_summary,
+                      tasks=("classification", "features", "segmentation", "change-detection"),
+                      torchscript_switches=False, options={"sizes": None, "batches": (1,), "dynamic": False},
+                      check=_check,
+                      refusal="a detector's suppression ops (torch.ops.lwganet.nms_*) return a data-dependent "
+                              "number of boxes that torch.export cannot trace; export detectors as TorchScript "
+                              "(--format torchscript)")

@@ -1,4 +1,4 @@
-"""CLAFA change-detection head on the LWGANet backbone (heads.md §6), without mmcv.
+"""CLAFA change-detection head on the LWGANet backbone, without mmcv.
 
 MoFPN (DCNv2 levels with pyramid offset predictors, SE γ and context-gated-conv β modulation)
 per date, then |p(t1) − p(t2)| fused coarse-to-fine by "attend-then-filter" vertical fusion
@@ -23,8 +23,8 @@ from torch import nn
 from ..backbone import VariantConfig
 from ..layers.deform_conv import modulated_deform_conv2d
 from ..layers.ms_deform_attn import DeformableAttention
-from ..models import LWGANetFeatures
-from .padding import pad_to_stride
+from ..features import LWGANetFeatures
+from ..layers.padding import pad_to_stride
 
 __all__ = ["CLAFALWGANet", "MIN_CLAFA_SIZE"]
 

@@ -1,4 +1,4 @@
-"""Scene-classification head (spec §7): global average pool → 1×1 conv (no bias) → act → Linear.
+"""Scene-classification head (as upstream): global average pool → 1×1 conv (no bias) → act → Linear.
 
 The official keys sit at the model's top level (``avgpool_pre_head.1.weight``, ``head.*``), so
 the head is two modules that the task model registers under those names, not one sub-module.

@@ -1,13 +1,13 @@
-"""UNetFormer decoder (GeoSeg) on the LWGANet dense backbone: semantic segmentation (heads.md §4).
+"""UNetFormer decoder (GeoSeg) on the LWGANet dense backbone: semantic segmentation.
 
-Written from the spec's structure description. Module names and container indices follow the
+Written from GeoSeg's published structure. Module names and container indices follow the
 official state_dict (``decoder.pre_conv.0``, ``decoder.b4.attn.local1.0`` …), so a GeoSeg
 Lightning checkpoint (``{'state_dict': {'net.backbone…', 'net.decoder…'}}``) loads strictly.
 The training-only ``aux_head`` is built too, because its weights are in every checkpoint; it
 is never run.
 
 Differences from upstream, all confined to sizes upstream cannot run:
-- the input is padded to a multiple of 32 and the logits cropped back (heads/padding.py);
+- the input is padded to a multiple of 32 and the logits cropped back (layers/padding.py);
 - the window padding pads both map dimensions (upstream's 2-element reflect pad of a 4-D
   tensor crashes when a stride-8..32 map is not a multiple of 8, i.e. inputs not multiples of
   256), falling back to edge replication where the map is too small to mirror.
@@ -21,8 +21,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..backbone import VariantConfig
-from ..models import LWGANetFeatures
-from .padding import pad_to_stride
+from ..features import LWGANetFeatures
+from ..layers.padding import pad_to_stride
 
 __all__ = ["UNetFormerLWGANet", "UNetFormerDecoder", "MIN_SEGMENTATION_SIZE"]
 

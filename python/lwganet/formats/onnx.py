@@ -1,5 +1,5 @@
 """ONNX export of a classifier or its dense backbone, for other runtimes (onnxruntime-node in
-bench/compare.mjs). lwganet-node itself loads the TorchScript exports (export.py).
+bench/compare.mjs). lwganet-node itself loads the TorchScript exports (formats/torchscript.py).
 
 Exporter: ``torch.onnx.export(dynamo=True)``, the torch.export-based one that torch 2.15 defaults
 to (the TorchScript-based exporter is deprecated there and emits ~5× as many nodes). It needs the
@@ -15,21 +15,18 @@ movement, equals ``max_unpool2d`` exactly and leaves the state_dict untouched.
 
 import json
 import logging
-import os
 import warnings
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, Optional, Sequence, Union
+from typing import Any, Dict, Iterator, Mapping
 
 import torch
 
-from .backbone import MIN_INPUT_SIZE, set_formulation
-from .graph import DEFAULT_GRAPH, prepare_graph
-from .export import _created_at, build_model
-from .models import DEFAULT_CFGS
-from .registry import get_model_factory
-from .version import __version__
+from ..archive import torch_version
+from ..backbone import MIN_INPUT_SIZE, set_formulation
+from ..graph import prepare_graph
+from . import ExportFormat, ExportJob
 
-__all__ = ["export_onnx", "ONNX_OPSET", "ONNX_METADATA_KEY", "ONNX_INPUT_NAME"]
+__all__ = ["FORMAT", "write_onnx", "ONNX_OPSET", "ONNX_METADATA_KEY", "ONNX_INPUT_NAME"]
 
 ONNX_OPSET = 18
 ONNX_METADATA_KEY = "lwganet"  # model-level metadata_props entry holding a JSON description
@@ -64,46 +61,51 @@ def _exporter_quiet() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def export_onnx(model_name: str, out: Union[str, os.PathLike], weights: Optional[Union[str, os.PathLike]] = None,
-                labels: Union[None, str, Sequence[str]] = None, seed: int = 0, features_only: bool = False,
-                size: int = 224, graph: str = DEFAULT_GRAPH) -> Dict[str, Any]:
-    """Writes ``out`` (.onnx, float32, input "input" of shape [N, 3, size, size]) and returns the
-    description stored in its metadata (``metadata_props["lwganet"]``, JSON).
-
-    Same arguments and the same weights as ``export_model`` for the same seed or checkpoint.
-    Outputs: "logits" [N, classes], or "stage1".."stage4" for ``features_only``.
-    """
-    get_model_factory(model_name)  # fails early, with the list of names, on a typo
-    if model_name not in DEFAULT_CFGS:  # segmentation, change detection, detection
-        raise ValueError(f"ONNX export covers the classifiers and their dense backbone (--features), "
-                         f"not the task model {model_name!r}")
+def _check(options: Mapping[str, Any]) -> None:
+    size = options["size"]
     if isinstance(size, bool) or not isinstance(size, int) or size < MIN_INPUT_SIZE:
         raise ValueError(f"size must be an integer >= {MIN_INPUT_SIZE}, got {size!r}")
     _require_packages()
 
-    model, label_set, names, info = build_model(model_name, weights=weights, labels=labels, seed=seed,
-                                                features_only=features_only)
+
+def write_onnx(job: ExportJob, out: Any) -> Dict[str, Any]:
+    """Writes ``out`` (.onnx, float32, input "input" of shape [N, 3, size, size]) and returns the
+    description stored in its metadata (``metadata_props["lwganet"]``, JSON)."""
+    size, meta, model = job.options["size"], job.metadata, job.model
     set_formulation(model, unpool="scatter")
     # The same formulations as the TorchScript export of `graph`, so runtimes compare like for like.
-    prepare_graph(model, graph, channels_last=False)
-    outputs = list(_FEATURE_NAMES) if features_only else ["logits"]
+    prepare_graph(model, job.graph, channels_last=False)
+    outputs = [o.name for o in meta.outputs]
     # Batch 2, not 1: torch.export specialises dimensions of size 1 to constants.
-    example = torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(seed))
+    example = torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(job.seed))
     batch = torch.export.Dim("N", min=1)
     with torch.no_grad(), _exporter_quiet():
         program = torch.onnx.export(model, (example,), dynamo=True, opset_version=ONNX_OPSET,
                                     input_names=[ONNX_INPUT_NAME], output_names=outputs,
                                     dynamic_shapes=({0: batch},), verbose=False)
+    weights = meta.weights
     description = {
-        "format": "lwganet-onnx", "model": model_name, "task": "features" if features_only else "classification",
-        "labelSet": label_set, "labels": None if names is None else list(names),
+        "format": "lwganet-onnx", "model": meta.model, "task": meta.task,
+        "labelSet": meta.label_set, "labels": meta.labels,
         "input": {"name": ONNX_INPUT_NAME, "shape": ["N", 3, size, size], "dtype": "float32"},
-        "outputs": outputs, "weights": {"source": info.source, "seed": info.seed, "file": info.file,
-                                        "sha256": info.sha256},
-        "export": {"torchVersion": torch.__version__.split("+")[0], "lwganetVersion": __version__,
-                   "exporter": "torch.onnx.export(dynamo=True)", "opset": ONNX_OPSET, "unpool": "scatter", "graph": graph,
-                   "createdAt": _created_at()},
+        "outputs": outputs, "weights": {"source": weights.source, "seed": weights.seed, "file": weights.file,
+                                        "sha256": weights.sha256},
+        "export": {"torchVersion": torch_version(), "lwganetVersion": meta.export.lwganet_version,
+                   "exporter": "torch.onnx.export(dynamo=True)", "opset": ONNX_OPSET, "unpool": "scatter",
+                   "graph": job.graph, "createdAt": meta.export.created_at},
     }
     program.model.metadata_props[ONNX_METADATA_KEY] = json.dumps(description)
     program.save(str(out))
     return description
+
+
+def _summary(info: Dict[str, Any]) -> str:
+    size = info["input"]["shape"][2]
+    return (f"{info['model']} {info['task']} ({info['labelSet'] or 'features'}), {info['weights']['source']}, "
+            f"onnx opset {info['export']['opset']}, {info['export']['graph']} graph, input [N,3,{size},{size}] float32")
+
+
+FORMAT = ExportFormat(name="onnx", description="onnx (for other runtimes)", write=write_onnx, summary=_summary,
+                      tasks=("classification", "features"), torchscript_switches=False, options={"size": 224},
+                      check=_check)
+
