@@ -59,6 +59,9 @@ export function resolveDenseOptions(options: DenseOptions, metadata: ModelMetada
   const batchSize = options.batchSize ?? 2;
   if (typeof batchSize !== 'number') throw invalidArgument('batchSize', 'a positive integer', batchSize);
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw invalidArgument('batchSize', 'a positive integer', batchSize, 'range');
+  const maxScenePixels = options.maxScenePixels ?? DEFAULT_MAX_SCENE_PIXELS;
+  if (typeof maxScenePixels !== 'number') throw invalidArgument('maxScenePixels', 'a positive integer', maxScenePixels);
+  if (!Number.isSafeInteger(maxScenePixels) || maxScenePixels < 1) throw invalidArgument('maxScenePixels', 'a positive integer', maxScenePixels, 'range');
   // parseMetadata() requires tiling for every tiled task: the exporter's config is its one source.
   const rule = metadata.tiling;
   if (!rule) throw new LwganetError('METADATA_INVALID', `Model metadata is invalid: a ${metadata.task} model has no tiling`);
