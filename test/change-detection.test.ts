@@ -7,7 +7,7 @@ import { fromFile } from 'geotiff';
 import { loadModel, type Model } from '../lib/model.js';
 import { detectChanges } from '../lib/tasks/change-detection.js';
 import { hasStack, runCli } from './helpers/cli-run.js';
-import { CHANGE2_U, expectedChangeProbability, exportDenseFixtures, normalised } from './helpers/dense-models.js';
+import { CHANGE2_U, CHANGE_C, CHANGE_V, expectedChangeProbability, exportDenseFixtures, normalised } from './helpers/dense-models.js';
 import { geotiff, pattern, tempDir, writeFixture } from './helpers/image-fixtures.js';
 
 let dir: string;
@@ -51,13 +51,74 @@ describe('detectChanges', () => {
     expect(changed).toBeLessThan(width * height);
   });
 
-  it('feeds BGR: swapping R and B in both images changes the result', async () => {
+  it('feeds BGR: the probability follows the BGR formula, not the RGB one', async () => {
     const a = raw(64, 64, 5);
     const b = raw(64, 64, 6);
-    const swap = (img: typeof a) => ({ ...img, data: img.data.map((v, i) => (i % 3 === 0 ? img.data[i + 2] : i % 3 === 2 ? img.data[i - 2] : v)) });
-    const normal = await detectChanges(a, b, { model });
-    const swapped = await detectChanges(swap(a), swap(b), { model });
-    expect(maxDiff(normal.probability, swapped.probability)).toBeGreaterThan(0.01);
+    const n = 64 * 64;
+    const result = await detectChanges(a, b, { model });
+    // change.pt declares colorOrder BGR with BGR statistics: its channel c is image channel 2 − c.
+    const bgr = expectedChangeProbability(a.data, b.data, n);
+    const rgb = new Float64Array(n);
+    for (let p = 0; p < n; p++) {
+      let s = CHANGE_C;
+      for (let c = 0; c < 3; c++) s += CHANGE_V[c] * (normalised(a.data, p, c) - normalised(b.data, p, c));
+      rgb[p] = 1 / (1 + Math.exp(-s));
+    }
+    expect(maxDiff(result.probability, bgr)).toBeLessThan(1e-5);
+    // The fixture must tell the two apart, or the check above proves nothing.
+    expect(maxDiff(rgb, bgr)).toBeGreaterThan(0.1);
+  });
+
+  it('1-channel logits: probability = sigmoid(logit), so a positive logit is "changed"', async () => {
+    const logit1 = await loadModel(fixtures.changeLogit1);
+    try {
+      const a = raw(90, 70, 9);
+      const b = raw(90, 70, 10);
+      const n = 90 * 70;
+      const result = await detectChanges(a, b, { model: logit1, tileSize: 64, overlap: 16 });
+      let positives = 0;
+      let negatives = 0;
+      for (let p = 0; p < n; p++) {
+        let logit = CHANGE_C;
+        for (let c = 0; c < 3; c++) logit += CHANGE_V[c] * (normalised(a.data, p, c) - normalised(b.data, p, c));
+        expect(Math.abs(result.probability[p] - 1 / (1 + Math.exp(-logit)))).toBeLessThan(1e-5);
+        if (logit > 1e-3) {
+          positives++;
+          expect(result.mask[p]).toBe(1);
+        } else if (logit < -1e-3) {
+          negatives++;
+          expect(result.mask[p]).toBe(0);
+        }
+      }
+      expect(positives).toBeGreaterThan(n / 10);
+      expect(negatives).toBeGreaterThan(n / 10);
+      expect(result.changedPixels).toBe(result.mask.reduce((s, v) => s + v, 0));
+    } finally {
+      logit1.dispose();
+    }
+  });
+
+  it('2-channel probabilities: channel 1 is "changed" (channel 0 is its complement)', async () => {
+    const prob2 = await loadModel(fixtures.changeProb2);
+    try {
+      const a = raw(70, 66, 11);
+      const b = raw(70, 66, 12);
+      const n = 70 * 66;
+      const result = await detectChanges(a, b, { model: prob2, tileSize: 64, overlap: 16, threshold: 0.6 });
+      let changed = 0;
+      for (let p = 0; p < n; p++) {
+        let s = 0;
+        for (let c = 0; c < 3; c++) s += CHANGE2_U[c] * (normalised(a.data, p, c) - normalised(b.data, p, c));
+        const q = 1 / (1 + Math.exp(-s));
+        expect(Math.abs(result.probability[p] - q)).toBeLessThan(1e-5);
+        if (Math.abs(q - 0.6) > 1e-4) expect(result.mask[p]).toBe(q > 0.6 ? 1 : 0);
+        changed += q > 0.6 ? 1 : 0;
+      }
+      expect(changed).toBeGreaterThan(n / 10);
+      expect(changed).toBeLessThan(n * 0.9);
+    } finally {
+      prob2.dispose();
+    }
   });
 
   it('turns 2-channel logits into softmax probabilities of "changed"', async () => {
