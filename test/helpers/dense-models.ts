@@ -17,11 +17,13 @@
  *   blend weights decide the result (test/blending.test.ts checks them against NumPy);
  * - half.pt: like seg.pt but its output is half the tile size (a broken dense model);
  * - classify.pt: seg.pt's module declared as a classification model (for TASK_MISMATCH).
- * Exported once per test file with the project venv (the only Python with torch).
+ * Exported with the project venv (the only Python with torch), once per content (cached).
  */
 
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VENV_PYTHON } from './image-python.js';
 
@@ -173,21 +175,38 @@ function baseMetadata(): Record<string, unknown> {
   };
 }
 
-/** Exports the dense fixtures into `dir` and returns their paths. */
-export function exportDenseFixtures(dir: string): {
-  seg: string; half: string; classify: string; change: string; change2: string; changeLogit1: string; changeProb2: string; context: string;
-} {
-  const script = join(dir, 'make_dense_fixtures.py');
+const FIXTURE_FILES = {
+  seg: 'seg.pt', half: 'half.pt', classify: 'classify.pt', change: 'change.pt', change2: 'change2.pt',
+  changeLogit1: 'change_logit1.pt', changeProb2: 'change_prob2.pt', context: 'context.pt',
+} as const;
+
+/**
+ * Exports the dense fixtures and returns their paths. They are cached in the OS temp directory
+ * under a hash of the exporting code and its arguments (importing torch costs seconds, and
+ * mutation testing re-runs a test file once per mutant); `dir` is kept for the callers' own files.
+ */
+export function exportDenseFixtures(_dir: string): { [K in keyof typeof FIXTURE_FILES]: string } {
+  const args = [JSON.stringify(SEG_W), JSON.stringify(SEG_B), JSON.stringify(CHANGE_V), String(CHANGE_C), JSON.stringify(CHANGE2_U), JSON.stringify(baseMetadata()), JSON.stringify(CONTEXT_G)];
+  const key = createHash('sha256').update(SOURCE).update(JSON.stringify(args)).update(VENV_PYTHON).digest('hex').slice(0, 16);
+  const cache = join(tmpdir(), `lwganet-dense-fixtures-${key}`);
+  const paths = Object.fromEntries(Object.entries(FIXTURE_FILES).map(([k, file]) => [k, join(cache, file)])) as { [K in keyof typeof FIXTURE_FILES]: string };
+  if (Object.values(paths).every((p) => existsSync(p))) return paths;
+  // Export into a private directory, then rename it into place: concurrent test files never see a partial set.
+  const work = mkdtempSync(`${cache}.tmp-`);
+  const script = join(work, 'make_dense_fixtures.py');
   writeFileSync(script, SOURCE);
-  const args = [script, dir, JSON.stringify(SEG_W), JSON.stringify(SEG_B), JSON.stringify(CHANGE_V), String(CHANGE_C), JSON.stringify(CHANGE2_U), JSON.stringify(baseMetadata()), JSON.stringify(CONTEXT_G)];
   try {
-    execFileSync(VENV_PYTHON, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+    execFileSync(VENV_PYTHON, [script, work, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
   } catch (error) {
+    rmSync(work, { recursive: true, force: true });
     throw new Error(`Could not export the dense fixtures with ${VENV_PYTHON}: ${(error as { stderr?: string }).stderr ?? String(error)}`);
   }
-  const at = (name: string) => join(dir, name);
-  return { seg: at('seg.pt'), half: at('half.pt'), classify: at('classify.pt'), change: at('change.pt'), change2: at('change2.pt'),
-    changeLogit1: at('change_logit1.pt'), changeProb2: at('change_prob2.pt'), context: at('context.pt') };
+  try {
+    renameSync(work, cache);
+  } catch {
+    rmSync(work, { recursive: true, force: true }); // another process won the race; its copy is identical
+  }
+  return paths;
 }
 
 /** Normalised value of channel `c` of an RGB pixel (float64, same formula as the lookup tables). */
