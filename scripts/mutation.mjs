@@ -89,7 +89,7 @@ function score(c) {
 function runPythonMutation() {
   const report = join(OUT, 'python', 'mutation.json');
   mkdirSync(join(OUT, 'python'), { recursive: true });
-  const run = spawnSync(python(), [join(ROOT, 'python', 'tests', 'mutation', 'mutate_backbone.py'), '--json', report], { cwd: join(ROOT, 'python'), stdio: 'inherit' });
+  const run = spawnSync(python(), [join(ROOT, 'scripts', 'mutate_backbone.py'), '--json', report], { cwd: ROOT, stdio: 'inherit' });
   if (run.status !== 0 || !existsSync(report)) return { group: 'python', error: `mutate_backbone.py exited with ${run.status}` };
   return { group: 'python', ...JSON.parse(readFileSync(report, 'utf8')) };
 }
