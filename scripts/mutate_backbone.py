@@ -42,8 +42,11 @@ def _single_arg_call(node):
 
 
 def _in_function_bodies(tree):
-    """Nodes inside function bodies (not docstrings, not module-level constants)."""
-    for fn in ast.walk(tree):
+    """Nodes inside the methods of the model's classes (not docstrings, not module-level
+    constants or helper functions such as feature_sizes/set_formulation, which the model's
+    forward never runs: their own tests are in tests/test_models.py)."""
+    methods = [fn for cls in tree.body if isinstance(cls, ast.ClassDef) for fn in ast.walk(cls)]
+    for fn in methods:
         if isinstance(fn, ast.FunctionDef):
             body = fn.body
             if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
