@@ -11,7 +11,7 @@ export default {
   timeoutMS: 60_000,
   timeoutFactor: 2,
   disableTypeChecks: 'lib/**/*.ts',
-  // Not needed by the tests (or symlinked: .venv is reached through $LWGANET_PYTHON). dist/ stays:
+  // Not needed by the tests (or symlinked: .venv is reached through $LWGANET_TEST_PYTHON). dist/ stays:
   // the CLI tests run it (they cover no mutant, the CLI runs in a child process).
   ignorePatterns: ['/.venv', '/prebuilds', '/bench/results', '/out', '/python/tests'],
   reporters: ['clear-text', 'json', 'progress'],

@@ -8,9 +8,9 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..', '..');
-// $LWGANET_PYTHON (the package's own override) lets a copy of the tree without .venv, such as
+// $LWGANET_TEST_PYTHON lets a copy of the tree without .venv, such as
 // the mutation-testing sandbox, use the project venv.
-export const VENV_PYTHON = process.env.LWGANET_PYTHON || join(ROOT, '.venv', 'bin', 'python');
+export const VENV_PYTHON = process.env.LWGANET_TEST_PYTHON || join(ROOT, '.venv', 'bin', 'python');
 
 /** Runs `python <args>` with PYTHONPATH=python/ and returns stdout; throws with stderr on failure. */
 export function runPython(args: string[], options: { input?: string | Uint8Array; timeoutMs?: number } = {}): string {
