@@ -105,9 +105,11 @@ if (names.some((n) => n !== 'python')) {
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 const scoresFile = join(OUT, 'scores.json');
-const scores = existsSync(scoresFile) ? JSON.parse(readFileSync(scoresFile, 'utf8')) : {};
+const readScores = () => (existsSync(scoresFile) ? JSON.parse(readFileSync(scoresFile, 'utf8')) : {});
+let scores = readScores();
 for (const name of names) {
-  scores[name] = { ...(name === 'python' ? runPythonMutation() : runStryker(name, MUTATION_GROUPS[name])), date: new Date().toISOString() };
+  const result = { ...(name === 'python' ? runPythonMutation() : runStryker(name, MUTATION_GROUPS[name])), date: new Date().toISOString() };
+  scores = { ...readScores(), [name]: result }; // re-read: another group may have finished meanwhile
   writeFileSync(scoresFile, `${JSON.stringify(scores, null, 2)}\n`);
 }
 const rows = ['| group | file | killed | timeout | survived | no coverage | score % |', '|---|---|---|---|---|---|---|'];
