@@ -2,6 +2,7 @@
 // Mutation testing of the modules where a silent error reaches users, one group at a time:
 //   npm run test:mutation                 # every group (TypeScript with StrykerJS, then Python)
 //   npm run test:mutation -- geo change   # only these groups ("python" is the backbone)
+//   npm run test:mutation -- --table      # no run: the table of the latest reports
 // Each StrykerJS group mutates its modules and runs only its test files (vitest.mutation.config.ts); results are kept per
 // group (reports/mutation/<group>/: incremental file, JSON report), so a rerun only retests
 // mutants whose code or tests changed. test/detection-export.test.ts is left out: it exports and
@@ -95,11 +96,13 @@ function runPythonMutation() {
   return { group: 'python', ...JSON.parse(readFileSync(report, 'utf8')) };
 }
 
-const wanted = process.argv.slice(2);
+// --table: no run, only the table of the results on disk (each group's latest report).
+const tableOnly = process.argv.includes('--table');
+const wanted = tableOnly ? [] : process.argv.slice(2);
 const names = wanted.length > 0 ? wanted : [...Object.keys(MUTATION_GROUPS), 'python'];
 for (const name of names) if (name !== 'python' && !(name in MUTATION_GROUPS)) throw new Error(`unknown group ${name}; groups: ${Object.keys(MUTATION_GROUPS).join(', ')}, python`);
 mkdirSync(OUT, { recursive: true });
-if (names.some((n) => n !== 'python')) {
+if (!tableOnly && names.some((n) => n !== 'python')) {
   // The CLI tests among the groups' test files run dist/.
   const build = spawnSync('npm', ['run', 'build:ts'], { cwd: ROOT, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
@@ -107,7 +110,16 @@ if (names.some((n) => n !== 'python')) {
 const scoresFile = join(OUT, 'scores.json');
 const readScores = () => (existsSync(scoresFile) ? JSON.parse(readFileSync(scoresFile, 'utf8')) : {});
 let scores = readScores();
-for (const name of names) {
+if (tableOnly) {
+  for (const name of Object.keys(MUTATION_GROUPS)) {
+    const report = join(OUT, name, 'mutation.json');
+    if (existsSync(report)) scores[name] = { group: name, ...scoreOf(JSON.parse(readFileSync(report, 'utf8'))) };
+  }
+  const python = join(OUT, 'python', 'mutation.json');
+  if (existsSync(python)) scores.python = { group: 'python', ...JSON.parse(readFileSync(python, 'utf8')) };
+  writeFileSync(scoresFile, `${JSON.stringify(scores, null, 2)}\n`);
+}
+for (const name of tableOnly ? [] : names) {
   const result = { ...(name === 'python' ? runPythonMutation() : runStryker(name, MUTATION_GROUPS[name])), date: new Date().toISOString() };
   scores = { ...readScores(), [name]: result }; // re-read: another group may have finished meanwhile
   writeFileSync(scoresFile, `${JSON.stringify(scores, null, 2)}\n`);
