@@ -29,7 +29,10 @@ const WINDOW: Window = [5, 7, 25, 22];
 
 interface Reference {
   written: Array<{ path: string; windowTransforms: GT[] }>;
-  read: Array<{ path: string; transform: GT; epsg: number | null; width: number; height: number; count: number; dtype: string; values: number[] }>;
+  read: Array<{
+    path: string; transform: GT; epsg: number | null; width: number; height: number; count: number; dtype: string; values: number[];
+    crsWkt: string | null; geoKeyTags: Record<string, unknown>;
+  }>;
   map: Array<Array<[number, number]>>;
 }
 
@@ -99,6 +102,29 @@ describe('mask GeoTIFFs are read back by GDAL on the input grid', () => {
       expectTransform(r.transform, cases[i].expected);
       expect(r.values).toEqual(Array.from(masks[i]));
     });
+  });
+});
+
+describe('mask GeoTIFFs keep the CRS exactly as GDAL wrote it', () => {
+  // The GeoKeys of the input go to the mask unchanged: same key directory (sorted, same types),
+  // same '|'-terminated citations, same double parameters, so GDAL reads the same CRS.
+  it.each([
+    ['projected, EPSG code', { epsg: 32633 }],
+    ['geographic, EPSG code', { epsg: 4326 }],
+    ['user-defined transverse Mercator (double-valued keys, no EPSG code)', { crs: '+proj=tmerc +lat_0=0 +lon_0=15.5 +k=0.9996 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m +no_defs' }],
+  ])('%s', async (name, crs) => {
+    const input = join(dir, `crs-${name.split(' ')[0]}.tif`);
+    const mask = join(dir, `crs-${name.split(' ')[0]}-mask.tif`);
+    const transform = 'epsg' in crs && crs.epsg === 4326 ? [15, 0.001, 0.0002, 45, -0.0003, -0.001] : ROTATED;
+    gdal({ write: [{ path: input, width: 20, height: 10, transform, ...crs }] });
+    const img = await decodeImage(input);
+    await writeMaskGeotiff(mask, new Uint8Array(200).fill(1), 20, 10, img.geo!);
+    const [src, out] = gdal({ read: [input, mask] }).read;
+    expect(out.crsWkt).not.toBeNull();
+    expect(out.crsWkt).toBe(src.crsWkt);
+    expect(out.epsg).toBe(src.epsg);
+    expect(out.geoKeyTags).toEqual(src.geoKeyTags);
+    expectTransform(out.transform, transform);
   });
 });
 

@@ -8,7 +8,8 @@
  * The GeoKey directory is built here rather than by geotiff.js: geotiff.js separates ASCII
  * GeoKeys (citations) with NUL bytes, and with two or more of them (as every GDAL-written
  * projected GeoTIFF has) GDAL finds the second outside the params and drops the whole CRS.
- * The GeoTIFF spec separates them with '|', which is what is written here.
+ * The GeoTIFF spec separates them with '|', which is what is written here. geotiff.js also
+ * dropped the projection parameters of a user-defined projection (it has no type for them).
  */
 
 import { geotiff } from '../image/geotiff-module.js';
@@ -19,6 +20,15 @@ import { checkMask } from './mask-png.js';
 
 /** GeoKey value meaning "user-defined". */
 const USER_DEFINED = 32767;
+
+/**
+ * GeoKeys stored as doubles by the GeoTIFF spec (GeoTIFF 1.1 §7.1): the unit sizes, the
+ * ellipsoid/prime-meridian values and every projection parameter. geotiff.js's type table
+ * lacks the projection parameters (3078-3095), which a user-defined projection carries.
+ */
+function isDoubleGeoKey(code: number): boolean {
+  return code === 2053 || code === 2055 || (code >= 2057 && code <= 2061) || (code >= 3077 && code <= 3095);
+}
 
 /**
  * GeoKeyDirectory (34735), GeoAsciiParams (34737, '|'-terminated entries) and GeoDoubleParams
@@ -35,9 +45,9 @@ export function geoKeyTags(keys: Record<string, unknown>): Record<string, unknow
   let ascii = '';
   const doubles: number[] = [];
   for (const [code, value] of entries) {
-    const type = fieldTagTypes[code];
+    const type = typeof value === 'string' ? 'ASCII' : (fieldTagTypes[code] ?? (isDoubleGeoKey(code) ? 'DOUBLE' : 'SHORT'));
     if (type === 'ASCII') {
-      const text = `${String(value).replace(/\|/g, ' ')}|`;
+      const text = `${String(value)}|`; // verbatim: GDAL itself writes "|" inside citations; the count delimits
       directory.push(code, 34737, text.length, ascii.length);
       ascii += text;
     } else if (type === 'DOUBLE') {
