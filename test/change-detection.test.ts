@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromFile } from 'geotiff';
 import { loadModel, type Model } from '../lib/model.js';
-import { detectChanges } from '../lib/tasks/change-detection.js';
+import { detectChanges, probabilityFunction } from '../lib/tasks/change-detection.js';
 import { hasStack, runCli } from './helpers/cli-run.js';
-import { CHANGE2_U, expectedChangeProbability, exportDenseFixtures, normalised } from './helpers/dense-models.js';
+import { CHANGE2_U, CHANGE_C, CHANGE_V, expectedChangeProbability, exportDenseFixtures, normalised } from './helpers/dense-models.js';
 import { geotiff, pattern, tempDir, writeFixture } from './helpers/image-fixtures.js';
 
 let dir: string;
@@ -51,13 +51,74 @@ describe('detectChanges', () => {
     expect(changed).toBeLessThan(width * height);
   });
 
-  it('feeds BGR: swapping R and B in both images changes the result', async () => {
+  it('feeds BGR: the probability follows the BGR formula, not the RGB one', async () => {
     const a = raw(64, 64, 5);
     const b = raw(64, 64, 6);
-    const swap = (img: typeof a) => ({ ...img, data: img.data.map((v, i) => (i % 3 === 0 ? img.data[i + 2] : i % 3 === 2 ? img.data[i - 2] : v)) });
-    const normal = await detectChanges(a, b, { model });
-    const swapped = await detectChanges(swap(a), swap(b), { model });
-    expect(maxDiff(normal.probability, swapped.probability)).toBeGreaterThan(0.01);
+    const n = 64 * 64;
+    const result = await detectChanges(a, b, { model });
+    // change.pt declares colorOrder BGR with BGR statistics: its channel c is image channel 2 − c.
+    const bgr = expectedChangeProbability(a.data, b.data, n);
+    const rgb = new Float64Array(n);
+    for (let p = 0; p < n; p++) {
+      let s = CHANGE_C;
+      for (let c = 0; c < 3; c++) s += CHANGE_V[c] * (normalised(a.data, p, c) - normalised(b.data, p, c));
+      rgb[p] = 1 / (1 + Math.exp(-s));
+    }
+    expect(maxDiff(result.probability, bgr)).toBeLessThan(1e-5);
+    // The fixture must tell the two apart, or the check above proves nothing.
+    expect(maxDiff(rgb, bgr)).toBeGreaterThan(0.1);
+  });
+
+  it('1-channel logits: probability = sigmoid(logit), so a positive logit is "changed"', async () => {
+    const logit1 = await loadModel(fixtures.changeLogit1);
+    try {
+      const a = raw(90, 70, 9);
+      const b = raw(90, 70, 10);
+      const n = 90 * 70;
+      const result = await detectChanges(a, b, { model: logit1, tileSize: 64, overlap: 16 });
+      let positives = 0;
+      let negatives = 0;
+      for (let p = 0; p < n; p++) {
+        let logit = CHANGE_C;
+        for (let c = 0; c < 3; c++) logit += CHANGE_V[c] * (normalised(a.data, p, c) - normalised(b.data, p, c));
+        expect(Math.abs(result.probability[p] - 1 / (1 + Math.exp(-logit)))).toBeLessThan(1e-5);
+        if (logit > 1e-3) {
+          positives++;
+          expect(result.mask[p]).toBe(1);
+        } else if (logit < -1e-3) {
+          negatives++;
+          expect(result.mask[p]).toBe(0);
+        }
+      }
+      expect(positives).toBeGreaterThan(n / 10);
+      expect(negatives).toBeGreaterThan(n / 10);
+      expect(result.changedPixels).toBe(result.mask.reduce((s, v) => s + v, 0));
+    } finally {
+      logit1.dispose();
+    }
+  });
+
+  it('2-channel probabilities: channel 1 is "changed" (channel 0 is its complement)', async () => {
+    const prob2 = await loadModel(fixtures.changeProb2);
+    try {
+      const a = raw(70, 66, 11);
+      const b = raw(70, 66, 12);
+      const n = 70 * 66;
+      const result = await detectChanges(a, b, { model: prob2, tileSize: 64, overlap: 16, threshold: 0.6 });
+      let changed = 0;
+      for (let p = 0; p < n; p++) {
+        let s = 0;
+        for (let c = 0; c < 3; c++) s += CHANGE2_U[c] * (normalised(a.data, p, c) - normalised(b.data, p, c));
+        const q = 1 / (1 + Math.exp(-s));
+        expect(Math.abs(result.probability[p] - q)).toBeLessThan(1e-5);
+        if (Math.abs(q - 0.6) > 1e-4) expect(result.mask[p]).toBe(q > 0.6 ? 1 : 0);
+        changed += q > 0.6 ? 1 : 0;
+      }
+      expect(changed).toBeGreaterThan(n / 10);
+      expect(changed).toBeLessThan(n * 0.9);
+    } finally {
+      prob2.dispose();
+    }
   });
 
   it('turns 2-channel logits into softmax probabilities of "changed"', async () => {
@@ -98,6 +159,48 @@ describe('bad input', () => {
     await expect(detectChanges(a, shifted, { model })).rejects.toMatchObject({ code: 'INPUT_SHAPE' });
     const ok = await detectChanges(a, same, { model });
     expect(ok.geo?.epsg).toBe(32633);
+  });
+
+  it('rejects images of different widths, naming both sizes', async () => {
+    await expect(detectChanges(raw(80, 70, 1), raw(81, 70, 2), { model })).rejects.toMatchObject({ code: 'INPUT_SHAPE', message: expect.stringMatching(/80×70.*81×70/) });
+  });
+
+  it('accepts grids equal to a thousandth of a pixel and rejects a hundredth, naming both grids', async () => {
+    const at = (name: string, x: number, epsg?: number) => writeFixture(dir, name, geotiff({ width: 70, height: 66, bands: [0, 1, 2].map((b) => pattern(70, 66, 1, b)), epsg, origin: [x, 4600000, 10, 10] }));
+    const a = at('t0.tif', 500000, 32633);
+    const ok = await detectChanges(a, at('t1.tif', 500000.005, 32633), { model }); // 0.0005 pixel of 10 m
+    expect(ok.geo?.geoTransform).toEqual([500000, 10, 0, 4600000, 0, -10]);
+    const off = at('t2.tif', 500000.1, 32633); // 0.01 pixel
+    await expect(detectChanges(a, off, { model })).rejects.toThrow('with geotransform [500000, 10, 0, 4600000, 0, -10] and "after" is in EPSG:32633 with [500000.1, 10, 0, 4600000, 0, -10]');
+    // A user-defined CRS (GeoKey value 32767, no EPSG code) is named as such, not "EPSG:null".
+    await expect(detectChanges(at('u0.tif', 500000, 32767), at('u1.tif', 500100, 32767), { model })).rejects.toThrow(/"before" is in a user-defined CRS .* "after" is in a user-defined CRS/);
+  });
+
+  it('takes the georeferencing of whichever input has it', async () => {
+    const tif = writeFixture(dir, 'one-geo.tif', geotiff({ width: 70, height: 66, bands: [0, 1, 2].map((b) => pattern(70, 66, 1, b)), epsg: 32633, origin: [1000, 2000, 1, 1] }));
+    const first = await detectChanges(tif, raw(70, 66, 2), { model });
+    const second = await detectChanges(raw(70, 66, 2), tif, { model });
+    expect(first.geo?.epsg).toBe(32633);
+    expect(second.geo?.geoTransform).toEqual([1000, 1, 0, 2000, 0, -1]);
+  });
+
+  it('accepts thresholds 0 and 1 and says which option is wrong otherwise', async () => {
+    const a = raw(64, 64, 1);
+    const b = raw(64, 64, 2);
+    expect((await detectChanges(a, b, { model, threshold: 0 })).changedPixels).toBe(64 * 64);
+    expect((await detectChanges(a, b, { model, threshold: 1 })).changedPixels).toBe(0);
+    await expect(detectChanges(a, b, { model, threshold: -0.01 })).rejects.toThrow(RangeError);
+    await expect(detectChanges(a, b, { model, threshold: 1.01 })).rejects.toThrow(/a number from 0 to 1 for threshold/);
+    await expect(detectChanges(a, b, { model, threshold: '0.5' as never })).rejects.toThrow(TypeError);
+  });
+
+  it('maps each output convention to a probability and rejects 3 channels', () => {
+    const v = Float32Array.from([2, -1, 0.25, 0.75]); // two pixels, plane stride 2
+    expect(probabilityFunction(1, 'logits')(v, 2, 0)).toBeCloseTo(1 / (1 + Math.exp(-2)), 6);
+    expect(probabilityFunction(1, 'probability')(v, 2, 1)).toBe(-1);
+    expect(probabilityFunction(2, 'logits')(v, 2, 0)).toBeCloseTo(1 / (1 + Math.exp(2 - 0.25)), 6);
+    expect(probabilityFunction(2, undefined)(v, 2, 1)).toBe(0.75);
+    expect(() => probabilityFunction(3, 'logits')).toThrow(expect.objectContaining({ code: 'OUTPUT_UNSUPPORTED', message: expect.stringMatching(/1 or 2 channels.*returned 3/) }));
   });
 
   it('rejects a segmentation model, bad thresholds and unreadable files', async () => {

@@ -125,13 +125,20 @@ describe('exported orcnn_lwganet_l2 from Node', () => {
     expect(py.scores.length).toBe(d);
     const b = raw.boxes.data as Float32Array;
     let boxDiff = 0;
+    let angleDiff = 0;
     let scoreDiff = 0;
     for (let i = 0; i < d; i++) {
       for (let k = 0; k < 4; k++) boxDiff = Math.max(boxDiff, Math.abs(py.boxes[i][k] - b[i * 5 + k]));
+      // Angles compared modulo π: a box at −π/2 and one at π/2 − ε are the same box.
+      const turn = Math.abs(py.boxes[i][4] - b[i * 5 + 4]) % Math.PI;
+      angleDiff = Math.max(angleDiff, Math.min(turn, Math.PI - turn));
       scoreDiff = Math.max(scoreDiff, Math.abs(py.scores[i] - (raw.scores.data as Float32Array)[i]));
     }
-    expect(boxDiff).toBeLessThan(1e-2);
-    expect(scoreDiff).toBeLessThan(1e-4);
+    console.log(`Node vs Python detector: max |Δ box| ${boxDiff} px, |Δ angle| ${angleDiff} rad, |Δ score| ${scoreDiff}`);
+    // Same LibTorch on both sides: measured bit-identical (0, 0, 0); the margins allow thread scheduling.
+    expect(boxDiff).toBeLessThan(1e-4);
+    expect(angleDiff).toBeLessThan(1e-5);
+    expect(scoreDiff).toBeLessThan(1e-6);
     expect(Array.from(raw.labels.data as BigInt64Array, Number)).toEqual(py.labels);
   }, 600_000); // a synchronous Python forward of the whole detector
 });

@@ -372,6 +372,8 @@ describe('outputs', () => {
     const fc = JSON.parse(readFileSync(file, 'utf8'));
     expect(fc.crs).toEqual({ type: 'name', properties: { name: 'urn:ogc:def:crs:EPSG::32633' } });
     expect(fc.properties).toMatchObject({ coordinateSpace: 'crs', epsg: 32633, geoTransform: [500000, 0.5, 0, 4100000, 0, -0.5] });
+    expect(geoResult.detections.length).toBeGreaterThan(0);
+    expect(fc.features).toHaveLength(geoResult.detections.length);
     fc.features.forEach((f: any, i: number) => {
       const d = geoResult.detections[i];
       const ring = f.geometry.coordinates[0] as number[][];

@@ -115,7 +115,10 @@ describe('Model.run outputs', () => {
     const out = asTensor(model.runSync(input));
     expect(out.dtype).toBe(dtype);
     if (dtype === 'float16') {
-      expect(out.data[0]).toBe(0x4000); // 1.0 + 1 = 2.0
+      // Input i is 1 + i·2⁻¹⁰ (bits 0x3c00 + i); x + 1 = 2 + i·2⁻¹⁰ lies in [2, 4), where half
+      // floats are 2 + m·2⁻⁹ (bits 0x4000 + m): m = i/2, ties (odd i) rounded to even.
+      const roundHalfEven = (x: number) => (Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : Math.round(x));
+      expect(Array.from(out.data as Uint16Array)).toEqual(Array.from({ length: 64 }, (_, i) => 0x4000 + roundHalfEven(i / 2)));
     } else {
       const expected = Array.from(input.data as ArrayLike<number | bigint>, (v) => (typeof v === 'bigint' ? v + 1n : v + 1));
       const actual = Array.from(out.data as ArrayLike<number | bigint>);

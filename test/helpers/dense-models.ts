@@ -7,13 +7,23 @@
  * - change.pt (A2Net-like: BGR, BGR statistics): returns (probability, aux) with
  *   probability = sigmoid(v·(a − b) + c), 1 channel, kind "probability";
  * - change2.pt (CLAFA-like): 2-channel logits [u·a, u·b], kind "logits";
+ * - change_logit1.pt: 1 channel, kind "logits": v·(a − b) + c, the logit of change.pt's
+ *   probability (RGB input), so probability = sigmoid(logit) can be checked with its sign;
+ * - change_prob2.pt: 2 channels, kind "probability": [1 − q, q] with q = sigmoid(u·(a − b)),
+ *   so channel 1 (not 0) must be read as the change probability;
+ * - context.pt: a segmentation model whose output depends on the neighbourhood and on the
+ *   whole tile, as real models' do: logits = box5×5(W·x + b) (zero padding at the tile edge)
+ *   + G·mean_over_tile(x). The same pixel gets different logits from overlapping tiles, so the
+ *   blend weights decide the result (test/blending.test.ts checks them against NumPy);
  * - half.pt: like seg.pt but its output is half the tile size (a broken dense model);
  * - classify.pt: seg.pt's module declared as a classification model (for TASK_MISMATCH).
- * Exported once per test file with the project venv (the only Python with torch).
+ * Exported with the project venv (the only Python with torch), once per content (cached).
  */
 
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, VENV_PYTHON } from './image-python.js';
 
@@ -28,6 +38,14 @@ export const SEG_B = [0.05, -0.1, 0.0, 0.2, -0.05];
 export const CHANGE_V = [0.7, -0.5, 1.1];
 export const CHANGE_C = -0.2;
 export const CHANGE2_U = [0.4, 0.9, -0.6];
+/** context.pt: weight of each input channel's tile mean in each logit (K × 3). */
+export const CONTEXT_G = [
+  [2.0, -1.5, 0.5],
+  [-1.0, 2.5, 0.0],
+  [0.5, 0.5, -2.0],
+  [1.5, 0.0, 1.0],
+  [-2.0, -0.5, 1.5],
+];
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406];
 export const IMAGENET_STD = [0.229, 0.224, 0.225];
 export const TILING = { defaultTileSize: 64, tileMultiple: 32, minTileSize: 64, defaultOverlap: 16 };
@@ -44,6 +62,7 @@ V = torch.tensor(json.loads(sys.argv[4]), dtype=torch.float32)
 C = float(sys.argv[5])
 U = torch.tensor(json.loads(sys.argv[6]), dtype=torch.float32)
 meta_base = json.loads(sys.argv[7])
+G = torch.tensor(json.loads(sys.argv[8]), dtype=torch.float32)
 seg_labels = meta_base.pop("segLabels")
 seg_palette = meta_base.pop("segPalette")
 
@@ -85,6 +104,38 @@ class Change2(torch.nn.Module):
         check(b)
         return torch.stack([torch.einsum("c,nchw->nhw", self.u, a), torch.einsum("c,nchw->nhw", self.u, b)], 1)
 
+class ChangeLogit1(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("v", V)
+        self.c = C
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        check(a)
+        check(b)
+        return (torch.einsum("c,nchw->nhw", self.v, a - b) + self.c).unsqueeze(1)
+
+class ChangeProb2(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("u", U)
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        check(a)
+        check(b)
+        q = torch.sigmoid(torch.einsum("c,nchw->nhw", self.u, a - b))
+        return torch.stack([1 - q, q], 1)
+
+class Context(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("w", W)
+        self.register_buffer("b", B)
+        self.register_buffer("g", G)
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check(x)
+        y = torch.einsum("kc,nchw->nkhw", self.w, x) + self.b.view(1, -1, 1, 1)
+        y = torch.nn.functional.avg_pool2d(y, 5, 1, 2, count_include_pad=True)
+        return y + torch.einsum("kc,nc->nk", self.g, x.mean((2, 3))).view(x.shape[0], -1, 1, 1)
+
 def save(module, name, **meta):
     m = dict(meta_base)
     m.update(meta)
@@ -96,12 +147,17 @@ seg = dict(task="segmentation", model="fixture_seg", labels=seg_labels, numClass
            outputs=[{"name": "logits", "kind": "logits", "shape": ["N", 5, "H", "W"]}])
 save(Seg(False), "seg.pt", **seg)
 save(Seg(True), "half.pt", **seg)
+save(Context(), "context.pt", **dict(seg, model="fixture_context"))
 save(Seg(False), "classify.pt", **dict(seg, task="classification", palette=None, tiling=None))
 bgr = dict(meta_base["input"], colorOrder="BGR", mean=meta_base["input"]["mean"][::-1], std=meta_base["input"]["std"][::-1])
 save(Change(), "change.pt", task="change-detection", model="fixture_change", labels=["unchanged", "changed"], numClasses=2, input=bgr,
      outputs=[{"name": "probability", "kind": "probability", "shape": ["N", 1, "H", "W"]}])
 save(Change2(), "change2.pt", task="change-detection", model="fixture_change2", labels=["unchanged", "changed"], numClasses=2,
      outputs=[{"name": "logits", "kind": "logits", "shape": ["N", 2, "H", "W"]}])
+save(ChangeLogit1(), "change_logit1.pt", task="change-detection", model="fixture_change_logit1", labels=["unchanged", "changed"], numClasses=2,
+     outputs=[{"name": "logits", "kind": "logits", "shape": ["N", 1, "H", "W"]}])
+save(ChangeProb2(), "change_prob2.pt", task="change-detection", model="fixture_change_prob2", labels=["unchanged", "changed"], numClasses=2,
+     outputs=[{"name": "probability", "kind": "probability", "shape": ["N", 2, "H", "W"]}])
 `;
 
 function baseMetadata(): Record<string, unknown> {
@@ -122,20 +178,42 @@ function baseMetadata(): Record<string, unknown> {
   };
 }
 
-/** Exports the dense fixtures into `dir` and returns their paths. */
-export function exportDenseFixtures(dir: string): { seg: string; half: string; classify: string; change: string; change2: string } {
-  const script = join(dir, 'make_dense_fixtures.py');
+const FIXTURE_FILES = {
+  seg: 'seg.pt', half: 'half.pt', classify: 'classify.pt', change: 'change.pt', change2: 'change2.pt',
+  changeLogit1: 'change_logit1.pt', changeProb2: 'change_prob2.pt', context: 'context.pt',
+} as const;
+
+/**
+ * Exports the dense fixtures and returns their paths. They are cached in the OS temp directory
+ * under a hash of the exporting code and its arguments (importing torch costs seconds, and
+ * mutation testing re-runs a test file once per mutant); `dir` is kept for the callers' own files.
+ */
+export function exportDenseFixtures(_dir: string): { [K in keyof typeof FIXTURE_FILES]: string } {
+  const args = [JSON.stringify(SEG_W), JSON.stringify(SEG_B), JSON.stringify(CHANGE_V), String(CHANGE_C), JSON.stringify(CHANGE2_U), JSON.stringify(baseMetadata()), JSON.stringify(CONTEXT_G)];
+  // The script builds its metadata with the package's metadata module: a change there is a new key.
+  const metadataModule = readFileSync(join(ROOT, 'python', 'lwganet', 'metadata.py'));
+  const key = createHash('sha256').update(SOURCE).update(JSON.stringify(args)).update(VENV_PYTHON).update(metadataModule).digest('hex').slice(0, 16);
+  const cache = join(tmpdir(), `lwganet-dense-fixtures-${key}`);
+  const paths = Object.fromEntries(Object.entries(FIXTURE_FILES).map(([k, file]) => [k, join(cache, file)])) as { [K in keyof typeof FIXTURE_FILES]: string };
+  if (Object.values(paths).every((p) => existsSync(p))) return paths;
+  // Export into a private directory, then rename it into place: concurrent test files never see a partial set.
+  const work = mkdtempSync(`${cache}.tmp-`);
+  const script = join(work, 'make_dense_fixtures.py');
   writeFileSync(script, SOURCE);
-  const args = [script, dir, JSON.stringify(SEG_W), JSON.stringify(SEG_B), JSON.stringify(CHANGE_V), String(CHANGE_C), JSON.stringify(CHANGE2_U), JSON.stringify(baseMetadata())];
   try {
-    execFileSync(VENV_PYTHON, args, {
+    execFileSync(VENV_PYTHON, [script, work, ...args], {
       encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000, env: { ...process.env, PYTHONPATH: join(ROOT, 'python') },
     });
   } catch (error) {
+    rmSync(work, { recursive: true, force: true });
     throw new Error(`Could not export the dense fixtures with ${VENV_PYTHON}: ${(error as { stderr?: string }).stderr ?? String(error)}`);
   }
-  const at = (name: string) => join(dir, name);
-  return { seg: at('seg.pt'), half: at('half.pt'), classify: at('classify.pt'), change: at('change.pt'), change2: at('change2.pt') };
+  try {
+    renameSync(work, cache);
+  } catch {
+    rmSync(work, { recursive: true, force: true }); // another process won the race; its copy is identical
+  }
+  return paths;
 }
 
 /** Normalised value of channel `c` of an RGB pixel (float64, same formula as the lookup tables). */

@@ -8,7 +8,9 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..', '..');
-export const VENV_PYTHON = join(ROOT, '.venv', 'bin', 'python');
+// $LWGANET_TEST_PYTHON lets a copy of the tree without .venv, such as
+// the mutation-testing sandbox, use the project venv.
+export const VENV_PYTHON = process.env.LWGANET_TEST_PYTHON || join(ROOT, '.venv', 'bin', 'python');
 
 /** Runs `python <args>` with PYTHONPATH=python/ and returns stdout; throws with stderr on failure. */
 export function runPython(args: string[], options: { input?: string | Uint8Array; timeoutMs?: number } = {}): string {

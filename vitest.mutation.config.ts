@@ -1,0 +1,18 @@
+// Vitest configuration for mutation testing (scripts/mutation.mjs): the project's config,
+// restricted to the test files of one module group (comma-separated in LWGANET_MUTATION_TESTS)
+// and without the type-check pass, which no mutant can change.
+import { resolve } from 'node:path';
+import { defineConfig, mergeConfig } from 'vitest/config';
+import base from './vitest.config';
+
+const files = (process.env.LWGANET_MUTATION_TESTS ?? '').split(',').filter(Boolean);
+if (files.length === 0) throw new Error('vitest.mutation.config.ts needs LWGANET_MUTATION_TESTS (run it through npm run test:mutation)');
+
+// Stryker's vitest runner runs tests in worker threads, where geotiff.js's `web-worker` import
+// throws; geotiff is bundled by Vite here so that import can be pointed at a stand-in.
+const config = mergeConfig(base, defineConfig({
+  resolve: { alias: { 'web-worker': resolve(__dirname, 'test/helpers/no-web-worker.ts') } },
+  test: { typecheck: { enabled: false }, server: { deps: { inline: ['geotiff'] } } },
+}));
+config.test!.include = files; // replaced, not merged (mergeConfig would append to the base list)
+export default config;
