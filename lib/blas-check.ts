@@ -2,7 +2,7 @@
  * A LibTorch built against the system BLAS (Debian's: BLAS_INFO=generic) calls libblas.so.3,
  * which is the unoptimised reference implementation unless an optimised one is installed; every
  * matmul and most convolutions then run several times slower (measured 2–4× on LWGANet at 1024²,
- * ../shared/guides/performance-notes.md). Warned about once per process, at load.
+ * bench/README.md). Warned about once per process, at load.
  */
 
 import type { NativeDevices } from '../binding.js';

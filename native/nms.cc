@@ -28,7 +28,7 @@ struct Rect {
 Rect prepare(const double* box) {
   Rect r;
   const double c = std::cos(box[4]), s = std::sin(box[4]);
-  // heads.md §7.4 L: u along w, v along h; p1 = c − u − v, p2 = c + u − v, p3 = c + u + v, p4 = c − u + v.
+  // le90 corners: u along w, v along h; p1 = c − u − v, p2 = c + u − v, p3 = c + u + v, p4 = c − u + v.
   const Point u{box[2] / 2 * c, box[2] / 2 * s};
   const Point v{-box[3] / 2 * s, box[3] / 2 * c};
   r.centre = {box[0], box[1]};

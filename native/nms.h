@@ -1,6 +1,6 @@
 // Non-maximum suppression on plain arrays of doubles (no LibTorch, no N-API), shared by the
 // TorchScript operators (nms_ops.cc) and the JavaScript functions (nms_napi.cc).
-// Semantics: python/lwganet/detection/native_ops.py (heads.md §7.4 E, K).
+// Semantics: python/lwganet/detection/native_ops.py (the operator contract: greedy NMS in descending score, IoU in float64).
 #pragma once
 
 #include <cstddef>
@@ -12,7 +12,7 @@ namespace nms {
 
 // Row layouts, contiguous doubles:
 //   aligned: x1, y1, x2, y2
-//   rotated: cx, cy, w, h, angle (radians; corners as in heads.md §7.4 L)
+//   rotated: cx, cy, w, h, angle (radians, le90; corners c − u − v, c + u − v, c + u + v, c − u + v)
 enum class BoxKind { Aligned, Rotated };
 constexpr std::size_t kAlignedWidth = 4;
 constexpr std::size_t kRotatedWidth = 5;

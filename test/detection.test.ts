@@ -95,7 +95,7 @@ function checkLe90(result: DetectionResult): void {
   for (let i = 1; i < result.detections.length; i++) expect(result.detections[i - 1].score).toBeGreaterThanOrEqual(result.detections[i].score);
 }
 
-describe('rotated box geometry (heads.md §7.4 L)', () => {
+describe('rotated box geometry (le90)', () => {
   it('wraps angles into [−π/2, π/2) with a floored modulo and swaps sides so w ≥ h', () => {
     expect(wrapLe90(0)).toBe(0);
     expect(wrapLe90(Math.PI / 2)).toBeCloseTo(-Math.PI / 2, 12);

@@ -13,7 +13,7 @@ type Point = [number, number];
 
 // ------------------------------------------------------------------ references
 
-/** Corners per heads.md §7.4 L: c ∓ u ∓ v with u along w, v along h. */
+/** le90 corners: c ∓ u ∓ v with u along w, v along h. */
 function refCorners([cx, cy, w, h, a]: Box): Point[] {
   const u: Point = [(w / 2) * Math.cos(a), (w / 2) * Math.sin(a)];
   const v: Point = [(-h / 2) * Math.sin(a), (h / 2) * Math.cos(a)];

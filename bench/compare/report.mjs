@@ -23,7 +23,7 @@ export function summarize(samplesUs) {
 }
 
 // The index max-pools route each value to its window's argmax, so a near-tie may go another way
-// under another rounding (spec §12): a few isolated elements then differ by up to ~1e-2 while all
+// under another rounding: a few isolated elements then differ by up to ~1e-2 while all
 // others agree. Up to this share of elements beyond the tolerance is read as that, not as a bug.
 export const NEAR_TIE_SHARE = 1e-3;
 
@@ -117,7 +117,7 @@ export function markdown(run) {
     `OpenMP: ${e.ompWaitPolicy ? `OMP_WAIT_POLICY=${e.ompWaitPolicy} for every runtime` : 'each runtime\'s own defaults'}, load average ${e.loadAverage.map((x) => x.toFixed(2)).join(' ')}. ` +
     'Event-loop lag: a 1 ms timer during back-to-back inference (an idle loop reads ≈ 1 ms; a runtime that blocks the JS thread reads ≈ its forward time). ' +
     'Outputs agree when every element is within tol = 1e-3 × the largest |output| of lwganet-node; "near-ties" when at most ' +
-    `${NEAR_TIE_SHARE * 100}% of the elements are beyond it (the index max-pools may route a near-tied value differently under another rounding: spec/architecture.md §12).`);
+    `${NEAR_TIE_SHARE * 100}% of the elements are beyond it (the index max-pools may route a near-tied value differently under another rounding).`);
   if (e.busiest > e.cpus * 0.5) {
     lines.push('', `**Warning:** the machine was busy (1-min load average up to ${e.busiest.toFixed(2)} on ${e.cpus} CPUs): rerun on an idle machine before trusting these numbers.`);
   }

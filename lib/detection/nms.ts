@@ -8,7 +8,7 @@
 import { binding } from '../binding.js';
 import { invalidArgument } from '../errors.js';
 
-/** A rotated box as an object: centre, width, height, angle in radians (heads.md §7.4 L). */
+/** A rotated box as an object: centre, width, height, angle in radians, le90: θ ∈ [−π/2, π/2), w ≥ h). */
 export interface RotatedBoxLike {
   readonly cx: number;
   readonly cy: number;

@@ -1,5 +1,5 @@
 /**
- * Geometry of rotated boxes in the le90 convention (heads.md §7.4 L): (cx, cy, w, h, θ) with
+ * Geometry of rotated boxes in the le90 convention (mmrotate's): (cx, cy, w, h, θ) with
  * θ ∈ [−π/2, π/2) in radians, w the long side, θ the angle of the w side from +x, positive
  * clockwise on screen (image y points down).
  */

@@ -3,7 +3,7 @@
  *   x1 y1 x2 y2 x3 y3 x4 y4 <class> <score>
  * — the layout of DOTA's annotation files (labelTxt) with the score where ground truth has its
  * `difficult` flag, in image pixels, corners in DOTA's order (the cyclic rotation closest to
- * the bounding box's top-left, top-right, bottom-right, bottom-left; heads.md §7.4 L), by
+ * the bounding box's top-left, top-right, bottom-right, bottom-left), by
  * descending score. One file per image rather than the submission's per-class
  * `Task1_<class>.txt` files: those collect the lines of every image of a test set
  * (`<image> <score> x1 … y4`) and are built by concatenating per-image results. Whitespace in a

@@ -1,5 +1,5 @@
 /**
- * Cross-patch merge (DOTA merge_det, heads.md §7.5): every patch's detections above the score
+ * Cross-patch merge (DOTA devkit's merge_det): every patch's detections above the score
  * threshold are shifted by the patch offset into image pixels and collected; at the end a
  * per-class rotated NMS (native rotatedNms, exact polygon IoU) keeps one box per object, so an
  * object seen by two overlapping patches is reported once — the higher-scored view wins, which
@@ -28,7 +28,7 @@ export interface Detection {
   label: string;
   /** Class index. */
   index: number;
-  /** Corners p1..p4 = c − u − v, c + u − v, c + u + v, c − u + v (heads.md §7.4 L). */
+  /** Corners p1..p4 = c − u − v, c + u − v, c + u + v, c − u + v (u along w, v along h). */
   polygon: Quad;
 }
 

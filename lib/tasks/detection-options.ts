@@ -41,7 +41,7 @@ export interface ResolvedDetect {
 
 const KNOWN = ['model', 'scoreThreshold', 'tileSize', 'overlap', 'iouThreshold', 'decode', 'onProgress', 'signal'];
 
-/** The DOTA "ss" split (heads.md §7.5) for a model exported without a tiling rule. */
+/** The DOTA "ss" (single-scale) split: 1024² patches overlapping by 200 for a model exported without a tiling rule. */
 export const FALLBACK_DETECTION_TILING: TilingSpec = Object.freeze({ defaultTileSize: 1024, tileMultiple: 32, minTileSize: 32, defaultOverlap: 200 });
 
 function unitInterval(value: unknown, name: string, fallback: number): number {

@@ -1,5 +1,5 @@
 /**
- * Oriented object detection on images of any size (heads.md §7.5, the DOTA "ss" protocol):
+ * Oriented object detection on images of any size (the DOTA "ss" protocol: single scale, 1024² patches overlapping by 200, merged by per-class rotated NMS):
  * the image is split into tileSize² patches overlapping by `overlap` pixels — windows every
  * tileSize − overlap pixels, the last one of a row/column shifted back to end at the image
  * border — each patch goes through the detector on its own, the boxes are shifted back by the

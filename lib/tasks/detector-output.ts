@@ -1,5 +1,5 @@
 /**
- * Reads one forward of a rotated-detection model (heads.md §7, detection contract): a dict with
+ * Reads one forward of a rotated-detection model (the detection contract of python/lwganet/detection): a dict with
  * one tensor per output the metadata declares, found by kind —
  * "rotated-boxes" (D, 5) float cx, cy, w, h, θ in input pixels; "scores" (D,) float;
  * "labels" (D,) integer class indices. Anything else is OUTPUT_UNSUPPORTED, so a model that

@@ -4,7 +4,7 @@
  * size rule requires it (an image smaller than the model's minimum, or a multipleOf rule).
  *
  * Padding is 0 in normalised space, i.e. the mean colour — the same value the detector's own
- * internal padding to a multiple of 32 uses (heads.md §7.3 step 4) — so a padded patch gives
+ * internal padding to a multiple of 32 uses — so a padded patch gives
  * the same result whether we pad or the model does. Border patches are not padded to the full
  * patch size: the detector takes any size and pads itself.
  */
