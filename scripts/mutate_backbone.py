@@ -128,14 +128,14 @@ def golden_checks(package_root: Path) -> None:
     sys.path.insert(0, str(package_root))
     try:
         golden = importlib.import_module("test_official_golden")
-        from lwganet.models import lwganet_l0
+        from lwganet.build import create_model
         import torch
         shape = [1, 3, 256, 256]
-        classifier = golden.golden_fill_(lwganet_l0())
+        classifier = golden.golden_fill_(create_model("lwganet_l0"))
         for graph, channels_last in (("official", False), ("fast", True)):
             golden.test_classifier_logits_and_stages_match_the_official_code(
                 classifier.to(memory_format=torch.contiguous_format), graph, channels_last, shape)
-        features = golden.golden_fill_(lwganet_l0(features_only=True))
+        features = golden.golden_fill_(create_model("lwganet_l0", features_only=True))
         golden.test_dense_features_match_the_official_code(features, "official", False, shape)
     finally:
         sys.path.remove(str(package_root))

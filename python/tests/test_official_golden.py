@@ -40,7 +40,7 @@ import pytest
 import torch
 
 from lwganet.graph import prepare_graph
-from lwganet.models import lwganet_l0
+from lwganet.build import create_model
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden"
 # Relative to the largest magnitude of the compared tensor (rounding ~1e-15 of it is expected).
@@ -137,12 +137,12 @@ def test_input_generator_matches_the_recorded_hash():
 
 @pytest.fixture(scope="module")
 def classifier():
-    return golden_fill_(lwganet_l0())
+    return golden_fill_(create_model("lwganet_l0"))
 
 
 @pytest.fixture(scope="module")
 def features():
-    return golden_fill_(lwganet_l0(features_only=True))
+    return golden_fill_(create_model("lwganet_l0", features_only=True))
 
 
 @pytest.mark.parametrize("shape", CLS_SHAPES, ids=str)
