@@ -60,15 +60,22 @@ let installed = false;
 
 /**
  * For the CLI: on SIGINT/SIGTERM remove the temporary files, then end by the same signal (the
- * default action, so the exit status still says what stopped the process).
+ * default action, so the exit status still says what stopped the process). A command that stops
+ * gracefully on the signal (`lwganet batch`, `lwganet worker`) listens to it too: its running
+ * writes must be allowed to finish, so the signal is left to it, and whatever is still being
+ * written when it exits is removed at exit.
  */
 export function removeTempFilesOnSignals(): void {
   if (installed) return;
   installed = true;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      removeTempFilesNow();
-      process.kill(process.pid, signal);
-    });
-  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (process.listenerCount(signal) > 1) return;
+    removeTempFilesNow();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.kill(process.pid, signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', removeTempFilesNow);
 }
