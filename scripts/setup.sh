@@ -15,6 +15,9 @@ command -v ninja >/dev/null || missing+=(ninja-build)
 command -v make >/dev/null || missing+=(make)
 # The batch queue tests (and `lwganet batch --queue` users on this machine) run a local Redis.
 command -v redis-server >/dev/null || missing+=(redis-server)
+# gdal-async (the geo engine) is built here against the system GDAL: its own install script would
+# download a prebuilt binary from GitHub (unreachable in CI) or compile a bundled GDAL (30+ min).
+command -v gdal-config >/dev/null || missing+=(libgdal-dev)
 if ((${#missing[@]})); then
   log "installing ${missing[*]} (apt)"
   if [ "$(id -u)" -ne 0 ]; then
@@ -43,6 +46,15 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   # npm 11, and its own switch covers npm versions that run it anyway. Only its CPU binaries are used.
   ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 fi
+
+# gdal-async's binding, built against the system GDAL (its install script is not allowed to run:
+# see allowScripts in package.json).
+gdal_dir=node_modules/gdal-async
+if [ -d "$gdal_dir" ] && ! ls "$gdal_dir"/lib/binding/*/gdal.node >/dev/null 2>&1; then
+  log "building gdal-async against the system GDAL $(gdal-config --version)"
+  (cd "$gdal_dir" && npx --no-install node-pre-gyp rebuild --build-from-source --shared_gdal -j 2 >/dev/null)
+fi
+node -e "const g = require('gdal-async'); console.error('setup: GDAL', g.version, 'with', g.drivers.count(), 'drivers')"
 
 # The build finds LibTorch through the python3 first on PATH: the project venv's.
 export PATH="$PWD/.venv/bin:$PATH"
