@@ -100,15 +100,22 @@ const LIBTORCH_CUDA_LIBRARIES = ['libc10_cuda.so', 'libtorch_cuda.so'];
 /** Why LibTorch's CUDA libraries were there but could not be opened, once per JS environment. */
 let cudaOpenFailure: string | undefined;
 
+type Preloader = { open(file: string): void };
+
 function preload(build: AddonBuild, libtorch: Libtorch): void {
   if (!existsSync(build.preloader)) return; // an older build: its RPATH has to do
-  const loader = require(build.preloader) as { open(file: string): void };
+  const loader = require(build.preloader) as Preloader;
   for (const name of LIBTORCH_CPU_LIBRARIES) {
     const file = path.join(libtorch.libdir, name);
     if (existsSync(file)) loader.open(file);
   }
+  openCudaLibraries(loader, libtorch.libdir);
+}
+
+/** Opens LibTorch's CUDA libraries in `libdir` when it has them; a failure leaves the CPU working. */
+function openCudaLibraries(loader: Preloader, libdir: string): void {
   for (const name of LIBTORCH_CUDA_LIBRARIES) {
-    const file = path.join(libtorch.libdir, name);
+    const file = path.join(libdir, name);
     if (!existsSync(file)) break;
     try {
       loader.open(file);
@@ -118,6 +125,18 @@ function preload(build: AddonBuild, libtorch: Libtorch): void {
       break;
     }
   }
+}
+
+/** Directory of the libtorch_cpu.so this process has mapped (Linux), or null. */
+function loadedLibtorchDir(): string | null {
+  let maps = '';
+  try {
+    maps = readFileSync('/proc/self/maps', 'utf8');
+  } catch {
+    return null;
+  }
+  const file = maps.match(/\s(\/\S*\/libtorch_cpu\.so[^\s/]*)$/m)?.[1];
+  return file ? path.dirname(file) : null;
 }
 
 function fail(message: string, cause?: unknown): never {
@@ -140,7 +159,13 @@ function loadAddon(): Binding {
   const override = process.env.LWGANET_BINDING;
   if (override) {
     try {
-      return require(override) as Binding;
+      const addon = require(override) as Binding;
+      // It found its LibTorch itself (RPATH, LD_LIBRARY_PATH): add CUDA from that same LibTorch.
+      // Before anything asks LibTorch for its CUDA hooks, which it looks up only once.
+      const loader = ['lwganet_preload.node', 'lwganet-preload.node'].map((n) => path.join(path.dirname(override), n)).find((f) => existsSync(f));
+      const libdir = loadedLibtorchDir();
+      if (loader && libdir) openCudaLibraries(require(loader) as Preloader, libdir);
+      return addon;
     } catch (error) {
       const message = (error as Error).message;
       return fail(`Could not load the lwganet-node native addon LWGANET_BINDING=${override}.\nCause: ${message.split('\n')[0]}\nFix: ${hintFor(message)}`, error);

@@ -67,7 +67,7 @@ interface ChildReport {
 }
 
 /** Loads the addon the normal way (locate + preload) in a child process with LIBTORCH set. */
-function runWith(libtorch: string): ChildReport {
+function runWith(libtorch: string, extraEnv: Record<string, string> = {}): ChildReport {
   const script = `
     const fs = require('node:fs');
     const l = require(${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))});
@@ -81,7 +81,7 @@ function runWith(libtorch: string): ChildReport {
     try { l.loadModelSync(${JSON.stringify(fixture('identity.pt'))}, { device: 'cuda' }); } catch (e) { cuda = { code: e.code, message: e.message }; }
     const mapped = [...new Set(fs.readFileSync('/proc/self/maps', 'utf8').split('\\n').map((l) => l.split(/\\s+/)[5]).filter((f) => f && /\\.so/.test(f)))];
     console.log(JSON.stringify({ devices, sum, conv: out, cuda, mapped }));`;
-  const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: path.join(work, 'home'), LIBTORCH: libtorch };
+  const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: path.join(work, 'home'), LIBTORCH: libtorch, ...extraEnv };
   const child = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8', timeout: 120_000 });
   expect(child.status, child.stderr).toBe(0);
   return { ...(JSON.parse(child.stdout.trim().split('\n').pop()!) as Omit<ChildReport, 'stderr'>), stderr: child.stderr };
@@ -99,9 +99,12 @@ describe.runIf(isCudaTorch)('one binary with a CPU-only and with a CUDA LibTorch
   let cpu: ChildReport;
   let full: ChildReport;
   let broken: ChildReport;
+  let override: ChildReport;
   beforeAll(() => {
     cpu = runWith(torchView('cpu'));
     full = runWith(torchDir);
+    // LWGANET_BINDING: the addon finds LibTorch itself (here through its build RPATH).
+    override = runWith(torchDir, { LWGANET_BINDING: build.file });
     // LibTorch's CUDA libraries without NVIDIA's (cuDNN, cuBLAS, ...): libtorch_cuda.so cannot open.
     broken = runWith(torchView('cuda-without-nvidia', ['libc10_cuda.so', 'libtorch_cuda.so']));
   }, 360_000);
@@ -135,6 +138,11 @@ describe.runIf(isCudaTorch)('one binary with a CPU-only and with a CUDA LibTorch
     } else {
       expect(full.cuda).toBeNull();
     }
+  });
+
+  it('loaded through LWGANET_BINDING: CUDA comes from the LibTorch the addon found', () => {
+    expect(override.mapped).toContain(fs.realpathSync(path.join(torchLib, 'libtorch_cuda.so')));
+    expect(override.devices.cudaCompiled).toBe(true);
   });
 
   it('with CUDA libraries that cannot open: runs on the CPU, warns, and says why CUDA is missing', () => {
