@@ -18,6 +18,7 @@ const isCudaTorch = fs.existsSync(path.join(torchLib, 'libtorch_cuda.so'));
 /** Library names that belong to LibTorch's CUDA side or NVIDIA's libraries. */
 const CUDA_NAME = /cuda|cudnn|cublas|cufft|cusparse|cusolver|curand|nccl|nvrtc|nvshmem|nvjitlink|cufile/i;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lwganet-cpu-torch-'));
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 function needed(file: string): string[] {
   const dynamic = execFileSync('readelf', ['-d', file], { encoding: 'utf8' });
@@ -108,7 +109,6 @@ describe.runIf(isCudaTorch)('one binary with a CPU-only and with a CUDA LibTorch
     // LibTorch's CUDA libraries without NVIDIA's (cuDNN, cuBLAS, ...): libtorch_cuda.so cannot open.
     broken = runWith(torchView('cuda-without-nvidia', ['libc10_cuda.so', 'libtorch_cuda.so']));
   }, 360_000);
-  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
   it('loads with a CPU-only LibTorch and runs on the CPU, the same as with the CUDA one', () => {
     expect(cpu.devices.libtorchPath).toBe(path.join(work, 'cpu', 'torch', 'lib', 'libtorch_cpu.so'));
