@@ -117,9 +117,9 @@ export interface NativeDevices {
   libtorchPath: string;
   /** LibTorch version the addon was compiled against. */
   builtWithLibtorch: string;
-  /** True when the addon was linked with LibTorch's CUDA libraries. */
+  /** True when the LibTorch in use has CUDA: its libtorch_cuda.so was loaded (the addon itself links only LibTorch's CPU libraries). */
   cudaCompiled: boolean;
-  /** Number of usable CUDA devices (0 without GPU or CUDA build). */
+  /** Number of usable CUDA devices (0 without GPU or with a CPU-only LibTorch). */
   cudaDeviceCount: number;
   /** Why CUDA is unusable, or null when it is usable. */
   cudaUnavailableReason: string | null;

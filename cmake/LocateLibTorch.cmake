@@ -7,7 +7,7 @@
 #   4. the system (Debian's libtorch-dev puts TorchConfig.cmake in /usr/lib/<triplet>/cmake/Torch).
 # Result: an interface target `lwganet::torch`, and LWGANET_TORCH_LIBDIR, LWGANET_TORCH_SOURCE,
 # LWGANET_TORCH_CONFIG_DIR,
-# LWGANET_TORCH_CUDA (ON when LibTorch's CUDA libraries are linked).
+# LWGANET_TORCH_CUDA (ON when that LibTorch has CUDA libraries; the addon never links them).
 
 set(_lwganet_install_help
 "Install one of:
@@ -119,9 +119,8 @@ add_library(lwganet::torch ALIAS lwganet_torch)
 
 if(LWGANET_TORCH_CUDA AND NOT _lwganet_nvcc)
   # A CUDA LibTorch (every pip torch on Linux) whose TorchConfig.cmake insists on a full CUDA
-  # toolkit (nvcc) to configure. The addon has no CUDA sources of its own; it reaches the GPU
-  # only through LibTorch's libraries, so it links them directly instead.
-  message(STATUS "lwganet-node: CUDA LibTorch without a CUDA toolkit: linking its libraries directly")
+  # toolkit (nvcc) to configure: take its compiler flags and headers without it.
+  message(STATUS "lwganet-node: CUDA LibTorch without a CUDA toolkit: using its headers and CPU libraries directly")
   set(_torch_flags "")
   file(STRINGS "${_torch_config_dir}/TorchConfig.cmake" _flag_lines REGEX "set\\(TORCH_CXX_FLAGS")
   foreach(line IN LISTS _flag_lines)
@@ -130,29 +129,29 @@ if(LWGANET_TORCH_CUDA AND NOT _lwganet_nvcc)
     endif()
   endforeach()
   set(TORCH_CXX_FLAGS "${_torch_flags}")
-  set(_libs "")
-  foreach(name torch torch_cpu c10 torch_cuda c10_cuda)
-    find_library(_lib_${name} ${name} PATHS "${LWGANET_TORCH_LIBDIR}" NO_DEFAULT_PATH REQUIRED)
-    list(APPEND _libs "${_lib_${name}}")
-  endforeach()
-  target_include_directories(lwganet_torch SYSTEM INTERFACE
-    "${_torch_prefix}/include" "${_torch_prefix}/include/torch/csrc/api/include")
-  target_link_libraries(lwganet_torch INTERFACE ${_libs})
+  set(TORCH_INCLUDE_DIRS "${_torch_prefix}/include" "${_torch_prefix}/include/torch/csrc/api/include")
 else()
   find_package(Torch REQUIRED CONFIG PATHS "${_torch_config_dir}" NO_DEFAULT_PATH)
-  target_link_libraries(lwganet_torch INTERFACE ${TORCH_LIBRARIES})
 endif()
+
+# Only LibTorch's CPU libraries are linked, whatever the LibTorch: the addon uses nothing but
+# device-generic APIs (c10::Device, torch::cuda::device_count in libtorch_cpu, which asks the
+# CUDA hooks), so one binary loads with a CPU-only torch too. CUDA comes at run time: when the
+# LibTorch found at load has libtorch_cuda.so, lib/binding.ts opens it before the addon and it
+# registers its CUDA kernels and hooks. libtorch.so is not linked either: in a CUDA LibTorch it
+# is only a shim that pulls in libtorch_cuda.so.
+set(_lwganet_torch_libs "")
+foreach(name torch_cpu c10)
+  find_library(_lwganet_lib_${name} ${name} PATHS "${LWGANET_TORCH_LIBDIR}" NO_DEFAULT_PATH REQUIRED)
+  list(APPEND _lwganet_torch_libs "${_lwganet_lib_${name}}")
+endforeach()
+target_include_directories(lwganet_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
+target_link_libraries(lwganet_torch INTERFACE ${_lwganet_torch_libs})
 
 if(TORCH_CXX_FLAGS)
   separate_arguments(_torch_flag_list UNIX_COMMAND "${TORCH_CXX_FLAGS}")
   target_compile_options(lwganet_torch INTERFACE ${_torch_flag_list})
 endif()
-if(LWGANET_TORCH_CUDA)
-  target_compile_definitions(lwganet_torch INTERFACE LWGANET_WITH_CUDA=1)
-endif()
-# LibTorch's CUDA library registers itself when loaded; nothing references it by symbol, so an
-# --as-needed linker would drop it and CUDA would silently be unavailable.
-target_link_options(lwganet_torch INTERFACE "LINKER:--no-as-needed")
 
 set(LWGANET_TORCH_NEEDS_CXX20 OFF)
 foreach(include_dir "${_torch_prefix}/include" "/usr/include")

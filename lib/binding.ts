@@ -32,8 +32,6 @@ export interface AddonBuild {
   preloader: string;
   /** LibTorch version it was compiled against ('' when not recorded). */
   libtorch: string;
-  /** Linked LibTorch's CUDA libraries. */
-  cuda: boolean;
   /** The LibTorch recorded for it: by the build (source builds) or the install script (prebuilds). */
   recorded?: { libdir: string; source: string };
 }
@@ -58,7 +56,6 @@ export function addonBuilds(root = PACKAGE_ROOT): AddonBuild[] {
       file,
       preloader: path.join(dir, 'lwganet_preload.node'),
       libtorch: typeof info?.version === 'string' ? info.version : '',
-      cuda: info?.cuda === true,
       recorded: typeof info?.libdir === 'string' ? { libdir: info.libdir, source: `the LibTorch it was built against (${String(info.source)})` } : undefined,
     });
   }
@@ -71,34 +68,75 @@ export function addonBuilds(root = PACKAGE_ROOT): AddonBuild[] {
       file,
       preloader: path.join(dir, 'lwganet-preload.node'),
       libtorch: typeof sidecar?.libtorch === 'string' ? sidecar.libtorch : '',
-      cuda: sidecar?.cuda === true,
       recorded: typeof installed?.libdir === 'string' ? { libdir: installed.libdir, source: `the LibTorch found at install (${String(installed.source)})` } : undefined,
     });
   }
   return builds;
 }
 
-/** The first LibTorch of the right release (and with CUDA when the addon links it). */
+/**
+ * The first LibTorch of the right release, CPU-only or with CUDA: the addon links only LibTorch's
+ * CPU libraries and uses CUDA when the LibTorch it loads with has it.
+ */
 export function chooseLibtorch(build: AddonBuild, env: NodeJS.ProcessEnv = process.env): { chosen: Libtorch | null; seen: string[] } {
   const seen: string[] = [];
   for (const candidate of libtorchCandidates(env, seen, build.recorded)) {
     const versionOk = !build.libtorch || !candidate.version || sameRelease(candidate.version, build.libtorch);
-    if (versionOk && (!build.cuda || candidate.cuda)) return { chosen: candidate, seen };
-    seen.push(`${candidate.source}: LibTorch ${candidate.version || '(unknown version)'}${candidate.cuda ? '' : ' (CPU only)'} in ${candidate.libdir}, not ${build.libtorch}${build.cuda ? ' with CUDA' : ''}`);
+    if (versionOk) return { chosen: candidate, seen };
+    seen.push(`${candidate.source}: LibTorch ${candidate.version || '(unknown version)'} in ${candidate.libdir}, not ${build.libtorch}`);
   }
   return { chosen: null, seen };
 }
 
-/** LibTorch's libraries in dependency order; the CUDA ones only exist in CUDA builds. */
-const LIBTORCH_LIBRARIES = ['libc10.so', 'libtorch_cpu.so', 'libc10_cuda.so', 'libtorch_cuda.so', 'libtorch.so'];
+/** The LibTorch libraries the addon links, in dependency order. */
+const LIBTORCH_CPU_LIBRARIES = ['libc10.so', 'libtorch_cpu.so'];
+/**
+ * LibTorch's CUDA libraries (only in CUDA builds), in dependency order. The addon does not link
+ * them: opened, they register LibTorch's CUDA kernels and hooks, and `cuda` devices work.
+ * (libtorch.so is not opened: in a CUDA LibTorch it only pulls in libtorch_cuda.so.)
+ */
+const LIBTORCH_CUDA_LIBRARIES = ['libc10_cuda.so', 'libtorch_cuda.so'];
+
+/** Why LibTorch's CUDA libraries were there but could not be opened, once per JS environment. */
+let cudaOpenFailure: string | undefined;
+
+type Preloader = { open(file: string): void };
 
 function preload(build: AddonBuild, libtorch: Libtorch): void {
   if (!existsSync(build.preloader)) return; // an older build: its RPATH has to do
-  const loader = require(build.preloader) as { open(file: string): void };
-  for (const name of LIBTORCH_LIBRARIES) {
+  const loader = require(build.preloader) as Preloader;
+  for (const name of LIBTORCH_CPU_LIBRARIES) {
     const file = path.join(libtorch.libdir, name);
     if (existsSync(file)) loader.open(file);
   }
+  openCudaLibraries(loader, libtorch.libdir);
+}
+
+/** Opens LibTorch's CUDA libraries in `libdir` when it has them; a failure leaves the CPU working. */
+function openCudaLibraries(loader: Preloader, libdir: string): void {
+  for (const name of LIBTORCH_CUDA_LIBRARIES) {
+    const file = path.join(libdir, name);
+    if (!existsSync(file)) break;
+    try {
+      loader.open(file);
+    } catch (error) {
+      // Its NVIDIA libraries are missing or broken: the CPU still works, and `cuda` says why not.
+      cudaOpenFailure = `${file}: ${(error as Error).message}`;
+      break;
+    }
+  }
+}
+
+/** Directory of the libtorch_cpu.so this process has mapped (Linux), or null. */
+function loadedLibtorchDir(): string | null {
+  let maps = '';
+  try {
+    maps = readFileSync('/proc/self/maps', 'utf8');
+  } catch {
+    return null;
+  }
+  const file = maps.match(/\s(\/\S*\/libtorch_cpu\.so[^\s/]*)$/m)?.[1];
+  return file ? path.dirname(file) : null;
 }
 
 function fail(message: string, cause?: unknown): never {
@@ -121,7 +159,13 @@ function loadAddon(): Binding {
   const override = process.env.LWGANET_BINDING;
   if (override) {
     try {
-      return require(override) as Binding;
+      const addon = require(override) as Binding;
+      // It found its LibTorch itself (RPATH, LD_LIBRARY_PATH): add CUDA from that same LibTorch.
+      // Before anything asks LibTorch for its CUDA hooks, which it looks up only once.
+      const loader = ['lwganet_preload.node', 'lwganet-preload.node'].map((n) => path.join(path.dirname(override), n)).find((f) => existsSync(f));
+      const libdir = loadedLibtorchDir();
+      if (loader && libdir) openCudaLibraries(require(loader) as Preloader, libdir);
+      return addon;
     } catch (error) {
       const message = (error as Error).message;
       return fail(`Could not load the lwganet-node native addon LWGANET_BINDING=${override}.\nCause: ${message.split('\n')[0]}\nFix: ${hintFor(message)}`, error);
@@ -134,7 +178,7 @@ function loadAddon(): Binding {
   const build = builds[0];
   const { chosen, seen } = chooseLibtorch(build);
   if (!chosen) {
-    const wanted = build.libtorch ? `LibTorch ${baseVersion(build.libtorch)}${build.cuda ? ' with CUDA' : ''}` : 'a LibTorch';
+    const wanted = build.libtorch ? `LibTorch ${baseVersion(build.libtorch)}` : 'a LibTorch';
     return fail(`The lwganet-node native addon (${build.file}) needs ${wanted}, and none was found. Looked at:\n${seen.map((s) => `  - ${s}`).join('\n')}\nFix: run \`${FIX_SETUP}\` (installs torch ${baseVersion(build.libtorch) || ''} in ~/.cache/lwganet-node), or \`${FIX_REBUILD}\` to build the addon against a LibTorch you have.`);
   }
   try {
@@ -146,6 +190,11 @@ function loadAddon(): Binding {
   }
 }
 
+/** Why LibTorch's CUDA libraries were present but did not load (undefined when they loaded or are absent). */
+export function cudaLibraryFailure(): string | undefined {
+  return cudaOpenFailure;
+}
+
 /** Loads the addon once per JS environment (each worker thread loads its own instance). */
 export function binding(): Binding {
   if (loaded) return loaded;
@@ -154,6 +203,9 @@ export function binding(): Binding {
   const runtime = candidate.devices(); // one native report for both checks (it reads the build config)
   checkLibtorchVersion(runtime);
   warnOnReferenceBlas(runtime.blas);
+  if (cudaOpenFailure && isMainThread) {
+    process.emitWarning(`LibTorch's CUDA library could not be loaded, so only the CPU can be used: ${cudaOpenFailure}`, { code: 'LWGANET_CUDA_LIBRARY' });
+  }
   loaded = candidate;
   if (isMainThread) {
     // process.exit(), an uncaught exception or a signal handler that exits: 'exit' fires before

@@ -4,7 +4,7 @@
 
 import os from 'node:os';
 import type { NativeDevices } from '../binding.js';
-import { binding } from './binding.js';
+import { binding, cudaLibraryFailure } from './binding.js';
 import { invalidArgument } from './errors.js';
 
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
@@ -31,5 +31,8 @@ export function parseDevice(value: unknown): Device {
 export function devices(): DeviceInfo {
   const native = binding().devices();
   const cuda: Device[] = Array.from({ length: native.cudaDeviceCount }, (_, i) => `cuda:${i}` as Device);
-  return { ...native, cpuCount: os.availableParallelism(), available: ['cpu', ...cuda] };
+  const failure = cudaLibraryFailure();
+  // LibTorch had CUDA libraries that did not load: that, not "CPU-only LibTorch", is the reason.
+  const reason = !native.cudaCompiled && failure ? `LibTorch's CUDA library did not load (${failure})` : native.cudaUnavailableReason;
+  return { ...native, cudaUnavailableReason: reason, cpuCount: os.availableParallelism(), available: ['cpu', ...cuda] };
 }

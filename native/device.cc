@@ -1,5 +1,6 @@
 #include "device.h"
 
+#include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/cuda.h>
 
 #include <regex>
@@ -9,11 +10,10 @@
 namespace lwganet {
 
 bool cudaCompiled() {
-#ifdef LWGANET_WITH_CUDA
-  return true;
-#else
-  return false;
-#endif
+  // libtorch_cpu holds a CUDA hooks stub that says "not built"; libtorch_cuda, when it was
+  // loaded, registers the real hooks. Asked after the addon loaded, i.e. after lib/binding.ts
+  // opened libtorch_cuda.so (or found none).
+  return at::detail::getCUDAHooks().isBuilt();
 }
 
 int cudaDeviceCount() {
@@ -26,8 +26,8 @@ int cudaDeviceCount() {
 
 std::string cudaUnavailableReason() {
   if (!cudaCompiled()) {
-    return "this addon was built against a CPU-only LibTorch; rebuild it against a LibTorch with CUDA "
-           "(see README, 'CUDA build')";
+    return "the LibTorch in use is a CPU-only LibTorch (no libtorch_cuda.so was loaded with its libtorch_cpu.so); "
+           "`npx lwganet setup --cuda` installs a CUDA torch, or set LIBTORCH to a LibTorch with CUDA";
   }
   if (cudaDeviceCount() == 0) {
     return "no CUDA device is visible (no GPU, no NVIDIA driver, or CUDA_VISIBLE_DEVICES hides them)";

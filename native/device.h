@@ -7,7 +7,8 @@
 
 namespace lwganet {
 
-// True when the addon was linked against LibTorch's CUDA libraries (decided at build time).
+// True when the LibTorch loaded has CUDA: its libtorch_cuda.so was loaded and registered its hooks
+// (decided at load time; the addon itself links only LibTorch's CPU libraries).
 bool cudaCompiled();
 
 // Number of CUDA devices LibTorch can use now (0 without a GPU or with a CPU-only build).

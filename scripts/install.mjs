@@ -35,7 +35,7 @@ function tryPrebuild() {
   const prebuild = addonBuilds(root).find((b) => b.file.includes(`${path.sep}prebuilds${path.sep}`));
   if (!prebuild) return { why: `no prebuild for ${process.platform}-${process.arch}` };
   const { chosen, seen } = chooseLibtorch(prebuild);
-  if (!chosen) return { why: `the prebuild needs LibTorch ${prebuild.libtorch}${prebuild.cuda ? ' with CUDA' : ''}; found:\n  - ${seen.join('\n  - ')}` };
+  if (!chosen) return { why: `the prebuild needs LibTorch ${prebuild.libtorch}; found:\n  - ${seen.join('\n  - ')}` };
   const record = path.join(path.dirname(prebuild.file), 'libtorch.json');
   fs.writeFileSync(record, `${JSON.stringify({ libdir: chosen.libdir, version: chosen.version, source: chosen.source }, null, 2)}\n`);
   const probe = loads();

@@ -41,7 +41,7 @@ const sidecar = {
   file: `${pkg.name}.node`,
   libtorch: libtorch.version,
   libtorchBase: libtorch.version.split('+')[0],
-  cuda: libtorch.cuda,
+  linked: 'libtorch_cpu.so and libc10.so only: CUDA is used when the LibTorch found at load has libtorch_cuda.so',
   builtFrom: libtorch.source,
   napi: pkg.binary.napi_versions[0],
   platform: process.platform,
@@ -50,4 +50,4 @@ const sidecar = {
   rpath: 'none: lib/binding.ts preloads the LibTorch it finds (same release) with lwganet-preload.node',
 };
 fs.writeFileSync(path.join(dir, `${pkg.name}.json`), `${JSON.stringify(sidecar, null, 2)}\n`);
-console.log(`prebuild: ${path.relative(root, path.join(dir, sidecar.file))} for LibTorch ${sidecar.libtorch}${sidecar.cuda ? ' (CUDA)' : ''}`);
+console.log(`prebuild: ${path.relative(root, path.join(dir, sidecar.file))} for LibTorch ${sidecar.libtorch}, CPU or CUDA at run time`);

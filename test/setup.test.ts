@@ -42,20 +42,18 @@ describe('the torch setup installs', () => {
 });
 
 describe('choosing the LibTorch at load', () => {
-  const build: AddonBuild = { file: '/x/lwganet.node', preloader: '/x/p.node', libtorch: '2.15.0+cu132', cuda: true };
+  // Built against a CUDA torch, as the prebuild is: it still links only LibTorch's CPU libraries.
+  const build: AddonBuild = { file: '/x/lwganet.node', preloader: '/x/p.node', libtorch: '2.15.0+cu132' };
 
-  it('skips a LibTorch of another release, or without CUDA for a CUDA build, and takes the next that fits', () => {
+  it('skips a LibTorch of another release and takes the next of its release, CPU-only or with CUDA', () => {
     const old = fakeTorch('old', '2.9.1+cu126', true);
     const cpu = fakeTorch('cpu', '2.15.0+cpu', false);
     const good = fakeTorch('good', '2.15.0+cu130', true);
     const viaEnv = chooseLibtorch({ ...build, recorded: { libdir: good, source: 'recorded' } }, { ...NO_PATH, LIBTORCH: path.dirname(old) });
     expect(viaEnv.chosen?.libdir).toBe(good);
     expect(viaEnv.seen.join('\n')).toContain('LibTorch 2.9.1+cu126 in');
-    const cpuOnly = chooseLibtorch({ ...build, recorded: { libdir: cpu, source: 'recorded' } }, NO_PATH);
-    expect(cpuOnly.chosen).toBeNull();
-    expect(cpuOnly.seen.join('\n')).toContain('2.15.0+cpu (CPU only)');
-    // A CPU build takes the CPU LibTorch of its release.
-    expect(chooseLibtorch({ ...build, cuda: false, recorded: { libdir: cpu, source: 'recorded' } }, NO_PATH).chosen?.libdir).toBe(cpu);
+    // The CPU torch `lwganet setup` installs by default fits the addon built against the CUDA one.
+    expect(chooseLibtorch({ ...build, recorded: { libdir: cpu, source: 'recorded' } }, NO_PATH).chosen?.libdir).toBe(cpu);
   });
 
   it('finds the venv of lwganet setup in the XDG cache', () => {

@@ -59,7 +59,7 @@ async function run(file: string, flags: { json?: boolean; device?: string }, io:
     lines.push(
       ['device', model.device],
       ['libtorch', `${runtime.libtorchVersion} (addon built with ${runtime.builtWithLibtorch})`],
-      ['cuda', runtime.cudaCompiled ? `${runtime.cudaDeviceCount} device(s)${runtime.cudaUnavailableReason ? ` — ${runtime.cudaUnavailableReason}` : ''}` : 'not compiled in'],
+      ['cuda', runtime.cudaCompiled ? `${runtime.cudaDeviceCount} device(s)${runtime.cudaUnavailableReason ? ` — ${runtime.cudaUnavailableReason}` : ''}` : `none — ${runtime.cudaUnavailableReason ?? 'this LibTorch has no CUDA'}`],
       ['threads', `intra-op ${runtime.defaultThreads}, inference threads ${runtime.inferenceThreads}`],
     );
     const width = Math.max(...lines.map(([k]) => k.length));
