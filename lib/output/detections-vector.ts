@@ -1,6 +1,6 @@
 /**
  * Detections as polygon features through OGR (vector-file.ts): one feature per box with its
- * class (`label`, `index`), `score`, `area` in m² (null without georeferencing; geo/area.ts)
+ * class (`label`, `index`), `score`, `area` in m² (geo/area.ts; unset without georeferencing)
  * and the box in image pixels (cx, cy, w, h, angle in radians, le90). The corners go through
  * the input's geotransform into its CRS — detection coordinates are continuous pixel
  * coordinates (pixel i spans [i, i + 1)), as the GDAL geotransform's, so no half-pixel shift —

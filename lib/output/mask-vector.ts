@@ -2,7 +2,7 @@
  * A class mask (segmentation or change) as polygons through OGR: GDAL's polygonize traces the
  * 4-connected regions of equal class on an in-memory raster carrying the input's geotransform,
  * so every vertex is a pixel corner mapped exactly as GDAL maps it. One feature per region with
- * its class (`index`, `label`) and `area` in m² (geo/area.ts; null without georeferencing),
+ * its class (`index`, `label`) and `area` in m² (geo/area.ts; unset without georeferencing),
  * computed before any simplification. Nodata pixels and, on request, a background class make no
  * features. Written by vector-file.ts (GeoJSON in WGS 84 by default, GeoPackage/FlatGeobuf in
  * the native CRS).

@@ -8,7 +8,8 @@
  * member carries the CRS's WKT (OGR's GeoJSON reader accepts any CRS definition there).
  * GeoPackage and FlatGeobuf store the native CRS by default (they carry any CRS); `crs: 'wgs84'`
  * reprojects them too. Without georeferencing the coordinates are image pixels (x right, y
- * down) and the file has no CRS.
+ * down) and the file names an engineering CRS "image pixels" (a GeoJSON file without any `crs`
+ * would be read as WGS 84 degrees).
  * Files appear whole or not at all: written under a temporary name, then renamed.
  */
 
@@ -67,8 +68,13 @@ export interface VectorFeature {
 export interface VectorLayerSpec {
   name: string;
   fields: VectorField[];
-  /** The native CRS, or null for pixel coordinates. */
+  /** The native CRS, or null for pixel coordinates (written with pixelReference()). */
   srs: SpatialReference | null;
+}
+
+/** The engineering CRS of image pixel coordinates: x right, y down, unit pixel. */
+export function pixelReference(): SpatialReference {
+  return gdal().SpatialReference.fromWKT('LOCAL_CS["image pixels (x right, y down)",LOCAL_DATUM["image",0],UNIT["pixel",1],AXIS["x",EAST],AXIS["y",SOUTH]]');
 }
 
 /** Adds a `crs` member with the WKT when OGR wrote none (a CRS without an EPSG code). */
@@ -88,7 +94,8 @@ export async function writeVectorLayer(file: string, layer: VectorLayerSpec, fea
   const crs = layer.srs ? vectorCrsFor(format, options.crs) : 'native';
   const g = gdal();
   const reproject = crs === 'wgs84' && layer.srs ? toLonLat(layer.srs) : null;
-  const outSrs = reproject ? (format === 'geojson' ? lonLatReference() : g.SpatialReference.fromEPSG(4326)) : layer.srs;
+  const nativeSrs = layer.srs ?? pixelReference();
+  const outSrs = reproject ? (format === 'geojson' ? lonLatReference() : g.SpatialReference.fromEPSG(4326)) : nativeSrs;
   const layerOptions = format === 'geojson' && reproject ? ['RFC7946=YES'] : [];
   sweepStaleTempFiles(file);
   // The extension stays last: GPKG insists on it.
@@ -105,13 +112,13 @@ export async function writeVectorLayer(file: string, layer: VectorLayerSpec, fea
         const f = new g.Feature(out);
         if (reproject) reproject(feature.geometry);
         f.setGeometry(feature.geometry);
-        for (const [name, value] of Object.entries(feature.properties)) if (value !== null) f.fields.set(name, value);
+        for (const [name, value] of Object.entries(feature.properties)) f.fields.set(name, value);
         out.features.add(f);
       }
     } finally {
       ds.close();
     }
-    if (format === 'geojson' && !reproject && layer.srs) await nameCrsInGeoJson(temp, layer.srs);
+    if (format === 'geojson' && !reproject) await nameCrsInGeoJson(temp, nativeSrs);
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });
