@@ -195,6 +195,18 @@ describe('detections through OGR, read back by fiona', () => {
   });
 });
 
+/** Every vertex maps back (inverse geotransform) to an integer pixel corner inside the grid. */
+function expectOnPixelCorners(ring: number[][], geo: GeoInfo, tolerance: number): void {
+  const [x0, a, b, y0, d, e] = geo.geoTransform;
+  const inv = 1 / (a * e - b * d);
+  for (const [X, Y] of ring) {
+    const col = (e * (X - x0) - b * (Y - y0)) * inv;
+    const row = (a * (Y - y0) - d * (X - x0)) * inv;
+    expect(Math.abs(col - Math.round(col)) + Math.abs(row - Math.round(row)), `vertex ${X},${Y} → ${col},${row}`).toBeLessThan(tolerance);
+    expect(col >= -tolerance && col <= W + tolerance && row >= -tolerance && row <= H + tolerance, `vertex ${X},${Y} → ${col},${row}`).toBe(true);
+  }
+}
+
 describe('polygonized masks, read back by fiona', () => {
   const REGIONS: Record<number, number> = { 1: 2, 2: 2, 3: 1 };
   const pixels = (k: number) => MASK.filter((v) => v === k).length;
@@ -205,8 +217,6 @@ describe('polygonized masks, read back by fiona', () => {
     const byClass: Record<number, ReadFeature[]> = {};
     for (const feature of f.features) (byClass[feature.properties.index] ??= []).push(feature);
     expect(Object.fromEntries(Object.entries(byClass).map(([k, v]) => [k, v.length]))).toEqual(REGIONS);
-    const [x0, a, b, y0, d, e] = UTM.geoTransform;
-    const inv = 1 / (a * e - b * d);
     for (const [k, features] of Object.entries(byClass)) {
       const total = features.reduce((s, feature) => s + feature.properties.area, 0);
       expect(total).toBeCloseTo(pixels(Number(k)) * det(UTM), 6);
@@ -214,11 +224,7 @@ describe('polygonized masks, read back by fiona', () => {
       for (const feature of features) {
         expect(feature.valid).toBe(true);
         expect(feature.properties.label).toBe(`class ${k}`);
-        for (const [X, Y] of feature.rings[0]) {
-          const col = (e * (X - x0) - b * (Y - y0)) * inv;
-          const row = (a * (Y - y0) - d * (X - x0)) * inv;
-          expect(Math.abs(col - Math.round(col)) + Math.abs(row - Math.round(row)), `vertex ${X},${Y} → ${col},${row}`).toBeLessThan(1e-6);
-        }
+        expectOnPixelCorners(feature.rings[0], UTM, 1e-6);
       }
     }
     expect(classAreas(MASK, W, H, 10, UTM, 9)).toEqual(Array.from({ length: 10 }, (_, k) => (k === 9 ? 0 : pixels(k) * det(UTM))));
@@ -236,12 +242,15 @@ describe('polygonized masks, read back by fiona', () => {
       expect(Math.abs(areas[k] / expected - 1), `classAreas ${k}`).toBeLessThan(1e-6);
     }
     expect(f.features.every((feature) => feature.valid && feature.ccw)).toBe(true);
+    // Written with 7 decimals (1e-7°): a thousandth of a pixel of 0.001°.
+    for (const feature of f.features) expectOnPixelCorners(feature.rings[0], LONLAT, 1e-3);
     expect(f.features.some((feature) => [0, 9].includes(feature.properties.index))).toBe(false);
   });
 
   it('custom CRS, native GeoJSON: the CRS is read back and areas are planar', () => {
     const f = read.maskCustom;
     expect(f.features).toHaveLength(5);
+    for (const feature of f.features) expectOnPixelCorners(feature.rings[0], CUSTOM, 1e-6);
     const total = f.features.reduce((s, feature) => s + feature.area, 0);
     expect(total).toBeCloseTo((pixels(1) + pixels(2) + pixels(3)) * det(CUSTOM), 6);
   });
