@@ -323,7 +323,7 @@ describe('outputs', () => {
   });
 
   it('picks the format from the extension', () => {
-    expect(['a.json', 'b.GeoJSON', 'c.txt'].map(detectionFormatFor)).toEqual(['json', 'geojson', 'dota']);
+    expect(['a.json', 'b.GeoJSON', 'c.txt', 'd.gpkg', 'e.FGB'].map(detectionFormatFor)).toEqual(['json', 'geojson', 'dota', 'gpkg', 'fgb']);
     expect(() => detectionFormatFor('boxes.csv')).toThrow(RangeError);
   });
 
@@ -345,13 +345,12 @@ describe('outputs', () => {
     return a / 2;
   }
 
-  it('writes GeoJSON polygons in pixel coordinates for a plain image, saying so', async () => {
+  it('writes GeoJSON polygons in pixel coordinates for a plain image, saying so in its CRS', async () => {
     const file = join(dir, 'boxes.geojson');
     expect(await writeDetectionsFile(file, result)).toBe('geojson');
     const fc = JSON.parse(readFileSync(file, 'utf8'));
     expect(fc.type).toBe('FeatureCollection');
-    expect(fc.crs).toBeUndefined();
-    expect(fc.properties).toMatchObject({ coordinateSpace: 'pixel', epsg: null, width: WIDTH, height: HEIGHT });
+    expect(fc.crs.properties.name).toMatch(/^LOCAL_CS\["image pixels \(x right, y down\)"/);
     expect(fc.features).toHaveLength(result.detections.length);
     fc.features.forEach((f: any, i: number) => {
       const d = result.detections[i];
@@ -366,12 +365,11 @@ describe('outputs', () => {
     });
   });
 
-  it('writes GeoJSON in the GeoTIFF\'s CRS through its geotransform', async () => {
+  it('writes GeoJSON in the GeoTIFF\'s CRS through its geotransform on request (crs: native)', async () => {
     const file = join(dir, 'geo.geojson');
-    await writeDetectionsFile(file, geoResult);
+    await writeDetectionsFile(file, geoResult, { crs: 'native' });
     const fc = JSON.parse(readFileSync(file, 'utf8'));
     expect(fc.crs).toEqual({ type: 'name', properties: { name: 'urn:ogc:def:crs:EPSG::32633' } });
-    expect(fc.properties).toMatchObject({ coordinateSpace: 'crs', epsg: 32633, geoTransform: [500000, 0.5, 0, 4100000, 0, -0.5] });
     expect(geoResult.detections.length).toBeGreaterThan(0);
     expect(fc.features).toHaveLength(geoResult.detections.length);
     fc.features.forEach((f: any, i: number) => {
@@ -380,12 +378,13 @@ describe('outputs', () => {
       const expected = d.polygon.map(([x, y]) => [500000 + 0.5 * x, 4100000 - 0.5 * y]);
       for (const p of ring.slice(0, 4)) expect(expected.some((q) => Math.abs(q[0] - p[0]) < 1e-6 && Math.abs(q[1] - p[1]) < 1e-6)).toBe(true);
       expect(ringArea(ring)).toBeCloseTo(d.w * d.h * 0.25, 6);
-      // Properties stay in pixels.
+      // Properties stay in pixels; the area is in m².
       expect(f.properties.cx).toBe(d.cx);
+      expect(f.properties.area).toBeCloseTo(d.w * d.h * 0.25, 6);
     });
   });
 
-  it('writes one DOTA text file: x1 y1 … x4 y4 class score per line, DOTA corner order', async () => {
+  it('writes one DOTA label file: x1 y1 … x4 y4 class difficulty (0) per line, DOTA corner order', async () => {
     const file = join(dir, 'boxes.txt');
     expect(await writeDetectionsFile(file, result)).toBe('dota');
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
@@ -395,7 +394,7 @@ describe('outputs', () => {
       const fields = line.split(' ');
       expect(fields).toHaveLength(10);
       expect(fields[8]).toBe(d.label);
-      expect(Number(fields[9])).toBeCloseTo(d.score, 6);
+      expect(fields[9]).toBe('0');
       const quad = dotaOrder(d.polygon);
       fields.slice(0, 8).map(Number).forEach((v, k) => expect(v).toBeCloseTo(quad[k >> 1][k & 1], 2));
     });
