@@ -256,6 +256,30 @@ describe('polygonized masks, read back by fiona', () => {
   });
 });
 
+describe('mask vector options', () => {
+  it('simplify fewer vertices, same areas (computed before simplifying); bad options are RangeError/TypeError', async () => {
+    // A staircase: many vertices that a tolerance of 1.5 pixels removes.
+    const w = 20;
+    const stairs = Uint8Array.from({ length: w * w }, (_, p) => (p % w <= Math.floor(p / w) ? 1 : 0));
+    const exact = await writeMaskVector(path('stairs.gpkg'), stairs, w, w, UTM, { background: 0 });
+    const simple = await writeMaskVector(path('stairs-simple.gpkg'), stairs, w, w, UTM, { background: 0, simplify: 1.5 });
+    expect([exact.features, simple.features]).toEqual([1, 1]);
+    const vertices = (file: string) => {
+      const feature = gdal().open(file).layers.get(0).features.first();
+      return { n: (feature.getGeometry()!.toObject() as any).coordinates[0].length, area: feature.fields.get('area') as number };
+    };
+    const [a, b] = [vertices(path('stairs.gpkg')), vertices(path('stairs-simple.gpkg'))];
+    expect(b.n).toBeLessThan(a.n / 4);
+    expect(b.area).toBe(a.area);
+    expect(a.area).toBeCloseTo((w * (w + 1)) / 2 * det(UTM), 6);
+    await expect(writeMaskVector(path('x.gpkg'), stairs, w, w + 1, UTM)).rejects.toThrow(RangeError);
+    await expect(writeMaskVector(path('x.gpkg'), stairs, w, w, UTM, { simplify: -1 })).rejects.toThrow(RangeError);
+    await expect(writeMaskVector(path('x.gpkg'), stairs, w, w, UTM, { nodata: 256 })).rejects.toThrow(RangeError);
+    await expect(writeMaskVector(path('x.shp'), stairs, w, w, UTM)).rejects.toThrow(/\.geojson, \.json, \.gpkg or \.fgb/);
+    await expect(writeMaskVector(path('x.gpkg'), [1, 2] as never, 2, 1, UTM)).rejects.toThrow(TypeError);
+  });
+});
+
 describe('pixel areas in m²', () => {
   it('EPSG:4326: the mean geodesic pixel area, not degrees²', () => {
     expect(Math.abs(pixelAreaM2(LONLAT, 100, 80)! / (reference.geod[2][0] / 8000) - 1)).toBeLessThan(1e-6);

@@ -14,7 +14,7 @@ import { spatialReferenceOf } from '../geo/crs.js';
 import { gdal } from '../geo/gdal.js';
 import { invalidArgument } from '../errors.js';
 import type { GeoInfo } from '../image/types.js';
-import { writeVectorLayer, type VectorCrs, type VectorFeature, type VectorFormat, type VectorOptions } from './vector-file.js';
+import { vectorCrsFor, vectorFormatFor, writeVectorLayer, type VectorCrs, type VectorFeature, type VectorFormat, type VectorOptions } from './vector-file.js';
 
 export interface MaskVectorOptions extends VectorOptions {
   /** Class names by index (the `label` field); default: the index as text. */
@@ -52,6 +52,8 @@ export async function writeMaskVector(file: string, mask: Uint8Array, width: num
   if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1 || mask.length !== width * height) {
     throw invalidArgument('mask size', `width × height equal to the mask length (${mask.length})`, `${width}×${height}`, 'range');
   }
+  // Option errors before any work.
+  vectorCrsFor(vectorFormatFor(file, options.format), options.crs);
   const nodata = optionalClass('nodata', options.nodata);
   const background = optionalClass('background', options.background);
   const simplify = options.simplify ?? 0;
