@@ -56,7 +56,16 @@ export { corners, dotaOrder, toLe90, wrapLe90 } from './detection/rotated-box.js
 export type { RotatedBox, Quad } from './detection/rotated-box.js';
 export { DOTA_V1_0, DOTA_V1_5 } from './dota-classes.js';
 export { writeDetectionsFile } from './output/detections-file.js';
-export type { DetectionFormat } from './output/detections-file.js';
+export type { DetectionFormat, DetectionFileOptions } from './output/detections-file.js';
+export { writeDetectionsVector } from './output/detections-vector.js';
+export { writeMaskVector } from './output/mask-vector.js';
+export type { MaskVectorOptions } from './output/mask-vector.js';
+export { vectorFormatFor } from './output/vector-file.js';
+export type { VectorFormat, VectorCrs, VectorOptions } from './output/vector-file.js';
+export { classAreas, pixelAreaM2 } from './geo/area.js';
+export { updateDotaTask1, dotaTask1Lines, dotaImageId } from './output/dota-task1.js';
+export { clipQuadToImage } from './detection/clip-quad.js';
+export type { DotaOptions } from './output/detections-dota.js';
 export { detectionsDocument, writeDetectionsJson } from './output/detections-json.js';
 export { detectionsGeoJson, writeDetectionsGeoJson } from './output/detections-geojson.js';
 export { detectionsDotaText, writeDetectionsDota } from './output/detections-dota.js';

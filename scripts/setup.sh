@@ -38,6 +38,12 @@ if [ ! -x .venv/bin/python ] || ! cmp -s requirements-ci.txt "$stamp"; then
   cp requirements-ci.txt "$stamp"
 fi
 .venv/bin/python -c "import torch; print('setup: torch', torch.__version__)" >&2
+# mmrotate's DOTA loader is the reference for the DOTA files in the tests; without its
+# dependencies (mmcv, mmdet), which the tests stand in for (test/helpers/dota_reference.py).
+if ! .venv/bin/python -m pip show -q mmrotate >/dev/null 2>&1; then
+  log "mmrotate 0.3.4 (no dependencies) for the DOTA format tests"
+  .venv/bin/python -m pip install -q --no-deps mmrotate==0.3.4
+fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "npm ci"

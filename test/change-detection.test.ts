@@ -2,6 +2,7 @@
 // computation, co-registration checks, and the CLI end to end.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { gdal } from '../lib/geo/gdal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromFile } from 'geotiff';
 import { loadModel, type Model } from '../lib/model.js';
@@ -220,7 +221,8 @@ describe('lwganet change (CLI)', () => {
     const before = writeFixture(dir, 'before.tif', geotiff({ width: 150, height: 100, bands: [0, 1, 2].map((b) => pattern(150, 100, 1, b)), epsg: 32633, origin: [0, 1000, 0.5, 0.5] }));
     const after = writeFixture(dir, 'after.tif', geotiff({ width: 150, height: 100, bands: [0, 1, 2].map((b) => pattern(150, 100, 1, b + 10)), epsg: 32633, origin: [0, 1000, 0.5, 0.5] }));
     const out = join(dir, 'change.tif');
-    const run = await runCli(['change', before, after, '--model', fixtures.change, '--out', out, '--tile', '64', '--json']);
+    const vector = join(dir, 'change.gpkg');
+    const run = await runCli(['change', before, after, '--model', fixtures.change, '--out', out, '--tile', '64', '--vector', vector, '--json']);
     expect(run.stderr).not.toMatch(/internal error/);
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout);
@@ -228,6 +230,13 @@ describe('lwganet change (CLI)', () => {
     expect(summary.changedPixels).toBe(library.changedPixels);
     expect(summary.totalPixels).toBe(15000);
     expect(summary.changedArea).toBeCloseTo(library.changedPixels * 0.25, 9);
+    // --vector: the changed regions only (class 1), their areas adding up to the changed area.
+    const layer = gdal().open(vector).layers.get(0);
+    const features = [...layer.features];
+    expect(summary.vectorFeatures).toBe(features.length);
+    expect(features.every((f) => f.fields.get('index') === 1)).toBe(library.changedPixels > 0);
+    expect(features.reduce((sum, f) => sum + (f.fields.get('area') as number), 0)).toBeCloseTo(summary.changedArea, 6);
+    expect(layer.srs?.getAuthorityCode(null)).toBe('32633');
     const image = await (await fromFile(out)).getImage();
     expect(image.getOrigin()).toEqual([0, 1000, 0]);
     const [band] = (await image.readRasters()) as unknown as Uint8Array[];

@@ -1,7 +1,7 @@
 // Detection output formats against hand-written expectations: the corners of three boxes
 // worked out by hand (c ∓ u ∓ v with u = w/2·(cos θ, sin θ), v = h/2·(−sin θ, cos θ)), the DOTA
 // lines they give (corner order starting nearest the bounding box's top-left, 2 decimals), and
-// the GeoJSON rings through an asymmetric rotated geotransform, counter-clockwise and closed.
+// (with DOTA's integer difficulty 0 in the last column) and the GeoJSON rings through an asymmetric rotated geotransform, counter-clockwise and closed.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,9 +53,9 @@ describe('box corners', () => {
 describe('DOTA text', () => {
   it('is exactly the expected lines', async () => {
     const expected = [
-      '6.00 18.00 14.00 18.00 14.00 22.00 6.00 22.00 plane 0.900000',
-      '27.00 35.00 33.00 35.00 33.00 45.00 27.00 45.00 large_vehicle 0.500000',
-      '43.84 40.67 61.16 50.67 56.16 59.33 38.84 49.33 ship 0.123457',
+      '6.00 18.00 14.00 18.00 14.00 22.00 6.00 22.00 plane 0',
+      '27.00 35.00 33.00 35.00 33.00 45.00 27.00 45.00 large_vehicle 0',
+      '43.84 40.67 61.16 50.67 56.16 59.33 38.84 49.33 ship 0',
     ].join('\n') + '\n';
     expect(detectionsDotaText(result(null))).toBe(expected);
     const file = join(dir, 'boxes.txt');

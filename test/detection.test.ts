@@ -3,7 +3,7 @@
 // several patches, objects on patch seams reported once, thresholds, progress, inputs of every
 // kind, the JSON / GeoJSON / DOTA / PNG outputs read back, every bad-input path, and the CLI.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOTA_V1_0, DOTA_V1_5 } from '../lib/dota-classes.js';
@@ -323,7 +323,7 @@ describe('outputs', () => {
   });
 
   it('picks the format from the extension', () => {
-    expect(['a.json', 'b.GeoJSON', 'c.txt'].map(detectionFormatFor)).toEqual(['json', 'geojson', 'dota']);
+    expect(['a.json', 'b.GeoJSON', 'c.txt', 'd.gpkg', 'e.FGB'].map(detectionFormatFor)).toEqual(['json', 'geojson', 'dota', 'gpkg', 'fgb']);
     expect(() => detectionFormatFor('boxes.csv')).toThrow(RangeError);
   });
 
@@ -345,13 +345,12 @@ describe('outputs', () => {
     return a / 2;
   }
 
-  it('writes GeoJSON polygons in pixel coordinates for a plain image, saying so', async () => {
+  it('writes GeoJSON polygons in pixel coordinates for a plain image, saying so in its CRS', async () => {
     const file = join(dir, 'boxes.geojson');
     expect(await writeDetectionsFile(file, result)).toBe('geojson');
     const fc = JSON.parse(readFileSync(file, 'utf8'));
     expect(fc.type).toBe('FeatureCollection');
-    expect(fc.crs).toBeUndefined();
-    expect(fc.properties).toMatchObject({ coordinateSpace: 'pixel', epsg: null, width: WIDTH, height: HEIGHT });
+    expect(fc.crs.properties.name).toMatch(/^LOCAL_CS\["image pixels \(x right, y down\)"/);
     expect(fc.features).toHaveLength(result.detections.length);
     fc.features.forEach((f: any, i: number) => {
       const d = result.detections[i];
@@ -366,12 +365,11 @@ describe('outputs', () => {
     });
   });
 
-  it('writes GeoJSON in the GeoTIFF\'s CRS through its geotransform', async () => {
+  it('writes GeoJSON in the GeoTIFF\'s CRS through its geotransform on request (crs: native)', async () => {
     const file = join(dir, 'geo.geojson');
-    await writeDetectionsFile(file, geoResult);
+    await writeDetectionsFile(file, geoResult, { crs: 'native' });
     const fc = JSON.parse(readFileSync(file, 'utf8'));
     expect(fc.crs).toEqual({ type: 'name', properties: { name: 'urn:ogc:def:crs:EPSG::32633' } });
-    expect(fc.properties).toMatchObject({ coordinateSpace: 'crs', epsg: 32633, geoTransform: [500000, 0.5, 0, 4100000, 0, -0.5] });
     expect(geoResult.detections.length).toBeGreaterThan(0);
     expect(fc.features).toHaveLength(geoResult.detections.length);
     fc.features.forEach((f: any, i: number) => {
@@ -380,12 +378,13 @@ describe('outputs', () => {
       const expected = d.polygon.map(([x, y]) => [500000 + 0.5 * x, 4100000 - 0.5 * y]);
       for (const p of ring.slice(0, 4)) expect(expected.some((q) => Math.abs(q[0] - p[0]) < 1e-6 && Math.abs(q[1] - p[1]) < 1e-6)).toBe(true);
       expect(ringArea(ring)).toBeCloseTo(d.w * d.h * 0.25, 6);
-      // Properties stay in pixels.
+      // Properties stay in pixels; the area is in m².
       expect(f.properties.cx).toBe(d.cx);
+      expect(f.properties.area).toBeCloseTo(d.w * d.h * 0.25, 6);
     });
   });
 
-  it('writes one DOTA text file: x1 y1 … x4 y4 class score per line, DOTA corner order', async () => {
+  it('writes one DOTA label file: x1 y1 … x4 y4 class difficulty (0) per line, DOTA corner order', async () => {
     const file = join(dir, 'boxes.txt');
     expect(await writeDetectionsFile(file, result)).toBe('dota');
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
@@ -395,7 +394,7 @@ describe('outputs', () => {
       const fields = line.split(' ');
       expect(fields).toHaveLength(10);
       expect(fields[8]).toBe(d.label);
-      expect(Number(fields[9])).toBeCloseTo(d.score, 6);
+      expect(fields[9]).toBe('0');
       const quad = dotaOrder(d.polygon);
       fields.slice(0, 8).map(Number).forEach((v, k) => expect(v).toBeCloseTo(quad[k >> 1][k & 1], 2));
     });
@@ -533,25 +532,39 @@ describe('lwganet detect', () => {
     expect(hasStack(result.stderr)).toBe(false);
   });
 
-  it('writes GeoJSON in the CRS and a picture for a GeoTIFF, with --score, --tile and --overlap', async () => {
+  it('writes GeoJSON in the CRS (--crs native) and a picture for a GeoTIFF, with --score, --tile and --overlap', async () => {
     const out = join(dir, 'cli.geojson');
     const draw = join(dir, 'cli-drawn.png');
-    const result = await runCli(['detect', tif, '--model', fixture('detector.pt'), '--out', out, '--draw', draw, '--score', '0.2', '--tile', '192', '--overlap', '40']);
+    const result = await runCli(['detect', tif, '--model', fixture('detector.pt'), '--out', out, '--crs', 'native', '--draw', draw, '--score', '0.2', '--tile', '192', '--overlap', '40']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`^.*cli\\.tif: 300×230, 7 detections \\(4 patches of 192, score > 0\\.2\\) → .*cli\\.geojson, .*cli-drawn\\.png\\n`));
     expect(result.stdout).toMatch(/\n {2}roundabout +1\n/);
     const fc = JSON.parse(readFileSync(out, 'utf8'));
-    expect(fc.properties).toMatchObject({ coordinateSpace: 'crs', epsg: 32633, scoreThreshold: 0.2 });
+    expect(fc.crs.properties.name).toBe('urn:ogc:def:crs:EPSG::32633');
     expect(fc.features).toHaveLength(7);
+    expect(fc.features.every((f: any) => f.properties.score > 0.2 && f.properties.area > 0)).toBe(true);
     const meta = await sharp(draw).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['png', WIDTH, HEIGHT]);
   });
 
-  it('writes DOTA text, and lists the boxes on stdout when there is no --out', async () => {
+  it('writes DOTA text and Task1 files (--clip keeps corners in the image), and lists the boxes on stdout when there is no --out', async () => {
     const out = join(dir, 'cli.txt');
-    const written = await runCli(['detect', png, '-m', fixture('detector.pt'), '-o', out, '--iou', '0.25']);
+    const task1 = join(dir, 'cli-task1');
+    const written = await runCli(['detect', png, '-m', fixture('detector.pt'), '-o', out, '--task1', task1, '--clip', '--iou', '0.25']);
     expect(written.code, written.stderr).toBe(0);
-    expect(readFileSync(out, 'utf8').trimEnd().split('\n')).toHaveLength(8);
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.length).toBeLessThanOrEqual(8);
+    for (const line of lines) {
+      const fields = line.split(' ');
+      expect(fields[9]).toBe('0');
+      fields.slice(0, 8).map(Number).forEach((v, k) => expect(v >= 0 && v <= (k % 2 === 0 ? WIDTH : HEIGHT), line).toBe(true));
+    }
+    const id = basename(png, extname(png));
+    const task1Lines = readdirSync(task1).flatMap((name) => readFileSync(join(task1, name), 'utf8').split('\n').filter(Boolean));
+    expect(readdirSync(task1)).toHaveLength(DOTA_V1_0.length);
+    expect(task1Lines).toHaveLength(lines.length);
+    expect(task1Lines.every((line) => line.startsWith(`${id} `))).toBe(true);
     const listed = await runCli(['detect', png, '-m', fixture('detector.pt')]);
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout.match(/^ {2}\S+ 0\.\d{4} {2}cx [\d.]+ cy [\d.]+ w [\d.]+ h [\d.]+ angle -?[\d.]+°$/gm)).toHaveLength(8);
@@ -579,7 +592,8 @@ describe('lwganet detect', () => {
   });
 
   it.each([
-    ['an output of unknown type', ['--out', 'boxes.csv'], /must end in \.json, \.geojson or \.txt/],
+    ['an output of unknown type', ['--out', 'boxes.csv'], /must end in \.json, \.geojson, \.gpkg, \.fgb or \.txt/],
+    ['--crs utm', ['--crs', 'utm'], /must be wgs84 or native/],
     ['a picture that is not PNG', ['--draw', 'boxes.jpg'], /must end in \.png/],
     ['--score 2', ['--score', '2'], /must be a number from 0 to 1/],
     ['--iou abc', ['--iou', 'abc'], /must be a number from 0 to 1/],

@@ -3,6 +3,7 @@
 // every bad-input path; and the CLI end to end.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { gdal } from '../lib/geo/gdal.js';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromFile } from 'geotiff';
@@ -182,7 +183,8 @@ describe('lwganet segment (CLI)', () => {
     const input = writeFixture(dir, 'scene.tif', geotiff({ width, height, bands, epsg: 32632, origin: [300000, 5000000, 2, 2] }));
     const out = join(dir, 'scene-mask.png');
     const overlay = join(dir, 'scene-overlay.png');
-    const run = await runCli(['segment', input, '--model', fixtures.seg, '--out', out, '--tile', '64', '--overlap', '16', '--color', '--overlay', overlay, '--json']);
+    const vector = join(dir, 'scene-classes.geojson');
+    const run = await runCli(['segment', input, '--model', fixtures.seg, '--out', out, '--tile', '64', '--overlap', '16', '--color', '--overlay', overlay, '--vector', vector, '--background', '0', '--json']);
     expect(run.stderr).not.toMatch(/internal error/);
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout);
@@ -192,6 +194,16 @@ describe('lwganet segment (CLI)', () => {
     expect(summary.classes.map((c: { label: string }) => c.label)).toEqual(SEG_LABELS);
     expect(summary.classes.reduce((s: number, c: { pixels: number }) => s + c.pixels, 0)).toBe(width * height);
     expect(summary.classes[0].area).toBe(summary.classes[0].pixels * 4);
+    // --vector with --background 0: WGS 84 GeoJSON polygons of the other classes, areas adding up per class.
+    const layer = gdal().open(vector).layers.get(0);
+    const features = [...layer.features];
+    expect(summary.vectorFeatures).toBe(features.length);
+    expect(features.some((f) => f.fields.get('index') === 0)).toBe(false);
+    for (const c of summary.classes.slice(1)) {
+      const sum = features.filter((f) => f.fields.get('index') === c.index).reduce((s: number, f) => s + (f.fields.get('area') as number), 0);
+      expect(sum).toBeCloseTo(c.area, 4);
+    }
+    expect(layer.srs?.isGeographic()).toBe(true);
     const library = await segment(input, { model, tileSize: 64, overlap: 16 });
     const { data, info } = await sharp(out).raw().toBuffer({ resolveWithObject: true });
     expect([info.width, info.height, info.channels]).toEqual([width, height, 3]);

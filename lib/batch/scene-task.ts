@@ -5,7 +5,7 @@
  *
  * Outputs: classify → ID.json (top-k predictions); segment → ID.png class-index mask (ID.tif,
  * georeferenced, for GeoTIFF input); change → ID.png 0/1 mask (ID.tif for GeoTIFF input);
- * detect → ID.geojson (map coordinates for GeoTIFF input, pixels otherwise).
+ * detect → ID.geojson (RFC 7946 WGS 84 lon/lat for georeferenced input, pixels otherwise).
  */
 
 import { mkdir } from 'node:fs/promises';

@@ -26,6 +26,8 @@ export interface GeoInfo {
   geoTransform: GeoTransform;
   /** EPSG code of the projected or geographic CRS, or null when the file names none (user-defined CRS). */
   epsg: number | null;
+  /** The CRS as GDAL reads it (WKT), when the reader provides it; outputs prefer it over `epsg`. */
+  crsWkt?: string | null;
   /** Raw GeoKey directory, for CRSs that have no EPSG code. */
   geoKeys: Record<string, unknown>;
   /** The window read, in full-image pixels: [left, top, right, bottom) (exclusive right/bottom). */

@@ -10,11 +10,16 @@
  * say which (`coordinateSpace: "crs" | "pixel"`) and each Feature's properties keep the box in
  * pixels (cx, cy, w, h, angle) with its score, label and class index.
  * Rings are closed and counter-clockwise in the output coordinates (RFC 7946 right-hand rule).
+ * A CRS without an EPSG code is named by its WKT (`geo.crsWkt`), which OGR reads back.
+ *
+ * This is the in-memory document in the input's CRS. Files go through OGR
+ * (writeDetectionsGeoJson, detections-vector.ts): RFC 7946 WGS 84 lon/lat by default.
  */
 
 import type { GeoInfo } from '../image/types.js';
 import type { DetectionResult } from '../tasks/detection.js';
-import { writeTextAtomically } from './text-file.js';
+import { writeDetectionsVector } from './detections-vector.js';
+import type { VectorCrs } from './vector-file.js';
 
 type Point = [number, number];
 
@@ -42,6 +47,7 @@ export function detectionsGeoJson(result: DetectionResult): Record<string, unkno
   const map = toCrs(geo);
   const collection: Record<string, unknown> = { type: 'FeatureCollection' };
   if (geo && geo.epsg !== null) collection.crs = { type: 'name', properties: { name: `urn:ogc:def:crs:EPSG::${geo.epsg}` } };
+  else if (geo && typeof geo.crsWkt === 'string' && geo.crsWkt !== '') collection.crs = { type: 'name', properties: { name: geo.crsWkt } };
   collection.properties = {
     coordinateSpace: geo ? 'crs' : 'pixel',
     epsg: geo?.epsg ?? null,
@@ -62,7 +68,10 @@ export function detectionsGeoJson(result: DetectionResult): Record<string, unkno
   return collection;
 }
 
-/** Writes the FeatureCollection atomically. */
-export async function writeDetectionsGeoJson(file: string, result: DetectionResult): Promise<void> {
-  await writeTextAtomically(file, `${JSON.stringify(detectionsGeoJson(result))}\n`);
+/**
+ * Writes the detections as a GeoJSON file through OGR: RFC 7946 (WGS 84 lon/lat) by default,
+ * `crs: 'native'` for the input's CRS (named in the file so OGR reads it back).
+ */
+export async function writeDetectionsGeoJson(file: string, result: DetectionResult, options: { crs?: VectorCrs } = {}): Promise<void> {
+  await writeDetectionsVector(file, result, { format: 'geojson', crs: options.crs });
 }

@@ -10,7 +10,10 @@ import { CHANGE_PALETTE } from '../../output/palette.js';
 import type { CliIO } from '../io.js';
 import { positiveInteger } from '../options.js';
 import { weightsNote } from '../weights-note.js';
-import { asUsageError, checkOutput, decodeOptions, lazyProgress, modelSummary, nonNegativeInteger, pixelArea, valueRange, type DenseFlags } from './dense-common.js';
+import {
+  asUsageError, checkOutput, checkVectorOutput, decodeOptions, lazyProgress, maskClassAreas, maskNoDataOf, modelSummary, nonNegativeInteger, nonNegativeNumber, pixelArea,
+  valueRange, vectorCrs, writeVectorIfAsked, type DenseFlags,
+} from './dense-common.js';
 import { loadModelForCli } from './load-model.js';
 
 interface ChangeFlags extends DenseFlags {
@@ -24,9 +27,10 @@ function threshold(value: string): number {
   return n;
 }
 
-function report(before: string, after: string, flags: ChangeFlags, result: ChangeResult, summary: Record<string, unknown>): Record<string, unknown> {
+function report(before: string, after: string, flags: ChangeFlags, result: ChangeResult, summary: Record<string, unknown>, features: number | null): Record<string, unknown> {
   const total = result.width * result.height;
-  const area = pixelArea(result.geo);
+  const area = pixelArea(result.geo, result.width, result.height);
+  const areas = maskClassAreas(result.mask, result.width, result.height, 2, result.geo, maskNoDataOf(result));
   return {
     before,
     after,
@@ -35,18 +39,21 @@ function report(before: string, after: string, flags: ChangeFlags, result: Chang
     height: result.height,
     tiling: result.tiling,
     out: flags.out,
+    vector: flags.vector ?? null,
+    vectorFeatures: features,
     threshold: flags.threshold,
     crs: result.geo ? { epsg: result.geo.epsg, geoTransform: result.geo.geoTransform } : null,
     pixelArea: area,
     changedPixels: result.changedPixels,
     totalPixels: total,
     changedFraction: result.changedPixels / total,
-    changedArea: area === null ? null : result.changedPixels * area,
+    changedArea: areas === null ? null : areas[1],
   };
 }
 
 async function run(before: string, after: string, flags: ChangeFlags, io: CliIO): Promise<void> {
   checkOutput(flags.out, 'Mask file', true);
+  checkVectorOutput(flags.vector);
   const model = await loadModelForCli(flags.model, flags.device);
   try {
     const progress = lazyProgress(io, flags.progress);
@@ -63,13 +70,15 @@ async function run(before: string, after: string, flags: ChangeFlags, io: CliIO)
     }
     // Without --color a PNG mask holds 0/1 (what evaluation scripts read); with it, black/white.
     await writeMaskFile(flags.out, result.mask, result.width, result.height, { palette: flags.color ? CHANGE_PALETTE : null, geo: result.geo });
+    // Polygons of the changed regions only: class 0 (unchanged) is the background.
+    const features = await writeVectorIfAsked(flags, result.mask, result.width, result.height, result.geo, ['unchanged', 'changed'], maskNoDataOf(result), 0);
     const note = weightsNote(model.metadata);
     if (note) io.err(`${note}\n`);
-    const summary = report(before, after, flags, result, modelSummary(flags.model, model));
+    const summary = report(before, after, flags, result, modelSummary(flags.model, model), features);
     if (flags.json) {
       io.out(`${JSON.stringify(summary, null, 2)}\n`);
     } else {
-      const area = summary.changedArea === null ? '' : `, ${String(summary.changedArea)} map units²`;
+      const area = summary.changedArea === null ? '' : `, ${String(summary.changedArea)} m²`;
       io.out(`${before} → ${after}: ${result.changedPixels} of ${result.width * result.height} pixels changed (${(100 * (summary.changedFraction as number)).toFixed(2)}%${area}) → ${flags.out}\n`);
     }
   } finally {
@@ -90,6 +99,9 @@ export function registerChange(program: Command, io: CliIO): void {
     .option('-b, --batch-size <n>', 'tile pairs per forward pass', positiveInteger, 2)
     .option('--threshold <p>', 'probability above which a pixel is changed', threshold, 0.5)
     .option('--color', 'black/white palette in the mask (pixel values stay 0/1)')
+    .option('--vector <file>', 'also write the changed regions as polygons with area (m²): .geojson (WGS 84), .gpkg or .fgb (input CRS)')
+    .option('--vector-crs <crs>', 'CRS of --vector: wgs84 or native (default: wgs84 for GeoJSON, native otherwise)', vectorCrs)
+    .option('--simplify <pixels>', 'simplify --vector outlines with this tolerance in pixels (default 0: exact)', nonNegativeNumber)
     .option('--value-range <min,max>', 'map GeoTIFF samples in this range onto 0..255 (needed for float GeoTIFFs)', valueRange)
     .option('-d, --device <device>', 'cpu, cuda or cuda:N')
     .option('--json', 'print a JSON summary (changed pixels and area) on stdout')

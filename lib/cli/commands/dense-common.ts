@@ -1,9 +1,12 @@
 /** What `lwganet segment` and `lwganet change` share: option parsers, output checks, progress, areas. */
 
 import { InvalidArgumentError } from 'commander';
+import { classAreas, pixelAreaM2 } from '../../geo/area.js';
 import type { GeoInfo } from '../../image/types.js';
 import type { Model } from '../../model.js';
 import { maskFormatFor } from '../../output/mask-file.js';
+import { writeMaskVector } from '../../output/mask-vector.js';
+import { vectorFormatFor, type VectorCrs } from '../../output/vector-file.js';
 import { CliError } from '../cli-error.js';
 import { checkWritableOutput } from '../output-path.js';
 import type { CliIO } from '../io.js';
@@ -20,6 +23,9 @@ export interface DenseFlags {
   device?: string;
   json?: boolean;
   progress: boolean;
+  vector?: string;
+  vectorCrs?: VectorCrs;
+  simplify?: number;
 }
 
 /** Parses "MIN,MAX" for --value-range. */
@@ -61,11 +67,54 @@ export function lazyProgress(io: CliIO, enabled: boolean, unit = 'tiles', minIte
   };
 }
 
-/** Area of one pixel in map units² (CRS units), or null without georeferencing. */
-export function pixelArea(geo: GeoInfo | null): number | null {
-  if (!geo) return null;
-  const [, a, b, , d, e] = geo.geoTransform;
-  return Math.abs(a * e - b * d);
+/**
+ * Area of one pixel in m² (geo/area.ts: planar for projected CRSs, on the ellipsoid for
+ * geographic ones, where it is the image's mean), or null without georeferencing.
+ */
+export function pixelArea(geo: GeoInfo | null, width: number, height: number): number | null {
+  return pixelAreaM2(geo, width, height);
+}
+
+/** Area in m² of each class of a mask (pixel by pixel on geographic grids), or null. */
+export function maskClassAreas(mask: Uint8Array, width: number, height: number, classes: number, geo: GeoInfo | null, nodata: number | null): number[] | null {
+  return classAreas(mask, width, height, classes, geo, nodata);
+}
+
+/** The mask nodata value a result carries (set when the input has nodata), or null. */
+export function maskNoDataOf(result: object): number | null {
+  const value = (result as { maskNoData?: unknown }).maskNoData;
+  return typeof value === 'number' ? value : null;
+}
+
+/** Parses --vector-crs. */
+export function vectorCrs(value: string): VectorCrs {
+  if (value !== 'wgs84' && value !== 'native') throw new InvalidArgumentError('must be wgs84 or native.');
+  return value;
+}
+
+/** Parses a non-negative number (--simplify). */
+export function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number ≥ 0.');
+  return n;
+}
+
+/** Fails before any inference when --vector names a file of no vector format or an unwritable place. */
+export function checkVectorOutput(file: string | undefined): void {
+  if (file === undefined) return;
+  try {
+    vectorFormatFor(file);
+  } catch {
+    throw new CliError(`Vector file ${JSON.stringify(file)} must end in .geojson, .json, .gpkg or .fgb`, 2);
+  }
+  checkWritableOutput(file, 'vector file');
+}
+
+/** Writes the mask's regions as polygons when --vector asks for them. */
+export async function writeVectorIfAsked(flags: DenseFlags, mask: Uint8Array, width: number, height: number, geo: GeoInfo | null, labels: string[], nodata: number | null, background: number | null): Promise<number | null> {
+  if (flags.vector === undefined) return null;
+  const { features } = await writeMaskVector(flags.vector, mask, width, height, geo, { labels, nodata, background, crs: flags.vectorCrs, simplify: flags.simplify });
+  return features;
 }
 
 /** The model block of a --json report. */

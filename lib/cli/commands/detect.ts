@@ -4,24 +4,30 @@
  * image of any size (DOTA-style patches merged by rotated NMS).
  */
 
-import { extname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ModelMetadata } from '../../metadata.js';
 import { writeDetectionsPng } from '../../output/detections-draw.js';
 import { detectionFormatFor, writeDetectionsFile } from '../../output/detections-file.js';
 import { detectionsDocument } from '../../output/detections-json.js';
+import { updateDotaTask1 } from '../../output/dota-task1.js';
+import type { VectorCrs } from '../../output/vector-file.js';
 import { detect, type DetectionResult } from '../../tasks/detection.js';
 import { CliError } from '../cli-error.js';
 import { checkWritableOutput } from '../output-path.js';
 import type { CliIO } from '../io.js';
 import { positiveInteger } from '../options.js';
-import { asUsageError, lazyProgress, modelSummary, nonNegativeInteger, valueRange } from './dense-common.js';
+import { asUsageError, lazyProgress, modelSummary, nonNegativeInteger, valueRange, vectorCrs } from './dense-common.js';
 import { loadModelForCli } from './load-model.js';
 
 interface DetectFlags {
   model: string;
   out?: string;
   draw?: string;
+  crs?: VectorCrs;
+  clip?: boolean;
+  task1?: string;
   score?: number;
   iou?: number;
   tile?: number;
@@ -45,10 +51,12 @@ function checkOutputs(flags: DetectFlags): void {
     try {
       detectionFormatFor(flags.out);
     } catch {
-      throw new CliError(`Output file ${JSON.stringify(flags.out)} must end in .json, .geojson or .txt (DOTA)`, 2);
+      throw new CliError(`Output file ${JSON.stringify(flags.out)} must end in .json, .geojson, .gpkg, .fgb or .txt (DOTA)`, 2);
     }
     checkWritableOutput(flags.out, 'output file');
   }
+  // The Task1 directory is created when missing; its parent must then take it.
+  if (flags.task1 !== undefined) checkWritableOutput(existsSync(flags.task1) ? join(flags.task1, 'Task1_x.txt') : flags.task1, 'Task1 directory');
   if (flags.draw !== undefined) {
     if (extname(flags.draw).toLowerCase() !== '.png') throw new CliError(`Picture file ${JSON.stringify(flags.draw)} must end in .png`, 2);
     checkWritableOutput(flags.draw, 'picture file');
@@ -70,7 +78,7 @@ function classCounts(result: DetectionResult): Array<{ index: number; label: str
 }
 
 function formatText(image: string, flags: DetectFlags, result: DetectionResult): string {
-  const where = [flags.out, flags.draw].filter((f) => f !== undefined).join(', ');
+  const where = [flags.out, flags.task1, flags.draw].filter((f) => f !== undefined).join(', ');
   const head = `${image}: ${result.width}×${result.height}, ${result.detections.length} detection${result.detections.length === 1 ? '' : 's'} `
     + `(${result.tiling.patches} patch${result.tiling.patches === 1 ? '' : 'es'} of ${result.tiling.tileSize}, score > ${result.scoreThreshold})${where ? ` → ${where}` : ''}\n`;
   const counts = classCounts(result).filter((c) => c.count > 0);
@@ -100,7 +108,8 @@ async function run(image: string, flags: DetectFlags, io: CliIO): Promise<void> 
     } finally {
       progress.stop();
     }
-    if (flags.out !== undefined) await writeDetectionsFile(flags.out, result);
+    if (flags.out !== undefined) await writeDetectionsFile(flags.out, result, { crs: flags.crs, clip: flags.clip ?? false });
+    if (flags.task1 !== undefined) await updateDotaTask1(flags.task1, image, result, { clip: flags.clip ?? false });
     if (flags.draw !== undefined) await writeDetectionsPng(flags.draw, image, result, { decode });
     const note = seededNote(model.metadata);
     if (note) io.err(`${note}\n`);
@@ -121,7 +130,10 @@ export function registerDetect(program: Command, io: CliIO): void {
     .description('detect rotated objects in an image of any size (DOTA-style patches, merged by rotated NMS)')
     .argument('<image>', 'image file (JPEG, PNG, WebP, TIFF, GeoTIFF; GeoTIFFs are read by windows)')
     .requiredOption('-m, --model <file>', 'rotated-detection model exported by "lwganet export"')
-    .option('-o, --out <file>', 'detections file: .json (pixels), .geojson (polygons; in the CRS for a GeoTIFF) or .txt (DOTA: x1 y1 … x4 y4 class score)')
+    .option('-o, --out <file>', 'detections file: .json (pixels), .geojson (polygons; WGS 84 lon/lat for a georeferenced input), .gpkg or .fgb (polygons in the input CRS) or .txt (DOTA label file: x1 y1 … x4 y4 class difficulty)')
+    .option('--crs <crs>', 'CRS of a .geojson/.gpkg/.fgb output: wgs84 or native (default: wgs84 for GeoJSON, native otherwise)', vectorCrs)
+    .option('--task1 <dir>', 'add this image\'s boxes to the DOTA Task1 submission files DIR/Task1_<class>.txt (replacing its earlier lines)')
+    .option('--clip', 'clip DOTA boxes (.txt and --task1) to the image')
     .option('--draw <file>', 'also write the image with the boxes drawn (.png)')
     .option('-s, --score <t>', 'keep detections scoring above this (default: the model\'s, 0.05)', unitNumber)
     .option('--iou <t>', 'IoU above which overlapping boxes of a class are merged across patches (default: the model\'s, 0.1)', unitNumber)

@@ -10,12 +10,16 @@ import { writeOverlayPng } from '../../output/overlay.js';
 import type { CliIO } from '../io.js';
 import { positiveInteger } from '../options.js';
 import { weightsNote } from '../weights-note.js';
-import { asUsageError, checkOutput, decodeOptions, lazyProgress, modelSummary, nonNegativeInteger, pixelArea, valueRange, type DenseFlags } from './dense-common.js';
+import {
+  asUsageError, checkOutput, checkVectorOutput, decodeOptions, lazyProgress, maskClassAreas, maskNoDataOf, modelSummary, nonNegativeInteger, nonNegativeNumber, pixelArea,
+  valueRange, vectorCrs, writeVectorIfAsked, type DenseFlags,
+} from './dense-common.js';
 import { loadModelForCli } from './load-model.js';
 
 interface SegmentFlags extends DenseFlags {
   color?: boolean;
   overlay?: string;
+  background?: number;
 }
 
 /** Pixel count per class, in class order. */
@@ -25,10 +29,11 @@ export function classCounts(mask: Uint8Array, classes: number): number[] {
   return counts;
 }
 
-function report(image: string, flags: SegmentFlags, result: SegmentationResult, summary: Record<string, unknown>): Record<string, unknown> {
+function report(image: string, flags: SegmentFlags, result: SegmentationResult, summary: Record<string, unknown>, features: number | null): Record<string, unknown> {
   const total = result.width * result.height;
-  const area = pixelArea(result.geo);
+  const area = pixelArea(result.geo, result.width, result.height);
   const counts = classCounts(result.mask, result.labels.length);
+  const areas = maskClassAreas(result.mask, result.width, result.height, result.labels.length, result.geo, maskNoDataOf(result));
   return {
     image,
     model: summary,
@@ -37,6 +42,8 @@ function report(image: string, flags: SegmentFlags, result: SegmentationResult, 
     tiling: result.tiling,
     out: flags.out,
     overlay: flags.overlay ?? null,
+    vector: flags.vector ?? null,
+    vectorFeatures: features,
     crs: result.geo ? { epsg: result.geo.epsg, geoTransform: result.geo.geoTransform } : null,
     pixelArea: area,
     classes: result.labels.map((label, index) => ({
@@ -45,7 +52,7 @@ function report(image: string, flags: SegmentFlags, result: SegmentationResult, 
       color: result.palette[index] ?? null,
       pixels: counts[index],
       fraction: counts[index] / total,
-      area: area === null ? null : counts[index] * area,
+      area: areas === null ? null : areas[index],
     })),
   };
 }
@@ -60,6 +67,7 @@ function formatText(summary: Record<string, unknown>): string {
 async function run(image: string, flags: SegmentFlags, io: CliIO): Promise<void> {
   checkOutput(flags.out, 'Mask file', true);
   if (flags.overlay !== undefined) checkOutput(flags.overlay, 'Overlay file', false);
+  checkVectorOutput(flags.vector);
   const model = await loadModelForCli(flags.model, flags.device);
   try {
     const progress = lazyProgress(io, flags.progress);
@@ -75,9 +83,10 @@ async function run(image: string, flags: SegmentFlags, io: CliIO): Promise<void>
     const { mask, width, height, palette, geo } = result;
     await writeMaskFile(flags.out, mask, width, height, { palette: flags.color ? palette : null, geo });
     if (flags.overlay !== undefined) await writeOverlayPng(flags.overlay, image, mask, width, height, palette, { decode });
+    const features = await writeVectorIfAsked(flags, mask, width, height, geo, result.labels, maskNoDataOf(result), flags.background ?? null);
     const note = weightsNote(model.metadata);
     if (note) io.err(`${note}\n`);
-    const summary = report(image, flags, result, modelSummary(flags.model, model));
+    const summary = report(image, flags, result, modelSummary(flags.model, model), features);
     io.out(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatText(summary));
   } finally {
     model.dispose();
@@ -96,9 +105,13 @@ export function registerSegment(program: Command, io: CliIO): void {
     .option('-b, --batch-size <n>', 'tiles per forward pass', positiveInteger, 2)
     .option('--color', 'write the palette into the mask (pixel values stay class indices)')
     .option('--overlay <file>', 'also write the image tinted by class colour (.png)')
+    .option('--vector <file>', 'also write the class regions as polygons with class and area (m²): .geojson (WGS 84), .gpkg or .fgb (input CRS)')
+    .option('--vector-crs <crs>', 'CRS of --vector: wgs84 or native (default: wgs84 for GeoJSON, native otherwise)', vectorCrs)
+    .option('--background <index>', 'class index left out of --vector (e.g. a background class)', nonNegativeInteger)
+    .option('--simplify <pixels>', 'simplify --vector outlines with this tolerance in pixels (default 0: exact)', nonNegativeNumber)
     .option('--value-range <min,max>', 'map GeoTIFF samples in this range onto 0..255 (needed for float GeoTIFFs)', valueRange)
     .option('-d, --device <device>', 'cpu, cuda or cuda:N')
-    .option('--json', 'print a JSON summary (class pixel counts and areas) on stdout')
+    .option('--json', 'print a JSON summary (class pixel counts and areas in m²) on stdout')
     .option('--no-progress', 'no progress bar on stderr')
     .action((image: string, flags: SegmentFlags) => run(image, flags, io));
 }
