@@ -11,12 +11,13 @@
  * Blending happens on the model's own output (logits are averaged as logits).
  */
 
-import { LwganetError, invalidArgument } from '../errors.js';
+import { LwganetError } from '../errors.js';
 import { openBandSource, type BandSource } from '../image/band-source.js';
 import { tileCount } from '../image/tiling.js';
 import type { GeoInfo, ImageInput } from '../image/types.js';
 import { runTiled } from './dense-engine.js';
-import { gridFor, requireOptions, resolveDenseOptions, type DenseOptions } from './dense-options.js';
+import { numberOption, requirePipelineOptions } from '../options.js';
+import { gridFor, resolveDenseOptions, type DenseOptions } from './dense-options.js';
 import { requireTask } from './task-model.js';
 
 export interface ChangeOptions extends DenseOptions {
@@ -76,11 +77,10 @@ export function probabilityFunction(channels: number, kind: string | undefined):
  *   IMAGE_DECODE / IMAGE_TOO_LARGE, OUTPUT_UNSUPPORTED, ABORTED, TypeError/RangeError for bad options.
  */
 export async function detectChanges(before: ImageInput, after: ImageInput, options: ChangeOptions): Promise<ChangeResult> {
-  requireOptions(options);
+  requirePipelineOptions(options);
   const metadata = requireTask(options.model, 'change-detection');
   const resolved = resolveDenseOptions(options, metadata, ['threshold']);
-  const threshold = options.threshold ?? 0.5;
-  if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1)) throw invalidArgument('threshold', 'a number from 0 to 1', threshold, typeof threshold === 'number' ? 'range' : 'type');
+  const threshold = numberOption('threshold', options.threshold, 0.5, 0, 1);
   const [a, b] = await Promise.all([openBandSource(before, resolved.decode), openBandSource(after, resolved.decode)]);
   checkCoregistered(a, b);
   const { width, height } = a;

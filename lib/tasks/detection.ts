@@ -25,7 +25,8 @@ import type { GeoInfo, ImageInput } from '../image/types.js';
 import type { ModelMetadata, Palette } from '../metadata.js';
 import { detectionPalette } from '../output/detection-palette.js';
 import { DetectionCandidates, type Detection } from './detection-candidates.js';
-import { requireDetectOptions, resolveDetectOptions, type DetectOptions } from './detection-options.js';
+import { requirePipelineOptions } from '../options.js';
+import { resolveDetectOptions, type DetectOptions } from './detection-options.js';
 import { detectorOutputNames, readDetectorOutput } from './detector-output.js';
 import { patchInputSize, patchTensor } from './patch-input.js';
 import { requireTask } from './task-model.js';
@@ -70,7 +71,7 @@ function classesOf(metadata: ModelMetadata): number | null {
  *   does not return {boxes (D, 5), scores (D), labels (D)}, ABORTED, TypeError/RangeError for bad options.
  */
 export async function detect(image: ImageInput, options: DetectOptions): Promise<DetectionResult> {
-  requireDetectOptions(options);
+  requirePipelineOptions(options);
   const metadata = requireTask(options.model, 'rotated-detection');
   const resolved = resolveDetectOptions(options, metadata);
   const names = detectorOutputNames(metadata);

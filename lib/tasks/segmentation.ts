@@ -13,7 +13,8 @@ import type { GeoInfo, ImageInput } from '../image/types.js';
 import type { ModelMetadata, Palette } from '../metadata.js';
 import { defaultPalette } from '../output/palette.js';
 import { runTiled } from './dense-engine.js';
-import { gridFor, requireOptions, resolveDenseOptions, type DenseOptions } from './dense-options.js';
+import { booleanOption, requirePipelineOptions } from '../options.js';
+import { gridFor, resolveDenseOptions, type DenseOptions } from './dense-options.js';
 import { requireTask } from './task-model.js';
 import { tileCount } from '../image/tiling.js';
 
@@ -79,11 +80,10 @@ export function reduceLogits(values: Float32Array, channels: number, stride: num
  *   output is not [N, classes, tile, tile], ABORTED, TypeError/RangeError for bad options.
  */
 export async function segment(image: ImageInput, options: SegmentOptions): Promise<SegmentationResult> {
-  requireOptions(options);
+  requirePipelineOptions(options);
   const metadata = requireTask(options.model, 'segmentation');
   const resolved = resolveDenseOptions(options, metadata, ['scores']);
-  const wantScores = options.scores ?? false;
-  if (typeof wantScores !== 'boolean') throw new TypeError(`Expected a boolean for scores but received ${typeof wantScores}`);
+  const wantScores = booleanOption('scores', options.scores, false);
   const source = await openBandSource(image, resolved.decode);
   const { width, height } = source;
   const grid = gridFor(width, height, resolved);
