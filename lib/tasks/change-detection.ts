@@ -18,6 +18,7 @@ import type { GeoInfo, ImageInput } from '../image/types.js';
 import { runTiled } from './dense-engine.js';
 import { numberOption, requirePipelineOptions } from '../options.js';
 import { gridFor, resolveDenseOptions, type DenseOptions } from './dense-options.js';
+import { withJsonSummary } from './result-json.js';
 import { requireTask } from './task-model.js';
 
 export interface ChangeOptions extends DenseOptions {
@@ -25,6 +26,10 @@ export interface ChangeOptions extends DenseOptions {
   threshold?: number;
 }
 
+/**
+ * JSON.stringify(result) writes the pixel arrays as summaries ({ type, length, preview }), not
+ * pixel by pixel; serialise `Array.from(result.mask)` yourself to keep every value.
+ */
 export interface ChangeResult {
   /** 1 where changed, 0 elsewhere; row-major, width × height. */
   mask: Uint8Array;
@@ -111,5 +116,6 @@ export async function detectChanges(before: ImageInput, after: ImageInput, optio
       }
     },
   });
-  return { mask, probability, width, height, changedPixels, geo: a.geo ?? b.geo, tiling: { tileSize: grid.tileSize, overlap: grid.overlap, tiles: tileCount(grid) } };
+  const result: ChangeResult = { mask, probability, width, height, changedPixels, geo: a.geo ?? b.geo, tiling: { tileSize: grid.tileSize, overlap: grid.overlap, tiles: tileCount(grid) } };
+  return withJsonSummary(result);
 }

@@ -47,7 +47,7 @@ export interface DetectionResult {
   /** Georeferencing of the input (GeoTIFF), or null. */
   geo: GeoInfo | null;
   /** How the image was split and the thresholds applied. */
-  tiling: { tileSize: number; overlap: number; patches: number };
+  tiling: { tileSize: number; overlap: number; tiles: number };
   scoreThreshold: number;
   iouThreshold: number;
 }
@@ -109,7 +109,7 @@ export async function detect(image: ImageInput, options: DetectOptions): Promise
     labels,
     palette,
     geo: source.geo,
-    tiling: { tileSize: grid.tileSize, overlap: grid.overlap, patches: total },
+    tiling: { tileSize: grid.tileSize, overlap: grid.overlap, tiles: total },
     scoreThreshold: resolved.scoreThreshold,
     iouThreshold: resolved.iouThreshold,
   };

@@ -15,6 +15,7 @@ import { defaultPalette } from '../output/palette.js';
 import { runTiled } from './dense-engine.js';
 import { booleanOption, requirePipelineOptions } from '../options.js';
 import { gridFor, resolveDenseOptions, type DenseOptions } from './dense-options.js';
+import { withJsonSummary } from './result-json.js';
 import { requireTask } from './task-model.js';
 import { tileCount } from '../image/tiling.js';
 
@@ -23,6 +24,10 @@ export interface SegmentOptions extends DenseOptions {
   scores?: boolean;
 }
 
+/**
+ * JSON.stringify(result) writes the pixel arrays as summaries ({ type, length, preview }), not
+ * pixel by pixel; serialise `Array.from(result.mask)` yourself to keep every value.
+ */
 export interface SegmentationResult {
   /** Class index per pixel, row-major, width × height. */
   mask: Uint8Array;
@@ -115,5 +120,5 @@ export async function segment(image: ImageInput, options: SegmentOptions): Promi
     tiling: { tileSize: grid.tileSize, overlap: grid.overlap, tiles: tileCount(grid) },
   };
   if (scores) result.scores = scores;
-  return result;
+  return withJsonSummary(result);
 }

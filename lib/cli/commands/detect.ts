@@ -72,7 +72,7 @@ function classCounts(result: DetectionResult): Array<{ index: number; label: str
 function formatText(image: string, flags: DetectFlags, result: DetectionResult): string {
   const where = [flags.out, flags.draw].filter((f) => f !== undefined).join(', ');
   const head = `${image}: ${result.width}×${result.height}, ${result.detections.length} detection${result.detections.length === 1 ? '' : 's'} `
-    + `(${result.tiling.patches} patch${result.tiling.patches === 1 ? '' : 'es'} of ${result.tiling.tileSize}, score > ${result.scoreThreshold})${where ? ` → ${where}` : ''}\n`;
+    + `(${result.tiling.tiles} patch${result.tiling.tiles === 1 ? '' : 'es'} of ${result.tiling.tileSize}, score > ${result.scoreThreshold})${where ? ` → ${where}` : ''}\n`;
   const counts = classCounts(result).filter((c) => c.count > 0);
   const width = Math.max(5, ...counts.map((c) => c.label.length));
   const lines = counts.map((c) => `  ${c.label.padEnd(width)}  ${String(c.count).padStart(6)}\n`).join('');
