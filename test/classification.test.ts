@@ -127,7 +127,11 @@ describe('classify: bad calls (EXPECTED FAILURE)', () => {
     await expect(classify(bright, { model, topK: 0 })).rejects.toThrow(RangeError);
     await expect(classify(bright, { model, topK: '3' as never })).rejects.toThrow(/Expected a positive integer for topK/);
     await expect(classify(bright, { model, batchSize: 1.5 })).rejects.toThrow(RangeError);
-    await expect(classify(bright, { model, topk: 3 } as never)).rejects.toThrow(/options.topk/);
+    await expect(classify(bright, { model, topk: 3 } as never)).rejects.toThrow(/^Unknown option "topk" in options; did you mean "topK"\? \(known: model, decode, onProgress, signal, topK, batchSize\)$/);
+    await expect(classify(bright, { model, topk: 3 } as never)).rejects.toThrow(RangeError);
+    await expect(classify(bright, { model, bachSize: 3 } as never)).rejects.toThrow(/did you mean "batchSize"/);
+    await expect(classify(bright, { model, colour: 3 } as never)).rejects.toThrow(/^Unknown option "colour" in options \(known/);
+    await expect(classify(bright, { model, signal: 'stop' } as never)).rejects.toThrow(TypeError);
     await expect(classify(bright, { model: {} as never })).rejects.toThrow(/Expected a Model from loadModel\(\) for model/);
     await expect(classify(bright, null as never)).rejects.toThrow(TypeError);
     await expect(classify([], { model })).rejects.toThrow(RangeError);

@@ -491,7 +491,9 @@ describe('bad inputs (EXPECTED FAILURE)', () => {
     ['tileSize 100 (not a multiple of 32)', { tileSize: 100 }, RangeError, /tileSize/],
     ['tileSize 32 (below the minimum)', { tileSize: 32 }, RangeError, /tileSize/],
     ['overlap above half the tile', { overlap: 65 }, RangeError, /overlap/],
-    ['an unknown option', { batchSize: 4 }, RangeError, /options\.batchSize/],
+    ['an unknown option', { batchSize: 4 }, RangeError, /^Unknown option "batchSize" in options \(known: model, decode, onProgress, signal, scoreThreshold, tileSize, overlap, iouThreshold\)$/],
+    ['a misspelt option, naming the right one', { iouthreshold: 0.2 }, RangeError, /^Unknown option "iouthreshold" in options; did you mean "iouThreshold"\?/],
+    ['a signal that is not an AbortSignal', { signal: {} }, TypeError, /an AbortSignal for signal/],
     ['onProgress that is not a function', { onProgress: 1 }, TypeError, /onProgress/],
   ])('rejects %s', async (_name, extra, Kind, message) => {
     const options = extra === undefined ? undefined : { model, ...extra };
@@ -583,7 +585,11 @@ describe('lwganet detect', () => {
     ['a picture that is not PNG', ['--draw', 'boxes.jpg'], /must end in \.png/],
     ['--score 2', ['--score', '2'], /must be a number from 0 to 1/],
     ['--iou abc', ['--iou', 'abc'], /must be a number from 0 to 1/],
-    ['--tile 100', ['--tile', '100'], /tileSize/],
+    ['--tile 100, naming the flag (not the API option)', ['--tile', '100'], /^lwganet: Expected a multiple of 32 of at least 64 \(this model's tile rule\) for --tile-size but received 100\n/],
+    ['-t 500 (the short flag)', ['-t', '500'], /for --tile-size but received 500/],
+    ['--score-threshold 2', ['--score-threshold', '2'], /'-s, --score-threshold <t>' argument '2' is invalid\. must be a number from 0 to 1/],
+    ['--iou-threshold -1', ['--iou-threshold', '-1'], /must be a number from 0 to 1/],
+    ['--threads 2000 (loadModel\'s range, in flag words)', ['--threads', '2000'], /Expected an integer from 1 to 1024 for --threads but received 2000/],
   ])('exits 2 on %s (EXPECTED FAILURE)', async (_name, args, message) => {
     const result = await runCli(['detect', png, '--model', fixture('detector.pt'), ...args]);
     expect(result.code).toBe(2);

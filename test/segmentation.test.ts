@@ -153,7 +153,8 @@ describe('bad input', () => {
     await expect(segment(image, { model, tileSize: 80 })).rejects.toThrow(/multiple of 32 of at least 64/);
     await expect(segment(image, { model, tileSize: 64, overlap: 33 })).rejects.toThrow(RangeError);
     await expect(segment(image, { model, batchSize: 0 })).rejects.toThrow(RangeError);
-    await expect(segment(image, { model, tilesize: 64 } as never)).rejects.toThrow(/options.tilesize/);
+    await expect(segment(image, { model, tilesize: 64 } as never)).rejects.toThrow(/^Unknown option "tilesize" in options; did you mean "tileSize"\?/);
+    await expect(segment(image, { model, tilesize: 64 } as never)).rejects.toThrow(RangeError);
     await expect(segment(image, null as never)).rejects.toThrow(TypeError);
     await expect(segment(image, { model, scores: 'yes' } as never)).rejects.toThrow(TypeError);
   });

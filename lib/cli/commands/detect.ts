@@ -1,12 +1,11 @@
 /**
  * `lwganet detect IMAGE --model FILE [--out boxes.geojson|.json|.txt] [--draw out.png]
- *  [--score T] [--iou T] [--tile N] [--overlap N] [--json]`: oriented object detection on an
+ *  [--score-threshold T] [--iou-threshold T] [--tile-size N] [--overlap N] [--json]`: oriented object detection on an
  * image of any size (DOTA-style patches merged by rotated NMS).
  */
 
 import { extname } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
-import type { ModelMetadata } from '../../metadata.js';
+import type { Command } from 'commander';
 import { writeDetectionsPng } from '../../output/detections-draw.js';
 import { detectionFormatFor, writeDetectionsFile } from '../../output/detections-file.js';
 import { detectionsDocument } from '../../output/detections-json.js';
@@ -14,30 +13,25 @@ import { detect, type DetectionResult } from '../../tasks/detection.js';
 import { CliError } from '../cli-error.js';
 import { checkWritableOutput } from '../output-path.js';
 import type { CliIO } from '../io.js';
-import { positiveInteger } from '../options.js';
-import { asUsageError, lazyProgress, modelSummary, nonNegativeInteger, valueRange } from './dense-common.js';
+import { addApiFlags, asUsageError } from '../flags.js';
+import { weightsNote } from '../weights-note.js';
+import { FLAG_ROWS, lazyProgress, modelSummary, unitNumber } from './dense-common.js';
 import { loadModelForCli } from './load-model.js';
 
 interface DetectFlags {
   model: string;
   out?: string;
   draw?: string;
-  score?: number;
-  iou?: number;
-  tile?: number;
+  scoreThreshold?: number;
+  iouThreshold?: number;
+  tileSize?: number;
   overlap?: number;
   valueRange?: [number, number];
   device?: string;
+  threads?: number;
   json?: boolean;
   progress: boolean;
 }
-
-function unitNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('must be a number from 0 to 1.');
-  return n;
-}
-
 
 /** Fails before any inference when an output cannot be written where asked. */
 function checkOutputs(flags: DetectFlags): void {
@@ -53,14 +47,6 @@ function checkOutputs(flags: DetectFlags): void {
     if (extname(flags.draw).toLowerCase() !== '.png') throw new CliError(`Picture file ${JSON.stringify(flags.draw)} must end in .png`, 2);
     checkWritableOutput(flags.draw, 'picture file');
   }
-}
-
-/** The note for seeded random weights: the boxes of such a model mean nothing. */
-function seededNote(metadata: ModelMetadata | null): string | null {
-  if (!metadata || metadata.weights?.source !== 'random-init') return null;
-  const seed = metadata.weights.seed === null ? '' : ` (seed ${metadata.weights.seed})`;
-  return `note: ${metadata.model} has seeded random weights${seed}, not trained ones, so its detections are meaningless; `
-    + 'export a trained checkpoint (the official DOTA .pth files) with "lwganet export <model> --weights FILE"';
 }
 
 function classCounts(result: DetectionResult): Array<{ index: number; label: string; count: number }> {
@@ -85,7 +71,7 @@ function formatText(image: string, flags: DetectFlags, result: DetectionResult):
 
 async function run(image: string, flags: DetectFlags, io: CliIO): Promise<void> {
   checkOutputs(flags);
-  const model = await loadModelForCli(flags.model, flags.device);
+  const model = await loadModelForCli(flags.model, flags);
   try {
     const decode = flags.valueRange ? { valueRange: flags.valueRange } : {};
     // A patch takes seconds on a CPU: show the bar from two patches up.
@@ -93,7 +79,7 @@ async function run(image: string, flags: DetectFlags, io: CliIO): Promise<void> 
     let result: DetectionResult;
     try {
       result = await detect(image, {
-        model, scoreThreshold: flags.score, iouThreshold: flags.iou, tileSize: flags.tile, overlap: flags.overlap, decode, onProgress: progress.onProgress,
+        model, scoreThreshold: flags.scoreThreshold, iouThreshold: flags.iouThreshold, tileSize: flags.tileSize, overlap: flags.overlap, decode, onProgress: progress.onProgress,
       });
     } catch (error) {
       throw asUsageError(error);
@@ -102,7 +88,7 @@ async function run(image: string, flags: DetectFlags, io: CliIO): Promise<void> 
     }
     if (flags.out !== undefined) await writeDetectionsFile(flags.out, result);
     if (flags.draw !== undefined) await writeDetectionsPng(flags.draw, image, result, { decode });
-    const note = seededNote(model.metadata);
+    const note = weightsNote(model.metadata);
     if (note) io.err(`${note}\n`);
     if (flags.json) {
       const report = { image, model: modelSummary(flags.model, model), out: flags.out ?? null, draw: flags.draw ?? null, classes: classCounts(result), ...detectionsDocument(result) };
@@ -116,19 +102,19 @@ async function run(image: string, flags: DetectFlags, io: CliIO): Promise<void> 
 }
 
 export function registerDetect(program: Command, io: CliIO): void {
-  program
+  const command = program
     .command('detect')
     .description('detect rotated objects in an image of any size (DOTA-style patches, merged by rotated NMS)')
     .argument('<image>', 'image file (JPEG, PNG, WebP, TIFF, GeoTIFF; GeoTIFFs are read by windows)')
     .requiredOption('-m, --model <file>', 'rotated-detection model exported by "lwganet export"')
     .option('-o, --out <file>', 'detections file: .json (pixels), .geojson (polygons; in the CRS for a GeoTIFF) or .txt (DOTA: x1 y1 … x4 y4 class score)')
-    .option('--draw <file>', 'also write the image with the boxes drawn (.png)')
-    .option('-s, --score <t>', 'keep detections scoring above this (default: the model\'s, 0.05)', unitNumber)
-    .option('--iou <t>', 'IoU above which overlapping boxes of a class are merged across patches (default: the model\'s, 0.1)', unitNumber)
-    .option('-t, --tile <n>', 'patch size in pixels (default: the model\'s, 1024)', positiveInteger)
-    .option('--overlap <n>', 'overlap between patches in pixels (default: the model\'s, 200)', nonNegativeInteger)
-    .option('--value-range <min,max>', 'map GeoTIFF samples in this range onto 0..255 (needed for float GeoTIFFs)', valueRange)
-    .option('-d, --device <device>', 'cpu, cuda or cuda:N')
+    .option('--draw <file>', 'also write the image with the boxes drawn (.png)');
+  addApiFlags(command, [
+    { api: 'scoreThreshold', short: '-s', aliases: ['--score'], value: '<t>', description: 'keep detections scoring above this (default: the model\'s, 0.05)', parse: unitNumber },
+    { api: 'iouThreshold', aliases: ['--iou'], value: '<t>', description: 'IoU above which overlapping boxes of a class are merged across patches (default: the model\'s, 0.1)', parse: unitNumber },
+    FLAG_ROWS.tileSize('patch'), FLAG_ROWS.overlap('patches'), FLAG_ROWS.valueRange, FLAG_ROWS.device, FLAG_ROWS.threads,
+  ]);
+  command
     .option('--json', 'print the detections and a summary as JSON on stdout')
     .option('--no-progress', 'no progress bar on stderr')
     .action((image: string, flags: DetectFlags) => run(image, flags, io));
