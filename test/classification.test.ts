@@ -97,6 +97,19 @@ describe('classify with a stand-in model', () => {
   });
 });
 
+describe('classify takes an AbortSignal', () => {
+  it('rejects ABORTED before any work for an aborted signal, and between batches once it fires', async () => {
+    const { model, calls } = fakeModel(metadata());
+    await expect(classify(bright, { model, signal: AbortSignal.abort('stop') })).rejects.toMatchObject({ code: 'ABORTED', cause: 'stop' });
+    expect(calls).toEqual([]);
+    const controller = new AbortController();
+    const run = classify([bright, dark, bright, dark], { model, batchSize: 1, signal: controller.signal, onProgress: (done) => done === 2 && controller.abort() });
+    await expect(run).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(calls).toHaveLength(2);
+    expect(await classify(bright, { model, signal: new AbortController().signal })).toHaveLength(3);
+  });
+});
+
 describe('classify: bad calls (EXPECTED FAILURE)', () => {
   async function code(promise: Promise<unknown>): Promise<string | undefined> {
     const e = await promise.then(() => null, (error: unknown) => error);

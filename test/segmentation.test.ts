@@ -53,6 +53,23 @@ function compareWithDirect(result: SegmentationResult, rgb: Uint8Array): { score
   return { scoreDiff, maskErrors };
 }
 
+describe('results users can log', () => {
+  it('JSON.stringify writes the mask and scores as summaries, everything else as is', async () => {
+    const result = await segment(raw(300, 200, 4), { model, tileSize: 64, scores: true });
+    const json = JSON.stringify(result);
+    // Pixel by pixel this would be megabytes ({"0":3,"1":3,…} for the mask alone).
+    expect(json.length).toBeLessThan(4000);
+    const parsed = JSON.parse(json);
+    expect(parsed.mask).toEqual({ type: 'Uint8Array', length: 300 * 200, preview: Array.from(result.mask.subarray(0, 6)) });
+    expect(parsed.scores).toHaveLength(result.scores!.length);
+    expect(parsed.scores[0]).toMatchObject({ type: 'Float32Array', length: 300 * 200 });
+    expect(parsed).toMatchObject({ width: 300, height: 200, labels: result.labels, palette: result.palette, geo: null, tiling: result.tiling });
+    // toJSON stays out of the result's own keys: spreading and comparing see the plain result.
+    expect(Object.keys(result)).not.toContain('toJSON');
+    expect(Object.keys({ ...result })).toEqual(Object.keys(result));
+  });
+});
+
 describe('tiling geometry is exact', () => {
   const cases: Array<[number, number, number]> = [
     [150, 97, 0],

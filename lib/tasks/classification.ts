@@ -79,7 +79,8 @@ async function classifyAll(images: readonly ImageInput[], options: ClassifyOptio
     const chunk = images.slice(start, start + resolved.batchSize);
     const input = await preprocess(chunk, metadata, resolved.decode);
     if (resolved.signal?.aborted) throw aborted(resolved.signal);
-    const output = await options.model.run(input);
+    // With the signal the forward's promise rejects as soon as it fires, not when the forward ends.
+    const output = await options.model.run(input, resolved.signal ? { signal: resolved.signal } : undefined);
     results.push(...predictionsFromLogits(output, chunk.length, metadata, resolved.topK));
     resolved.onProgress?.(results.length, images.length);
   }

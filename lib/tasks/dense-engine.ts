@@ -156,7 +156,7 @@ export async function runTiled(run: TiledRun): Promise<number> {
         batch.forEach((tile, n) => fillTile(band, width, bottom - top, tile, tileSize, tables, bgr, data, n * plane));
         return new Tensor('float32', data, [batch.length, 3, tileSize, tileSize]);
       });
-      const output = await run.model.run(inputs.length === 1 ? inputs[0] : inputs);
+      const output = await run.model.run(inputs.length === 1 ? inputs[0] : inputs, run.signal ? { signal: run.signal } : undefined);
       const { values, channels } = denseOutput(output, batch.length, tileSize);
       if (accumulator === null) accumulator = new BandAccumulator(channels, Math.min(tileSize, height), width);
       if (channels !== accumulator.channels) throw new LwganetError('OUTPUT_UNSUPPORTED', `The model returned ${channels} channels for one tile and ${accumulator.channels} for another`);

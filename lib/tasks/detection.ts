@@ -93,7 +93,7 @@ export async function detect(image: ImageInput, options: DetectOptions): Promise
       const pixels = await source.readWindow(left, top, right, bottom);
       const input = patchInputSize(right - left, bottom - top, metadata.input.size);
       const tensor = patchTensor(pixels, right - left, bottom - top, input.width, input.height, tables, bgr);
-      const patch = readDetectorOutput(await options.model.run(tensor), names, classes);
+      const patch = readDetectorOutput(await options.model.run(tensor, resolved.signal ? { signal: resolved.signal } : undefined), names, classes);
       for (let i = 0; i < patch.count; i++) maxLabel = Math.max(maxLabel, patch.labels[i]);
       candidates.add(patch, left, top);
       done++;
