@@ -55,6 +55,60 @@ export async function decodeWithSharp(input: string | Uint8Array, what: string, 
   }
 }
 
+/** The resize and crop to apply inside the decoding pipeline (resize-plan.ts). */
+export interface PipelineResize {
+  resizeWidth: number;
+  resizeHeight: number;
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+  kernel: 'nearest' | 'linear' | 'cubic' | 'lanczos3';
+}
+
+/**
+ * Decodes and resizes in one libvips pipeline, so only the model-sized pixels reach
+ * JavaScript (a 10k² image no longer crosses as 300 MB of RGB and back). The pixels equal those
+ * of decodeWithSharp() followed by a resize of its output, because:
+ * - the leading whole-image extract stops libvips from shrinking JPEG and WebP on load (DCT or
+ *   subsampled decoding, which would give other pixels than a full decode);
+ * - it is used only for 8-bit sources without alpha: libvips resizes 16-bit samples before the
+ *   cast to 8 bits and premultiplies alpha, both of which change values. Those sources return
+ *   null and the caller decodes first, then resizes.
+ * @param plan the resize and crop for the decoded width × height (it may throw, e.g. INPUT_SHAPE)
+ */
+export async function decodeResizedWithSharp(
+  input: string | Uint8Array,
+  what: string,
+  maxPixels: number,
+  plan: (width: number, height: number) => PipelineResize,
+): Promise<{ data: Uint8Array; width: number; height: number; plan: PipelineResize } | null> {
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(input, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw decodeFailure(what, error);
+  }
+  const width = meta.width ?? 0;
+  const height = meta.height ?? 0;
+  if (width < 1 || height < 1) throw new LwganetError('IMAGE_DECODE', `${what} could not be decoded: it declares no pixels`);
+  checkPixelCount(width, height, maxPixels, what);
+  if (meta.hasAlpha || (meta.depth !== undefined && meta.depth !== 'uchar' && meta.depth !== 'char')) return null;
+  const box = plan(width, height);
+  try {
+    let pipeline = sharp(input, { limitInputPixels: maxPixels, failOn: 'truncated' }).toColourspace('srgb').removeAlpha();
+    if (box.resizeWidth !== width || box.resizeHeight !== height) {
+      pipeline = pipeline.extract({ left: 0, top: 0, width, height }).resize(box.resizeWidth, box.resizeHeight, { fit: 'fill', kernel: box.kernel });
+    }
+    if (box.width !== box.resizeWidth || box.height !== box.resizeHeight) pipeline = pipeline.extract({ left: box.left, top: box.top, width: box.width, height: box.height });
+    const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`expected 3 channels after conversion, got ${info.channels}`);
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, plan: box };
+  } catch (error) {
+    throw decodeFailure(what, error);
+  }
+}
+
 /** Converts caller-supplied raw pixels (1–4 channels, 8 or 16 bit) with the same rules as files. */
 export async function convertRawWithSharp(raw: RawPixels): Promise<DecodedImage> {
   const bitsPerSample = raw.data instanceof Uint16Array ? 16 : 8;
