@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { PACKAGE_ROOT } from '../binding.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { LwganetError } from '../errors.js';
 import type { ModelMetadata } from '../metadata.js';
 import { type ForwardArgument, type ModelOutput, loadModel, type Model } from '../model.js';
