@@ -35,6 +35,7 @@ import { batchCap, padRows, runSize } from './compiled-batches.js';
 import { type Executor, NativeExecutor, WorkerExecutor } from './executors.js';
 import { type InferencePoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './pool-options.js';
 import { orderInputs } from '../input-order.js';
+import { rejectUnknownOptions, requireObject, signalOption } from '../options.js';
 
 export interface PoolRunOptions {
   /** Aborting rejects the request with ABORTED: removed if queued, its result discarded if running. */
@@ -115,8 +116,9 @@ export class InferencePool {
    */
   run(inputs: ModelInputs, options: PoolRunOptions = {}): Promise<ModelOutput> {
     return new Promise<ModelOutput>((resolve, reject) => {
-      const signal = options?.signal;
-      if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('Expected an AbortSignal for options.signal');
+      const given = requireObject<PoolRunOptions>(options, 'options', 'an object', true);
+      rejectUnknownOptions(given, ['signal']);
+      const signal = signalOption('signal', given.signal);
       if (this.#closing) throw new LwganetError('POOL_CLOSED', 'InferencePool is closed');
       if (signal?.aborted) throw aborted(signal);
       const ordered = orderInputs(this.#executor.info, inputs);
