@@ -16,6 +16,7 @@
 import sharp from 'sharp';
 import { LwganetError } from '../errors.js';
 import { checkPixelCount } from './limits.js';
+import type { ResizePlan } from './resize-plan.js';
 import type { DecodedImage, RawPixels, SourceInfo } from './types.js';
 
 const BITS: Record<string, number> = { uchar: 8, char: 8, ushort: 16, short: 16, uint: 32, int: 32, float: 32, double: 64 };
@@ -28,11 +29,10 @@ function decodeFailure(what: string, error: unknown): LwganetError {
   return new LwganetError('IMAGE_DECODE', `${what} could not be decoded: ${message}`, { cause: error });
 }
 
-/** Decodes encoded bytes or a file path (already checked to exist) into 8-bit RGB. */
-export async function decodeWithSharp(input: string | Uint8Array, what: string, maxPixels: number, format: SourceInfo['format']): Promise<DecodedImage> {
+/** Reads the header only and checks the pixel limit (ours, so the message can state the size). */
+async function readHeader(input: string | Uint8Array, what: string, maxPixels: number): Promise<{ meta: sharp.Metadata; width: number; height: number }> {
   let meta: sharp.Metadata;
   try {
-    // Header only; the limit is checked by us below so the message can state the size.
     meta = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (error) {
     throw decodeFailure(what, error);
@@ -41,6 +41,12 @@ export async function decodeWithSharp(input: string | Uint8Array, what: string, 
   const height = meta.height ?? 0;
   if (width < 1 || height < 1) throw new LwganetError('IMAGE_DECODE', `${what} could not be decoded: it declares no pixels`);
   checkPixelCount(width, height, maxPixels, what);
+  return { meta, width, height };
+}
+
+/** Decodes encoded bytes or a file path (already checked to exist) into 8-bit RGB. */
+export async function decodeWithSharp(input: string | Uint8Array, what: string, maxPixels: number, format: SourceInfo['format']): Promise<DecodedImage> {
+  const { meta, width, height } = await readHeader(input, what, maxPixels);
   const source: SourceInfo = { format, channels: meta.channels ?? 3, bitsPerSample: BITS[meta.depth ?? 'uchar'] ?? 8 };
   try {
     const { data, info } = await sharp(input, { limitInputPixels: maxPixels, failOn: 'truncated' })
@@ -53,17 +59,6 @@ export async function decodeWithSharp(input: string | Uint8Array, what: string, 
   } catch (error) {
     throw decodeFailure(what, error);
   }
-}
-
-/** The resize and crop to apply inside the decoding pipeline (resize-plan.ts). */
-export interface PipelineResize {
-  resizeWidth: number;
-  resizeHeight: number;
-  left: number;
-  top: number;
-  width: number;
-  height: number;
-  kernel: 'nearest' | 'linear' | 'cubic' | 'lanczos3';
 }
 
 /**
@@ -81,18 +76,9 @@ export async function decodeResizedWithSharp(
   input: string | Uint8Array,
   what: string,
   maxPixels: number,
-  plan: (width: number, height: number) => PipelineResize,
-): Promise<{ data: Uint8Array; width: number; height: number; plan: PipelineResize } | null> {
-  let meta: sharp.Metadata;
-  try {
-    meta = await sharp(input, { limitInputPixels: false }).metadata();
-  } catch (error) {
-    throw decodeFailure(what, error);
-  }
-  const width = meta.width ?? 0;
-  const height = meta.height ?? 0;
-  if (width < 1 || height < 1) throw new LwganetError('IMAGE_DECODE', `${what} could not be decoded: it declares no pixels`);
-  checkPixelCount(width, height, maxPixels, what);
+  plan: (width: number, height: number) => ResizePlan,
+): Promise<{ data: Uint8Array; width: number; height: number; plan: ResizePlan } | null> {
+  const { meta, width, height } = await readHeader(input, what, maxPixels);
   if (meta.hasAlpha || (meta.depth !== undefined && meta.depth !== 'uchar' && meta.depth !== 'char')) return null;
   const box = plan(width, height);
   try {

@@ -7,7 +7,8 @@
 
 import { open, stat } from 'node:fs/promises';
 import { LwganetError, invalidArgument } from '../errors.js';
-import { type PipelineResize, convertRawWithSharp, decodeResizedWithSharp, decodeWithSharp } from './decode-sharp.js';
+import { convertRawWithSharp, decodeResizedWithSharp, decodeWithSharp } from './decode-sharp.js';
+import type { ResizePlan } from './resize-plan.js';
 import { decodeGeotiff, needsGeotiff, openTiff } from './decode-geotiff.js';
 import { checkPixelCount, resolveMaxPixels } from './limits.js';
 import { SNIFF_BYTES, sniffFormat } from './sniff.js';
@@ -90,8 +91,8 @@ async function decodeEncoded(input: string | Uint8Array, options: DecodeOptions,
 export async function decodeResized(
   input: ImageInput,
   options: DecodeOptions,
-  plan: (width: number, height: number) => PipelineResize,
-): Promise<{ data: Uint8Array; width: number; height: number; plan: PipelineResize } | null> {
+  plan: (width: number, height: number) => ResizePlan,
+): Promise<{ data: Uint8Array; width: number; height: number; plan: ResizePlan } | null> {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
   if (!(typeof input === 'string' && input.length > 0) && !(input instanceof Uint8Array && input.length > 0)) return null;
   if (options.window !== undefined || options.bands !== undefined || options.valueRange !== undefined) return null;

@@ -20,7 +20,8 @@ import { nonNegativeInteger, unitNumber } from './dense-common.js';
 import { addApiFlags } from '../flags.js';
 import { untilSignal } from '../signals.js';
 
-interface BatchFlags {
+/** The flags; the task options carry their API names (addApiFlags stores them so). */
+interface BatchFlags extends BatchTaskOptions {
   model?: string;
   out?: string;
   list?: string;
@@ -30,12 +31,6 @@ interface BatchFlags {
   pairs?: string;
   beforeList?: string;
   afterList?: string;
-  tileSize?: number;
-  overlap?: number;
-  batchSize?: number;
-  topK?: number;
-  threshold?: number;
-  scoreThreshold?: number;
   workers?: number;
   concurrency?: number;
   device?: string;
