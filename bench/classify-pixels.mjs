@@ -4,10 +4,11 @@
 //   one pipeline: preprocess() on the encoded bytes (decode, resize, crop in one libvips
 //           pipeline; only the 224² crop reaches JavaScript) — the path now.
 // Both give the same pixels (test/image/preprocess.test.ts). Rounds alternate the order.
-// Run after `npm run build:ts`:  node bench/classify-pixels.mjs [--side 8000] [--rounds 3]
+// Run after `npm run build:ts`:  node bench/classify-pixels.mjs [--side 8000] [--rounds 3] [--only staged|onePipeline]
 // Prints a table and writes bench/results/classify-pixels.json.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -16,7 +17,7 @@ import { decodeImage } from '../dist/image/decode.js';
 import { preprocess, resizeForModel } from '../dist/image/preprocess.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({ options: { side: { type: 'string', default: '8000' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { side: { type: 'string', default: '8000' }, rounds: { type: 'string', default: '3' }, only: { type: 'string' } } });
 const side = Number(values.side);
 const rounds = Number(values.rounds);
 const INPUT = {
@@ -26,9 +27,14 @@ const INPUT = {
   resize: { mode: 'short-side-center-crop', shortSide: 256, crop: 224, interpolation: 'bilinear' },
 };
 
-const raw = Buffer.alloc(side * side * 3);
-for (let i = 0; i < raw.length; i++) raw[i] = (i * 7 + (i >> 13)) & 0xff;
-const jpeg = await sharp(raw, { raw: { width: side, height: side, channels: 3 }, limitInputPixels: false }).jpeg({ quality: 85 }).toBuffer();
+// The test image is made once and kept in the OS temp directory, so a run's peak memory is the path's own.
+const file = join(tmpdir(), `lwganet-classify-pixels-${side}.jpg`);
+if (!existsSync(file)) {
+  const raw = Buffer.alloc(side * side * 3);
+  for (let i = 0; i < raw.length; i++) raw[i] = (i * 7 + (i >> 13)) & 0xff;
+  await sharp(raw, { raw: { width: side, height: side, channels: 3 }, limitInputPixels: false }).jpeg({ quality: 85 }).toFile(file);
+}
+const jpeg = readFileSync(file);
 
 async function staged() {
   const decoded = await decodeImage(jpeg, { maxPixels: side * side });
@@ -41,10 +47,12 @@ async function onePipeline() {
   return { crossed: (tensor.data.length / 4) };
 }
 
-const samples = { staged: [], onePipeline: [] };
+// --only staged|onePipeline runs one path, so a separate process can read its peak memory (/usr/bin/time -v).
+const samples = values.only ? { [values.only]: [] } : { staged: [], onePipeline: [] };
 let crossed = {};
 for (let r = 0; r < rounds; r++) {
-  const order = r % 2 === 0 ? ['staged', 'onePipeline'] : ['onePipeline', 'staged'];
+  const names = Object.keys(samples);
+  const order = r % 2 === 0 ? names : [...names].reverse();
   for (const name of order) {
     globalThis.gc?.();
     const start = performance.now();
