@@ -278,9 +278,15 @@ export class Model {
     return abortable(this.#forward(tensors, caller), signal);
   }
 
-  /** @internal The pool's path: inputs it already ordered and checked (orderInputs) go straight to the forward. */
-  [RUN_ORDERED](tensors: ReadonlyArray<Tensor | null>): Promise<ModelOutput> {
-    return this.#forward(tensors as Array<NativeTensorIn | null>, new Error());
+  /**
+   * @internal For inputs already in forward's order and checked against the metadata: the
+   * pool's requests (orderInputs when queued) and the task pipelines' tensors (built from the
+   * metadata's input spec, preprocess.ts / patch-input.ts). The addon still checks what memory
+   * safety needs (arity, dtypes, byte lengths).
+   */
+  [RUN_ORDERED](tensors: ReadonlyArray<Tensor | null>, signal: AbortSignal | null = null): Promise<ModelOutput> {
+    if (signal?.aborted) return Promise.reject(aborted(signal));
+    return abortable(this.#forward(tensors as Array<NativeTensorIn | null>, new Error()), signal);
   }
 
   /** @internal runSync's counterpart of RUN_ORDERED, for the pool's worker threads. */

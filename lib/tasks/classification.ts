@@ -13,7 +13,7 @@ import type { ImageInput } from '../image/types.js';
 import type { ModelMetadata } from '../metadata.js';
 import { type PipelineOptions, type ResolvedPipelineOptions, positiveIntegerOption, requirePipelineOptions, resolvePipelineOptions } from '../options.js';
 import { Tensor } from '../tensor.js';
-import { floatValues, requireTask, type TaskModel } from './task-model.js';
+import { floatValues, requireTask, runTask, type TaskModel } from './task-model.js';
 import { topK, type Prediction } from './top-k.js';
 
 export type { Prediction } from './top-k.js';
@@ -80,7 +80,7 @@ async function classifyAll(images: readonly ImageInput[], options: ClassifyOptio
     const input = await preprocess(chunk, metadata, resolved.decode);
     if (resolved.signal?.aborted) throw aborted(resolved.signal);
     // With the signal the forward's promise rejects as soon as it fires, not when the forward ends.
-    const output = await options.model.run(input, resolved.signal ? { signal: resolved.signal } : undefined);
+    const output = await runTask(options.model, input, resolved.signal);
     results.push(...predictionsFromLogits(output, chunk.length, metadata, resolved.topK));
     resolved.onProgress?.(results.length, images.length);
   }

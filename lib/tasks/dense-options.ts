@@ -5,8 +5,8 @@
 
 import { LwganetError } from '../errors.js';
 import { planTiles, resolveTiling, type TileGrid } from '../image/tiling.js';
-import type { ModelMetadata } from '../metadata.js';
-import { type PipelineOptions, type ResolvedPipelineOptions, positiveIntegerOption, resolvePipelineOptions } from '../options.js';
+import type { InputSizeRule, ModelMetadata } from '../metadata.js';
+import { type PipelineOptions, type ResolvedPipelineOptions, optionError, positiveIntegerOption, resolvePipelineOptions } from '../options.js';
 
 /** Options of every dense pipeline. */
 export interface DenseOptions extends PipelineOptions {
@@ -46,7 +46,23 @@ export function resolveDenseOptions(options: DenseOptions, metadata: ModelMetada
   const rule = metadata.tiling;
   if (!rule) throw new LwganetError('METADATA_INVALID', `Model metadata is invalid: a ${metadata.task} model has no tiling`);
   const { tileSize, overlap } = resolveTiling(rule, options.tileSize, options.overlap);
+  checkTileFitsInput(tileSize, metadata.input.size);
   return { ...shared, tileSize, overlap, batchSize, maxScenePixels };
+}
+
+/**
+ * Every forward of a dense pipeline takes tileSize² tiles, so checking the tile against the
+ * model's input size rule once here is the only input check they need (runTask skips orderInputs).
+ */
+function checkTileFitsInput(tile: number, size: InputSizeRule): void {
+  if (size.rule === 'fixed') {
+    if (tile !== size.width || tile !== size.height) throw optionError('tileSize', `${size.width} (this model's fixed ${size.width}×${size.height} input)`, tile, 'range');
+    return;
+  }
+  const multiple = size.multipleOf ?? 1;
+  if (tile < size.minWidth || tile < size.minHeight || tile % multiple !== 0) {
+    throw optionError('tileSize', `a multiple of ${multiple} of at least ${Math.max(size.minWidth, size.minHeight)} (this model's input size rule)`, tile, 'range');
+  }
 }
 
 /** The tile grid for a width × height image under resolved options; IMAGE_TOO_LARGE past maxScenePixels. */

@@ -29,7 +29,7 @@ import { requirePipelineOptions } from '../options.js';
 import { resolveDetectOptions, type DetectOptions } from './detection-options.js';
 import { detectorOutputNames, readDetectorOutput } from './detector-output.js';
 import { patchInputSize, patchTensor } from './patch-input.js';
-import { requireTask } from './task-model.js';
+import { requireTask, runTask } from './task-model.js';
 
 export type { Detection } from './detection-candidates.js';
 export type { DetectOptions } from './detection-options.js';
@@ -93,7 +93,7 @@ export async function detect(image: ImageInput, options: DetectOptions): Promise
       const pixels = await source.readWindow(left, top, right, bottom);
       const input = patchInputSize(right - left, bottom - top, metadata.input.size);
       const tensor = patchTensor(pixels, right - left, bottom - top, input.width, input.height, tables, bgr);
-      const patch = readDetectorOutput(await options.model.run(tensor, resolved.signal ? { signal: resolved.signal } : undefined), names, classes);
+      const patch = readDetectorOutput(await runTask(options.model, tensor, resolved.signal), names, classes);
       for (let i = 0; i < patch.count; i++) maxLabel = Math.max(maxLabel, patch.labels[i]);
       candidates.add(patch, left, top);
       done++;
