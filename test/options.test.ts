@@ -6,6 +6,7 @@ import {
   rejectUnknownOptions, resolvePipelineOptions, signalOption,
 } from '../lib/options.js';
 import { resolvePoolOptions } from '../lib/pool/pool-options.js';
+import { resolveDenseOptions } from '../lib/tasks/dense-options.js';
 
 const KNOWN = ['model', 'topK', 'batchSize', 'scoreThreshold', 'iouThreshold'];
 
@@ -77,5 +78,16 @@ describe('value checkers: TypeError for the wrong type, RangeError for the wrong
     expect(optionOf(caught)).toEqual({ option: 'tileSize', expected: 'a positive integer', actual: -1 });
     expect(optionOf(new RangeError('x'))).toBeNull();
     expect(optionOf(optionError('overlap', 'an integer', 'x'))).toMatchObject({ option: 'overlap' });
+  });
+});
+
+describe('dense tiles are checked against the input size rule once per call', () => {
+  const meta = (size: object) => ({ task: 'segmentation', tiling: { defaultTileSize: 64, tileMultiple: 32, minTileSize: 32, defaultOverlap: 8 }, input: { size } }) as never;
+  it('refuses a tile the tiling rule allows but the input size rule does not, naming tileSize', () => {
+    expect(() => resolveDenseOptions({ model: {} as never, tileSize: 96 }, meta({ rule: 'fixed', width: 64, height: 64 }))).toThrow(
+      /^Expected 64 \(this model's fixed 64×64 input\) for tileSize but received 96/,
+    );
+    expect(() => resolveDenseOptions({ model: {} as never, tileSize: 32 }, meta({ rule: 'any', minWidth: 64, minHeight: 64 }))).toThrow(RangeError);
+    expect(resolveDenseOptions({ model: {} as never }, meta({ rule: 'any', minWidth: 64, minHeight: 64, multipleOf: 32 })).tileSize).toBe(64);
   });
 });
