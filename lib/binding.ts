@@ -19,8 +19,7 @@ import { baseVersion, libtorchCandidates, sameRelease, type Libtorch } from './l
 
 export type Binding = typeof Native;
 
-/** The package root: lib/ and dist/ both sit one level below it. */
-export const PACKAGE_ROOT = path.join(__dirname, '..');
+import { PACKAGE_ROOT } from './package-root.js';
 
 /** What the user runs to get a LibTorch the addon can use, or to rebuild the addon. */
 export const FIX_SETUP = 'npx lwganet setup';

@@ -5,7 +5,7 @@
 import os from 'node:os';
 import type { NativeDevices } from '../binding.js';
 import { binding, cudaLibraryFailure } from './binding.js';
-import { invalidArgument } from './errors.js';
+import { optionError } from './options.js';
 
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 
@@ -22,7 +22,7 @@ const DEVICE_PATTERN = /^(cpu|cuda(:\d{1,3})?)$/;
 /** Checks device text; the native side checks that the device exists. */
 export function parseDevice(value: unknown): Device {
   if (typeof value !== 'string' || !DEVICE_PATTERN.test(value)) {
-    throw invalidArgument('device', '"cpu", "cuda" or "cuda:N"', value);
+    throw optionError('device', '"cpu", "cuda" or "cuda:N"', value, typeof value === 'string' ? 'range' : 'type');
   }
   return value as Device;
 }

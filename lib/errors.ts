@@ -45,7 +45,8 @@ export class LwganetError extends Error {
   }
 }
 
-function describe(value: unknown): string {
+/** A short description of a received value for error messages (strings quoted and cut at 60 characters). */
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'function') return 'a function';
@@ -60,7 +61,7 @@ function describe(value: unknown): string {
  * A TypeError when the type is wrong, a RangeError when the type is right but the value is not.
  */
 export function invalidArgument(name: string, expected: string, actual: unknown, kind: 'type' | 'range' = 'type'): Error {
-  const message = `Expected ${expected} for ${name} but received ${describe(actual)} of type ${typeof actual}`;
+  const message = `Expected ${expected} for ${name} but received ${describeValue(actual)} of type ${typeof actual}`;
   return kind === 'range' ? new RangeError(message) : new TypeError(message);
 }
 

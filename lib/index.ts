@@ -4,13 +4,14 @@
  */
 
 export { Tensor } from './tensor.js';
-export type { TensorData, TensorDataLike } from './tensor.js';
+export type { TensorData, TensorDataLike, TensorSummary } from './tensor.js';
 export { DTYPES } from './dtype.js';
 export type { DType, TypedArray } from './dtype.js';
 export { LwganetError } from './errors.js';
 export type { LwganetErrorCode } from './errors.js';
 export { loadModel, loadModelSync, Model } from './model.js';
-export type { LoadModelOptions, ModelInputs, ModelOutput, ForwardArgument, CompiledEntry } from './model.js';
+export type { LoadModelOptions, RunOptions, ModelInputs, ModelOutput, ForwardArgument, CompiledEntry } from './model.js';
+export type { PipelineOptions } from './options.js';
 export type { ThreadPolicy } from './thread-policy.js';
 export { devices } from './device.js';
 export { releaseCpuCache } from './memory.js';

@@ -21,7 +21,9 @@ import { type ModelMetadata, parseMetadata } from './metadata.js';
 import { checkModelArchive } from './model-archive.js';
 import { Tensor } from './tensor.js';
 import { orderInputs } from './input-order.js';
-import { WARMUP_CALLS, warmupInputs } from './warmup.js';
+import { warmUp } from './warmup.js';
+import { booleanOption, enumOption, integerOption, rejectUnknownOptions, requireObject, signalOption } from './options.js';
+import { RUN_ORDERED, RUN_ORDERED_SYNC } from './run-ordered.js';
 import { THREAD_POLICIES, ThreadChooser, type ThreadPolicy, shapeKey } from './thread-policy.js';
 
 export interface LoadModelOptions {
@@ -55,41 +57,59 @@ export type ModelOutput = Tensor | ModelOutput[] | { [key: string]: ModelOutput 
 export type ForwardArgument = NativeForwardArgument;
 export type CompiledEntry = NativeCompiledEntry;
 
+/** Options of one Model.run call. */
+export interface RunOptions {
+  /**
+   * Aborting rejects the call with LwganetError ABORTED: at once if already aborted, else as
+   * soon as it fires. A forward already on an inference thread cannot be interrupted; it runs to
+   * its end and its result is discarded.
+   */
+  signal?: AbortSignal;
+}
+
 const OPTION_NAMES = ['device', 'dtype', 'threads', 'threadPolicy', 'warmup'];
 
-function wantsWarmup(options: unknown): boolean {
-  const warmup = (options as LoadModelOptions | undefined)?.warmup ?? false;
-  if (typeof warmup !== 'boolean') throw invalidArgument('warmup', 'a boolean', warmup);
-  return warmup;
+interface ResolvedLoadOptions {
+  native: NativeLoadOptions;
+  threadPolicy: ThreadPolicy;
+  warmup: boolean;
 }
 
-function threadPolicyOf(options: unknown): ThreadPolicy {
-  const policy = (options as LoadModelOptions | undefined)?.threadPolicy ?? 'adaptive';
-  if (!THREAD_POLICIES.includes(policy)) throw invalidArgument('threadPolicy', '"adaptive" or "fixed"', policy);
-  return policy;
-}
-
-function normaliseOptions(options: unknown): NativeLoadOptions {
-  if (options === undefined) options = {};
-  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
-  for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(key)) {
-      const near = OPTION_NAMES.find((name) => name.toLowerCase() === key.toLowerCase());
-      throw new TypeError(near ? `Misspelled option "${key}" should be "${near}"` : `Unknown option "${key}" (expected one of ${OPTION_NAMES.join(', ')})`);
-    }
-  }
-  const { device = 'cpu', dtype = 'float32', threads = os.availableParallelism() } = options as LoadModelOptions;
-  const parsedDevice = parseDevice(device);
-  if (dtype !== 'float32' && dtype !== 'float16') throw invalidArgument('dtype', '"float32" or "float16"', dtype);
-  if (typeof threads !== 'number' || !Number.isInteger(threads)) throw invalidArgument('threads', 'an integer between 1 and 1024', threads);
-  if (threads < 1 || threads > 1024) throw invalidArgument('threads', 'an integer between 1 and 1024', threads, 'range');
-  if (dtype === 'float16' && parsedDevice === 'cpu') {
+function resolveLoadOptions(options: unknown): ResolvedLoadOptions {
+  const given = requireObject<LoadModelOptions>(options, 'options', 'an object', true);
+  rejectUnknownOptions(given, OPTION_NAMES);
+  const warmup = booleanOption('warmup', given.warmup, false);
+  const threadPolicy = enumOption('threadPolicy', given.threadPolicy, 'adaptive', THREAD_POLICIES);
+  const device = parseDevice(given.device ?? 'cpu');
+  const dtype = enumOption('dtype', given.dtype, 'float32', ['float32', 'float16']);
+  const threads = integerOption('threads', given.threads, os.availableParallelism(), 1, 1024);
+  if (dtype === 'float16' && device === 'cpu') {
     throw new LwganetError(
       'DTYPE_UNSUPPORTED',
       "dtype float16 is only supported on CUDA devices: LibTorch's CPU half-precision kernels are missing for several of LWGANet's ops. Use dtype float32 on the CPU",
     );
   }
-  return { device: parsedDevice, dtype, threads };
+  return { native: { device, dtype, threads }, threadPolicy, warmup };
+}
+
+function resolveRunOptions(options: unknown): AbortSignal | null {
+  const given = requireObject<RunOptions>(options, 'options', 'an object', true);
+  rejectUnknownOptions(given, ['signal']);
+  return signalOption('signal', given.signal);
+}
+
+function aborted(signal: AbortSignal): LwganetError {
+  return new LwganetError('ABORTED', 'Model run was aborted', { cause: signal.reason });
+}
+
+/** Settles with `work`, or rejects ABORTED as soon as `signal` fires (the work's result is then dropped). */
+function abortable<T>(work: Promise<T>, signal: AbortSignal | null): Promise<T> {
+  if (signal === null) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(aborted(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function normaliseSource(source: unknown): string | Uint8Array {
@@ -240,15 +260,46 @@ export class Model {
     return this.#native.pendingRuns;
   }
 
-  /** Runs forward on an inference thread. Rejects (never throws) on bad input or failure. */
-  async run(inputs: ModelInputs): Promise<ModelOutput> {
+  /**
+   * Runs forward on an inference thread. Rejects (never throws) on bad input, failure or abort
+   * (`options.signal`, see RunOptions).
+   */
+  async run(inputs: ModelInputs, options?: RunOptions): Promise<ModelOutput> {
     const caller = new Error();
     let tensors: Array<NativeTensorIn | null>;
+    let signal: AbortSignal | null;
     try {
+      signal = resolveRunOptions(options);
       tensors = this.#orderInputs(inputs);
     } catch (error) {
       throw fromNative(error, caller);
     }
+    if (signal?.aborted) throw aborted(signal);
+    return abortable(this.#forward(tensors, caller), signal);
+  }
+
+  /**
+   * @internal For inputs already in forward's order and checked against the metadata: the
+   * pool's requests (orderInputs when queued) and the task pipelines' tensors (built from the
+   * metadata's input spec, preprocess.ts / patch-input.ts). The addon still checks what memory
+   * safety needs (arity, dtypes, byte lengths).
+   */
+  [RUN_ORDERED](tensors: ReadonlyArray<Tensor | null>, signal: AbortSignal | null = null): Promise<ModelOutput> {
+    if (signal?.aborted) return Promise.reject(aborted(signal));
+    return abortable(this.#forward(tensors as Array<NativeTensorIn | null>, new Error()), signal);
+  }
+
+  /** @internal runSync's counterpart of RUN_ORDERED, for the pool's worker threads. */
+  [RUN_ORDERED_SYNC](tensors: ReadonlyArray<Tensor | null>): ModelOutput {
+    try {
+      return this.#forwardSync(tensors as Array<NativeTensorIn | null>);
+    } catch (error) {
+      throw fromNative(error);
+    }
+  }
+
+  async #forward(tensors: Array<NativeTensorIn | null>, caller: Error): Promise<ModelOutput> {
+    if (this.#native.disposed) throw new LwganetError('DISPOSED', 'Model is disposed; load it again to run it');
     let output: NativeValue;
     const key = shapeKey(tensors);
     const threads = this.#chooser.choose(key);
@@ -263,17 +314,21 @@ export class Model {
     return wrapOutput(output, tensors);
   }
 
+  #forwardSync(ordered: Array<NativeTensorIn | null>): ModelOutput {
+    if (this.#native.disposed) throw new LwganetError('DISPOSED', 'Model is disposed; load it again to run it');
+    const key = shapeKey(ordered);
+    const threads = this.#chooser.choose(key);
+    const alone = this.#native.pendingRuns === 0;
+    const start = performance.now();
+    const output = this.#native.forwardSync(ordered as NativeTensorIn[], threads);
+    if (alone) this.#chooser.record(key, threads, performance.now() - start);
+    return wrapOutput(output, ordered);
+  }
+
   /** Runs forward on the calling thread (blocks the event loop for the forward's duration). */
   runSync(inputs: ModelInputs): ModelOutput {
     try {
-      const ordered = this.#orderInputs(inputs);
-      const key = shapeKey(ordered);
-      const threads = this.#chooser.choose(key);
-      const alone = this.#native.pendingRuns === 0;
-      const start = performance.now();
-      const output = this.#native.forwardSync(ordered as NativeTensorIn[], threads);
-      if (alone) this.#chooser.record(key, threads, performance.now() - start);
-      return wrapOutput(output, ordered);
+      return this.#forwardSync(this.#orderInputs(inputs));
     } catch (error) {
       throw fromNative(error);
     }
@@ -294,51 +349,34 @@ export class Model {
 /** Loads a TorchScript file (path) or archive bytes on an inference thread. */
 export async function loadModel(source: string | Uint8Array, options?: LoadModelOptions): Promise<Model> {
   const caller = new Error();
-  const warmup = wantsWarmup(options);
   let model: Model;
+  let warmup: boolean;
   try {
-    const policy = threadPolicyOf(options);
+    const resolved = resolveLoadOptions(options);
+    warmup = resolved.warmup;
     const checked = normaliseSource(source);
-    const nativeOptions = normaliseOptions(options);
     await checkSource(checked);
-    const native = await binding().loadModel(checked, nativeOptions);
-    model = new Model(native, policy);
+    model = new Model(await binding().loadModel(checked, resolved.native), resolved.threadPolicy);
   } catch (error) {
     throw fromNative(error, caller);
   }
-  if (warmup) {
-    try {
-      const inputs = warmupInputs(model.metadata);
-      for (let i = 0; i < WARMUP_CALLS; i++) await model.run(inputs);
-    } catch (error) {
-      model.dispose();
-      throw error;
-    }
-  }
+  if (warmup) await warmUp(model, (inputs) => model.run(inputs));
   return model;
 }
 
 /** Loads a TorchScript file or archive bytes on the calling thread. */
 export function loadModelSync(source: string | Uint8Array, options?: LoadModelOptions): Model {
-  const warmup = wantsWarmup(options);
   let model: Model;
+  let warmup: boolean;
   try {
-    const policy = threadPolicyOf(options);
+    const resolved = resolveLoadOptions(options);
+    warmup = resolved.warmup;
     const checked = normaliseSource(source);
-    const nativeOptions = normaliseOptions(options);
     checkSourceSync(checked);
-    model = new Model(binding().loadModelSync(checked, nativeOptions), policy);
+    model = new Model(binding().loadModelSync(checked, resolved.native), resolved.threadPolicy);
   } catch (error) {
     throw fromNative(error);
   }
-  if (warmup) {
-    try {
-      const inputs = warmupInputs(model.metadata);
-      for (let i = 0; i < WARMUP_CALLS; i++) model.runSync(inputs);
-    } catch (error) {
-      model.dispose();
-      throw error;
-    }
-  }
+  if (warmup) warmUp(model, (inputs) => model.runSync(inputs));
   return model;
 }

@@ -8,6 +8,7 @@
 
 import { type DType, type DataTypeMap, TYPED_ARRAY_OF, isDType, matchesDType, DTYPES } from './dtype.js';
 import { invalidArgument } from './errors.js';
+import { halfToNumber } from './tasks/half.js';
 
 export type TensorData<D extends DType> = DataTypeMap[D];
 
@@ -17,6 +18,34 @@ export type TensorDataLike<D extends DType> =
   | (D extends 'int64' ? readonly bigint[] : D extends 'bool' ? readonly boolean[] | readonly number[] : readonly number[]);
 
 const MAX_DIMS = 64;
+
+/** Values shown by Tensor.toString() and toJSON(). */
+export const PREVIEW_VALUES = 6;
+
+/** Tensor.toJSON()'s summary. */
+export interface TensorSummary {
+  dtype: DType;
+  shape: number[];
+  size: number;
+  /** The first PREVIEW_VALUES values (int64 as decimal strings, as JSON has no 64-bit integers). */
+  preview: Array<number | string>;
+}
+
+/** The first values as numbers (float16 bits decoded; int64 as decimal strings). */
+function previewList(dtype: DType, data: ArrayLike<number | bigint>): Array<number | string> {
+  const out: Array<number | string> = [];
+  for (let i = 0; i < Math.min(PREVIEW_VALUES, data.length); i++) {
+    const v = data[i];
+    out.push(typeof v === 'bigint' ? v.toString() : dtype === 'float16' ? halfToNumber(v) : v);
+  }
+  return out;
+}
+
+function previewValues(dtype: DType, data: ArrayLike<number | bigint>): string {
+  const shown = previewList(dtype, data).map((v) => (typeof v === 'string' ? `${v}n` : String(v)));
+  if (data.length > PREVIEW_VALUES) shown.push(`… ${data.length - PREVIEW_VALUES} more`);
+  return `[${shown.join(', ')}]`;
+}
 
 function checkShape(shape: unknown): readonly number[] {
   if (!Array.isArray(shape)) throw invalidArgument('shape', 'an array of non-negative integers', shape);
@@ -76,6 +105,28 @@ export class Tensor<D extends DType = DType> {
   /** Number of elements. */
   get size(): number {
     return this.data.length;
+  }
+
+  /** The shape, under the name onnxruntime's Tensor uses. */
+  get dims(): readonly number[] {
+    return this.shape;
+  }
+
+  /**
+   * A one-line summary for logs: `Tensor float32 [1, 3, 224, 224] [0.1, 0.2, 0.3, … 150525 more]`.
+   * The data is never printed whole; `tensor.data` is there for that.
+   */
+  toString(): string {
+    return `Tensor ${this.dtype} [${this.shape.join(', ')}] ${previewValues(this.dtype, this.data)}`;
+  }
+
+  /**
+   * What JSON.stringify writes: dtype, shape, size and the first few values, not the data (a
+   * 1024² mask would be megabytes of `{"0":7,…}`). Serialise `Array.from(tensor.data)` to
+   * keep every value.
+   */
+  toJSON(): TensorSummary {
+    return { dtype: this.dtype, shape: [...this.shape], size: this.size, preview: previewList(this.dtype, this.data) };
   }
 
   /** Same data, another shape with the same number of elements (no copy). */

@@ -37,3 +37,36 @@ export function warmupInputs(metadata: ModelMetadata | null): Tensor[] {
   const count = metadata.task === 'change-detection' ? 2 : 1;
   return Array.from({ length: count }, () => new Tensor('float32', new Float32Array(3 * height * width), [1, 3, height, width]));
 }
+
+/** What warmUp() needs of a model. */
+interface Warmable {
+  readonly metadata: ModelMetadata | null;
+  dispose(): void;
+}
+
+/**
+ * Runs the WARMUP_CALLS warm-up forwards through `forward` (a model's run or runSync) and
+ * disposes the model when one fails, so a model that could not warm up is never handed out.
+ * Returns a promise when `forward` does (loadModel), nothing when it is synchronous (loadModelSync).
+ */
+export function warmUp(model: Warmable, forward: (inputs: Tensor[]) => unknown): Promise<void> | void {
+  const fail = (error: unknown): never => {
+    model.dispose();
+    throw error;
+  };
+  let pending: Promise<unknown> | null = null;
+  try {
+    const inputs = warmupInputs(model.metadata);
+    for (let i = 0; i < WARMUP_CALLS; i++) {
+      if (pending) {
+        pending = pending.then(() => forward(inputs));
+      } else {
+        const result = forward(inputs);
+        if (result instanceof Promise) pending = result;
+      }
+    }
+  } catch (error) {
+    fail(error);
+  }
+  if (pending) return pending.then(() => undefined, fail);
+}

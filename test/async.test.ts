@@ -71,3 +71,37 @@ describe('run() is asynchronous for real', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
   });
 });
+
+describe('run() takes an AbortSignal', () => {
+  it('rejects ABORTED at once for an aborted signal, and as soon as it fires during a forward', async () => {
+    const model = await loadModel(fixture('slow.pt'), { threads: 1 });
+    try {
+      const x = slowInput();
+      await expect(model.run(x, { signal: AbortSignal.abort('stop') })).rejects.toMatchObject({ code: 'ABORTED', cause: 'stop' });
+      expect(model.pendingRuns).toBe(0); // nothing was started
+      const controller = new AbortController();
+      const running = model.run(x, { signal: controller.signal });
+      setTimeout(() => controller.abort(), 5);
+      await expect(running).rejects.toMatchObject({ code: 'ABORTED' });
+      // The promise settled without waiting for the forward, which runs on to its end.
+      expect(model.pendingRuns).toBe(1);
+      while (model.pendingRuns > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      // A signal that never fires changes nothing.
+      const output = asTensor(await model.run(x, { signal: new AbortController().signal }));
+      expect(output.shape).toEqual([512, 512]);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('rejects a signal that is not an AbortSignal and unknown run options', async () => {
+    const model = await loadModel(fixture('slow.pt'), { threads: 1 });
+    try {
+      await expect(model.run(slowInput(), { signal: 'stop' } as never)).rejects.toThrow(TypeError);
+      await expect(model.run(slowInput(), { sigal: new AbortController().signal } as never)).rejects.toThrow(/^Unknown option "sigal" in options; did you mean "signal"\?/);
+    } finally {
+      model.dispose();
+    }
+  });
+});
+

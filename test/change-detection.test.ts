@@ -52,6 +52,15 @@ describe('detectChanges', () => {
     expect(changed).toBeLessThan(width * height);
   });
 
+  it('serialises to a summary: mask and probability as { type, length, preview }', async () => {
+    const result = await detectChanges(raw(150, 97, 1), raw(150, 97, 2), { model, tileSize: 64 });
+    const parsed = JSON.parse(JSON.stringify(result));
+    expect(parsed.mask).toEqual({ type: 'Uint8Array', length: 150 * 97, preview: Array.from(result.mask.subarray(0, 6)) });
+    expect(parsed.probability).toMatchObject({ type: 'Float32Array', length: 150 * 97 });
+    expect(parsed).toMatchObject({ width: 150, height: 97, changedPixels: result.changedPixels, tiling: result.tiling });
+    expect(JSON.stringify(result).length).toBeLessThan(1000);
+  });
+
   it('feeds BGR: the probability follows the BGR formula, not the RGB one', async () => {
     const a = raw(64, 64, 5);
     const b = raw(64, 64, 6);

@@ -97,6 +97,19 @@ describe('classify with a stand-in model', () => {
   });
 });
 
+describe('classify takes an AbortSignal', () => {
+  it('rejects ABORTED before any work for an aborted signal, and between batches once it fires', async () => {
+    const { model, calls } = fakeModel(metadata());
+    await expect(classify(bright, { model, signal: AbortSignal.abort('stop') })).rejects.toMatchObject({ code: 'ABORTED', cause: 'stop' });
+    expect(calls).toEqual([]);
+    const controller = new AbortController();
+    const run = classify([bright, dark, bright, dark], { model, batchSize: 1, signal: controller.signal, onProgress: (done) => done === 2 && controller.abort() });
+    await expect(run).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(calls).toHaveLength(2);
+    expect(await classify(bright, { model, signal: new AbortController().signal })).toHaveLength(3);
+  });
+});
+
 describe('classify: bad calls (EXPECTED FAILURE)', () => {
   async function code(promise: Promise<unknown>): Promise<string | undefined> {
     const e = await promise.then(() => null, (error: unknown) => error);
@@ -127,7 +140,11 @@ describe('classify: bad calls (EXPECTED FAILURE)', () => {
     await expect(classify(bright, { model, topK: 0 })).rejects.toThrow(RangeError);
     await expect(classify(bright, { model, topK: '3' as never })).rejects.toThrow(/Expected a positive integer for topK/);
     await expect(classify(bright, { model, batchSize: 1.5 })).rejects.toThrow(RangeError);
-    await expect(classify(bright, { model, topk: 3 } as never)).rejects.toThrow(/options.topk/);
+    await expect(classify(bright, { model, topk: 3 } as never)).rejects.toThrow(/^Unknown option "topk" in options; did you mean "topK"\? \(known: model, decode, onProgress, signal, topK, batchSize\)$/);
+    await expect(classify(bright, { model, topk: 3 } as never)).rejects.toThrow(RangeError);
+    await expect(classify(bright, { model, bachSize: 3 } as never)).rejects.toThrow(/did you mean "batchSize"/);
+    await expect(classify(bright, { model, colour: 3 } as never)).rejects.toThrow(/^Unknown option "colour" in options \(known/);
+    await expect(classify(bright, { model, signal: 'stop' } as never)).rejects.toThrow(TypeError);
     await expect(classify(bright, { model: {} as never })).rejects.toThrow(/Expected a Model from loadModel\(\) for model/);
     await expect(classify(bright, null as never)).rejects.toThrow(TypeError);
     await expect(classify([], { model })).rejects.toThrow(RangeError);

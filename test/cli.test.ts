@@ -12,6 +12,8 @@ import { hasStack, requireBuiltCli, runCli } from './helpers/cli-run.js';
 import { main } from '../lib/cli/main.js';
 import { describeFailure } from '../lib/cli/report-error.js';
 import { CliError } from '../lib/cli/cli-error.js';
+import { asUsageError, flagOf } from '../lib/cli/flags.js';
+import { optionError } from '../lib/options.js';
 import { LwganetError } from '../lib/errors.js';
 import type { CliIO } from '../lib/cli/io.js';
 
@@ -74,7 +76,30 @@ describe('lwganet: usage', () => {
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
     const classifyHelp = await runCli(['classify', '--help']);
     expect(classifyHelp.code).toBe(0);
-    expect(classifyHelp.stdout).toMatch(/--model <file>[\s\S]*--top <k>[\s\S]*--json/);
+    expect(classifyHelp.stdout).toMatch(/--model <file>[\s\S]*-k, --top-k <k>[\s\S]*--json/);
+    // The older flags keep working but are not advertised.
+    expect(classifyHelp.stdout).not.toMatch(/--top </);
+  });
+
+  it('derives each command\'s flags from the API option names (kebab-case)', async () => {
+    expect(flagOf('topK')).toBe('--top-k');
+    expect(flagOf('scoreThreshold')).toBe('--score-threshold');
+    expect(flagOf('tileSize')).toBe('--tile-size');
+    expect(flagOf('threads')).toBe('--threads');
+    const help = async (command: string) => (await runCli([command, '--help'])).stdout;
+    expect(await help('classify')).toMatch(/-b, --batch-size <n>[\s\S]*--value-range <min,max>[\s\S]*--threads <n>/);
+    for (const command of ['segment', 'change']) expect(await help(command)).toMatch(/-t, --tile-size <n>[\s\S]*--overlap <n>[\s\S]*--batch-size <n>[\s\S]*--threads <n>/);
+    expect(await help('detect')).toMatch(/-s, --score-threshold <t>[\s\S]*--iou-threshold <t>[\s\S]*-t, --tile-size <n>[\s\S]*--threads <n>/);
+    expect(await help('batch')).toMatch(/-t, --tile-size <n>[\s\S]*--top-k <k>[\s\S]*--score-threshold <p>/);
+  });
+
+  it('restates a library option error in flag names, and leaves other errors alone', () => {
+    const fromApi = asUsageError(optionError('tileSize', 'a multiple of 32', 500, 'range'));
+    expect(fromApi).toBeInstanceOf(CliError);
+    expect((fromApi as CliError).exitCode).toBe(2);
+    expect((fromApi as CliError).message).toBe('Expected a multiple of 32 for --tile-size but received 500');
+    const plain = new RangeError('Expected a thing for tileSize but received 1');
+    expect(asUsageError(plain)).toBe(plain);
   });
 
   it.each([
@@ -84,6 +109,9 @@ describe('lwganet: usage', () => {
     ['classify without images', ['classify', '--model', 'm.pt'], /missing required argument 'images'/],
     ['--top 0', ['classify', 'a.png', '--model', 'm.pt', '--top', '0'], /--top <k>' argument '0' is invalid\. must be a positive integer/],
     ['--top abc', ['classify', 'a.png', '--model', 'm.pt', '--top', 'abc'], /must be a positive integer/],
+    ['--top-k 0', ['classify', 'a.png', '--model', 'm.pt', '--top-k', '0'], /'-k, --top-k <k>' argument '0' is invalid\. must be a positive integer/],
+    ['--threads 0', ['classify', 'a.png', '--model', 'm.pt', '--threads', '0'], /'--threads <n>' argument '0' is invalid/],
+    ['--value-range 5,1', ['classify', 'a.png', '--model', 'm.pt', '--value-range', '5,1'], /must be MIN,MAX with MIN < MAX/],
     ['an unknown option', ['classify', 'a.png', '--model', 'm.pt', '--frob'], /unknown option '--frob'/],
     ['an unknown weights variant', ['weights', 'fetch', 'l9'], /Allowed choices are l0, l1, l2/],
     ['a --from that is not a URL', ['weights', 'fetch', 'l0', '--from', 'not a url'], /must be an http\(s\) URL/],
@@ -152,7 +180,7 @@ describe('lwganet with a real model (needs the Python exporter and the addon)', 
   });
 
   it('classify prints a readable ranking per image', async () => {
-    const result = await runCli(['classify', images[0], '--model', model, '--top', '2']);
+    const result = await runCli(['classify', images[0], '--model', model, '--top-k', '2', '--threads', '1']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`^${images[0].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n   1\\. \\S+ +0\\.\\d{4}  \\(class \\d+\\)\\n   2\\. `));
   });

@@ -152,7 +152,7 @@ describe('detect() with the exported detector', () => {
   }, 600_000);
 
   it('splits the scene into two patches and reports progress for each', () => {
-    expect(result.tiling).toEqual({ tileSize: TILE, overlap: 128, patches: 2 });
+    expect(result.tiling).toEqual({ tileSize: TILE, overlap: 128, tiles: 2 });
     expect(seen).toEqual([[1, 2], [2, 2]]);
   });
 

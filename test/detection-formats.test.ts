@@ -32,7 +32,7 @@ function result(geo: GeoInfo | null, count = BOXES.length): DetectionResult {
   return {
     width: 100, height: 80, labels: ['plane', 'ship', 'large vehicle'], palette: [[255, 0, 0]], geo,
     detections: BOXES.slice(0, count).map((b) => ({ ...b, polygon: corners(b) })),
-    tiling: { tileSize: 1024, overlap: 200, patches: 1 }, scoreThreshold: 0.05, iouThreshold: 0.1,
+    tiling: { tileSize: 1024, overlap: 200, tiles: 1 }, scoreThreshold: 0.05, iouThreshold: 0.1,
   };
 }
 

@@ -199,7 +199,7 @@ describe('patches and merge', () => {
   it('returns boxes in image coordinates for an image that needs several patches', async () => {
     const image = scene();
     const result = await detect(image, { model });
-    expect(result.tiling).toEqual({ tileSize: 128, overlap: 32, patches: 9 });
+    expect(result.tiling).toEqual({ tileSize: 128, overlap: 32, tiles: 9 });
     expect([result.width, result.height, result.geo]).toEqual([WIDTH, HEIGHT, null]);
     expect(result.labels).toEqual([...DOTA_V1_0]);
     expect(result.palette).toEqual(detectionPalette(15));
@@ -237,7 +237,7 @@ describe('patches and merge', () => {
     const blob: Blob = { id: 9, label: 3, rect: [90, 40, 135, 60] };
     const image = scene([blob], 224, 100);
     const result = await detect(image, { model });
-    expect(result.tiling.patches).toBe(2);
+    expect(result.tiling.tiles).toBe(2);
     expect(result.detections).toHaveLength(1);
     // Column 0 sees x 90..128 (38 px), column 1 x 96..135 (39 px): the larger view wins.
     expectBox(result.detections[0], expectedBoxes(image.data, 224, [96, 0, 224, 100])[0]);
@@ -247,7 +247,7 @@ describe('patches and merge', () => {
     const image = scene();
     const tiled = await detect(image, { model });
     const whole = await detect(image, { model, tileSize: 320 });
-    expect(whole.tiling.patches).toBe(1);
+    expect(whole.tiling.tiles).toBe(1);
     const key = (r: DetectionResult) => r.detections.map((d) => [d.index, d.cx.toFixed(3), d.cy.toFixed(3), d.w.toFixed(3), d.score.toFixed(5)].join(' ')).sort();
     expect(key(tiled)).toEqual(key(whole));
   });
@@ -274,7 +274,7 @@ describe('patches and merge', () => {
   it('runs an image smaller than a patch as one patch, padding it only up to the model minimum', async () => {
     const small = scene([{ id: 3, label: 5, rect: [20, 10, 70, 30] }], 100, 80);
     const result = await detect(small, { model });
-    expect(result.tiling.patches).toBe(1);
+    expect(result.tiling.tiles).toBe(1);
     matchAll(result, expectedBoxes(small.data, 100));
     // 24 × 20 is below the fixture's 32 px minimum (it raises for such inputs): padded with the mean colour.
     const tiny = scene([{ id: 4, label: 7, rect: [2, 3, 20, 12] }], 24, 20);
@@ -285,7 +285,7 @@ describe('patches and merge', () => {
     const empty = { data: pattern(150, 140, 3, 2).map((v, i) => (i % 3 === 0 ? v % 100 : v)), width: 150, height: 140, channels: 3 as const };
     const result = await detect(empty, { model });
     expect(result.detections).toEqual([]);
-    expect(result.tiling.patches).toBe(4);
+    expect(result.tiling.tiles).toBe(4);
   });
 });
 
@@ -490,7 +490,9 @@ describe('bad inputs (EXPECTED FAILURE)', () => {
     ['tileSize 100 (not a multiple of 32)', { tileSize: 100 }, RangeError, /tileSize/],
     ['tileSize 32 (below the minimum)', { tileSize: 32 }, RangeError, /tileSize/],
     ['overlap above half the tile', { overlap: 65 }, RangeError, /overlap/],
-    ['an unknown option', { batchSize: 4 }, RangeError, /options\.batchSize/],
+    ['an unknown option', { batchSize: 4 }, RangeError, /^Unknown option "batchSize" in options \(known: model, decode, onProgress, signal, scoreThreshold, tileSize, overlap, iouThreshold\)$/],
+    ['a misspelt option, naming the right one', { iouthreshold: 0.2 }, RangeError, /^Unknown option "iouthreshold" in options; did you mean "iouThreshold"\?/],
+    ['a signal that is not an AbortSignal', { signal: {} }, TypeError, /an AbortSignal for signal/],
     ['onProgress that is not a function', { onProgress: 1 }, TypeError, /onProgress/],
   ])('rejects %s', async (_name, extra, Kind, message) => {
     const options = extra === undefined ? undefined : { model, ...extra };
@@ -525,7 +527,7 @@ describe('lwganet detect', () => {
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout);
     const expected = expectedBoxes(scene().data, WIDTH);
-    expect(report).toMatchObject({ image: png, width: WIDTH, height: HEIGHT, out: null, draw: null, tiling: { tileSize: 128, overlap: 32, patches: 9 }, scoreThreshold: 0.05, model: { name: 'fixture_blob_detector' } });
+    expect(report).toMatchObject({ image: png, width: WIDTH, height: HEIGHT, out: null, draw: null, tiling: { tileSize: 128, overlap: 32, tiles: 9 }, scoreThreshold: 0.05, model: { name: 'fixture_blob_detector' } });
     expect(report.detections).toHaveLength(expected.length);
     expect(report.classes.find((c: { label: string }) => c.label === 'roundabout').count).toBe(1);
     expect(result.stderr).toMatch(/note: fixture_blob_detector has seeded random weights \(seed 0\).*detections are meaningless/);
@@ -597,7 +599,11 @@ describe('lwganet detect', () => {
     ['a picture that is not PNG', ['--draw', 'boxes.jpg'], /must end in \.png/],
     ['--score 2', ['--score', '2'], /must be a number from 0 to 1/],
     ['--iou abc', ['--iou', 'abc'], /must be a number from 0 to 1/],
-    ['--tile 100', ['--tile', '100'], /tileSize/],
+    ['--tile 100, naming the flag (not the API option)', ['--tile', '100'], /^lwganet: Expected a multiple of 32 of at least 64 \(this model's tile rule\) for --tile-size but received 100\n/],
+    ['-t 500 (the short flag)', ['-t', '500'], /for --tile-size but received 500/],
+    ['--score-threshold 2', ['--score-threshold', '2'], /'-s, --score-threshold <t>' argument '2' is invalid\. must be a number from 0 to 1/],
+    ['--iou-threshold -1', ['--iou-threshold', '-1'], /must be a number from 0 to 1/],
+    ['--threads 2000 (loadModel\'s range, in flag words)', ['--threads', '2000'], /Expected an integer from 1 to 1024 for --threads but received 2000/],
   ])('exits 2 on %s (EXPECTED FAILURE)', async (_name, args, message) => {
     const result = await runCli(['detect', png, '--model', fixture('detector.pt'), ...args]);
     expect(result.code).toBe(2);

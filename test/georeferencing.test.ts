@@ -139,7 +139,7 @@ describe('detections GeoJSON on a rotated grid matches GDAL\'s mapping of the pi
       const img = await decodeImage(rotatedPath, window ? { window } : {});
       const result: DetectionResult = {
         width: img.width, height: img.height, detections, labels: ['c0', 'c1'], palette: [[255, 0, 0], [0, 255, 0]],
-        geo: img.geo as GeoInfo, tiling: { tileSize: 64, overlap: 0, patches: 1 }, scoreThreshold: 0.1, iouThreshold: 0.1,
+        geo: img.geo as GeoInfo, tiling: { tileSize: 64, overlap: 0, tiles: 1 }, scoreThreshold: 0.1, iouThreshold: 0.1,
       };
       const file = join(dir, `boxes-${window ? 'window' : 'full'}.geojson`);
       // The native CRS (the default file is RFC 7946 WGS 84; test/vector-output.test.ts checks that).

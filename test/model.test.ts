@@ -89,7 +89,8 @@ describe('loadModel', () => {
         'Expected "cpu", "cuda" or "cuda:N" for device but received "gpu" of type string',
       );
       await expect(loadModel(fixture('identity.pt'), { threads: 0 })).rejects.toThrow(RangeError);
-      await expect(loadModel(fixture('identity.pt'), { Threads: 2 } as never)).rejects.toThrow('Misspelled option "Threads" should be "threads"');
+      await expect(loadModel(fixture('identity.pt'), { Threads: 2 } as never)).rejects.toThrow('Unknown option "Threads" in options; did you mean "threads"? (known: device, dtype, threads, threadPolicy, warmup)');
+      await expect(loadModel(fixture('identity.pt'), { Threads: 2 } as never)).rejects.toThrow(RangeError);
       await expect(loadModel(fixture('identity.pt'), { dtype: 'float16' })).rejects.toMatchObject({
         code: 'DTYPE_UNSUPPORTED',
         message: expect.stringMatching(/only supported on CUDA/),

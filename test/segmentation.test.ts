@@ -54,6 +54,23 @@ function compareWithDirect(result: SegmentationResult, rgb: Uint8Array): { score
   return { scoreDiff, maskErrors };
 }
 
+describe('results users can log', () => {
+  it('JSON.stringify writes the mask and scores as summaries, everything else as is', async () => {
+    const result = await segment(raw(300, 200, 4), { model, tileSize: 64, scores: true });
+    const json = JSON.stringify(result);
+    // Pixel by pixel this would be megabytes ({"0":3,"1":3,…} for the mask alone).
+    expect(json.length).toBeLessThan(4000);
+    const parsed = JSON.parse(json);
+    expect(parsed.mask).toEqual({ type: 'Uint8Array', length: 300 * 200, preview: Array.from(result.mask.subarray(0, 6)) });
+    expect(parsed.scores).toHaveLength(result.scores!.length);
+    expect(parsed.scores[0]).toMatchObject({ type: 'Float32Array', length: 300 * 200 });
+    expect(parsed).toMatchObject({ width: 300, height: 200, labels: result.labels, palette: result.palette, geo: null, tiling: result.tiling });
+    // toJSON stays out of the result's own keys: spreading and comparing see the plain result.
+    expect(Object.keys(result)).not.toContain('toJSON');
+    expect(Object.keys({ ...result })).toEqual(Object.keys(result));
+  });
+});
+
 describe('tiling geometry is exact', () => {
   const cases: Array<[number, number, number]> = [
     [150, 97, 0],
@@ -154,7 +171,8 @@ describe('bad input', () => {
     await expect(segment(image, { model, tileSize: 80 })).rejects.toThrow(/multiple of 32 of at least 64/);
     await expect(segment(image, { model, tileSize: 64, overlap: 33 })).rejects.toThrow(RangeError);
     await expect(segment(image, { model, batchSize: 0 })).rejects.toThrow(RangeError);
-    await expect(segment(image, { model, tilesize: 64 } as never)).rejects.toThrow(/options.tilesize/);
+    await expect(segment(image, { model, tilesize: 64 } as never)).rejects.toThrow(/^Unknown option "tilesize" in options; did you mean "tileSize"\?/);
+    await expect(segment(image, { model, tilesize: 64 } as never)).rejects.toThrow(RangeError);
     await expect(segment(image, null as never)).rejects.toThrow(TypeError);
     await expect(segment(image, { model, scores: 'yes' } as never)).rejects.toThrow(TypeError);
   });

@@ -62,4 +62,28 @@ describe('Tensor', () => {
       expect(() => new Tensor('float32', new Float32Array(2), 2 as never)).toThrow(TypeError);
     });
   });
+
+  describe('logging and serialising', () => {
+    it('prints a one-line summary with a few values, never the whole data', () => {
+      const big = new Tensor('float32', Float32Array.from({ length: 1 * 3 * 224 * 224 }, (_, i) => i / 2), [1, 3, 224, 224]);
+      expect(`${big}`).toBe('Tensor float32 [1, 3, 224, 224] [0, 0.5, 1, 1.5, 2, 2.5, … 150522 more]');
+      expect(String(new Tensor('int64', [1n, -2n], [2]))).toBe('Tensor int64 [2] [1n, -2n]');
+      expect(String(new Tensor('float16', new Uint16Array([0x3c00, 0xc000]), [2]))).toBe('Tensor float16 [2] [1, -2]');
+      expect(String(new Tensor('uint8', new Uint8Array(0), [0, 3]))).toBe('Tensor uint8 [0, 3] []');
+    });
+
+    it('serialises to dtype, shape, size and a preview (int64 as strings), not to one key per element', () => {
+      const mask = new Tensor('uint8', new Uint8Array(1024 * 1024).fill(7), [1024, 1024]);
+      const json = JSON.stringify(mask);
+      expect(JSON.parse(json)).toEqual({ dtype: 'uint8', shape: [1024, 1024], size: 1048576, preview: [7, 7, 7, 7, 7, 7] });
+      expect(json.length).toBeLessThan(200);
+      expect(JSON.parse(JSON.stringify(new Tensor('int64', [2n ** 60n], [1]))).preview).toEqual(['1152921504606846976']);
+    });
+
+    it('has dims, as onnxruntime tensors do', () => {
+      const t = new Tensor('float32', new Float32Array(6), [2, 3]);
+      expect(t.dims).toBe(t.shape);
+      expect(t.dims).toEqual([2, 3]);
+    });
+  });
 });

@@ -57,7 +57,7 @@ export class ModelCache {
 
   async #load(ref: string): Promise<CachedModel> {
     const pool = await InferencePool.create(await localModelFile(ref), this.#options);
-    const model: TaskModel = { metadata: pool.metadata, run: (inputs) => pool.run(inputs) };
+    const model: TaskModel = { metadata: pool.metadata, run: (inputs, options) => pool.run(inputs, options) };
     return { pool, model };
   }
 

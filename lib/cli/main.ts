@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { PACKAGE_ROOT } from '../weights/python.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { registerBatch } from './commands/batch.js';
 import { BENCH_SCRIPT, registerBench } from './commands/bench.js';
 import { registerChange } from './commands/change.js';

@@ -7,7 +7,8 @@
 
 import { open, stat } from 'node:fs/promises';
 import { LwganetError, invalidArgument } from '../errors.js';
-import { convertRawWithSharp, decodeWithSharp } from './decode-sharp.js';
+import { convertRawWithSharp, decodeResizedWithSharp, decodeWithSharp } from './decode-sharp.js';
+import type { ResizePlan } from './resize-plan.js';
 import { decodeGeotiff, needsGeotiff, openTiff } from './decode-geotiff.js';
 import { checkPixelCount, resolveMaxPixels } from './limits.js';
 import { SNIFF_BYTES, sniffFormat } from './sniff.js';
@@ -79,6 +80,27 @@ async function decodeEncoded(input: string | Uint8Array, options: DecodeOptions,
     throw invalidArgument('options', 'window/bands/valueRange only for GeoTIFF inputs', options, 'range');
   }
   return decodeWithSharp(input, what, maxPixels, format);
+}
+
+/**
+ * For classify(): decodes and resizes a plain (not georeferenced) encoded image in one libvips
+ * pipeline (decodeResizedWithSharp). Returns null when the input is not a path or bytes, is a
+ * GeoTIFF, or is a source that pipeline does not reproduce exactly (16-bit, alpha): the caller
+ * then decodes with decodeImage() and resizes the result.
+ */
+export async function decodeResized(
+  input: ImageInput,
+  options: DecodeOptions,
+  plan: (width: number, height: number) => ResizePlan,
+): Promise<{ data: Uint8Array; width: number; height: number; plan: ResizePlan } | null> {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
+  if (!(typeof input === 'string' && input.length > 0) && !(input instanceof Uint8Array && input.length > 0)) return null;
+  if (options.window !== undefined || options.bands !== undefined || options.valueRange !== undefined) return null;
+  const head = typeof input === 'string' ? await readHead(input) : input.subarray(0, SNIFF_BYTES);
+  const format = sniffFormat(head);
+  if (format === 'tiff') return null; // GeoTIFF or not, TIFFs keep decodeImage()'s path
+  const what = typeof input === 'string' ? `Image ${JSON.stringify(input)}` : 'Image buffer';
+  return decodeResizedWithSharp(input, what, resolveMaxPixels(options.maxPixels), plan);
 }
 
 /**

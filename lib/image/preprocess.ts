@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { LwganetError, invalidArgument } from '../errors.js';
 import type { InputSpec, ModelMetadata } from '../metadata.js';
 import { Tensor } from '../tensor.js';
-import { decodeImage } from './decode.js';
+import { decodeImage, decodeResized } from './decode.js';
 import { buildLookupTables, normalizeInto } from './normalize.js';
 import { checkPlannedSize, planResize, type ResizePlan } from './resize-plan.js';
 import type { DecodedImage, DecodeOptions, ImageInput } from './types.js';
@@ -54,6 +54,20 @@ export async function resizeForModel(image: DecodedImage, spec: InputSpec | Mode
 }
 
 /**
+ * One image at the model's input size: a plain JPEG/PNG/WebP file or buffer goes through one
+ * libvips pipeline (decode, resize, crop: only the model-sized pixels reach JavaScript); other
+ * inputs are decoded first, then resized (resizeForModel).
+ */
+async function loadForModel(image: ImageInput, input: InputSpec, options: DecodeOptions): Promise<ResizedImage> {
+  const direct = await decodeResized(image, options, (width, height) => {
+    const plan = planResize(width, height, input.resize);
+    checkPlannedSize(plan, input);
+    return plan;
+  });
+  return direct ?? resizeForModel(await decodeImage(image, options), input);
+}
+
+/**
  * Decodes, resizes and normalises one image or a batch into one NCHW float32 tensor
  * (`[N, 3, H, W]`, N = 1 for a single image).
  * @param images one image or an array (paths, buffers, raw pixels, decoded images)
@@ -66,7 +80,7 @@ export async function preprocess(images: ImageInput | readonly ImageInput[], spe
   const input = inputSpecOf(spec);
   const list = Array.isArray(images) ? (images as readonly ImageInput[]) : [images as ImageInput];
   if (list.length === 0) throw invalidArgument('images', 'at least one image', images, 'range');
-  const resized = await Promise.all(list.map(async (image) => resizeForModel(await decodeImage(image, options), input)));
+  const resized = await Promise.all(list.map((image) => loadForModel(image, input, options)));
   const { width, height } = resized[0];
   const mismatch = resized.findIndex((r) => r.width !== width || r.height !== height);
   if (mismatch > 0) {

@@ -15,7 +15,8 @@
  * value exactly.
  */
 
-import { LwganetError, invalidArgument } from '../errors.js';
+import { LwganetError } from '../errors.js';
+import { optionError } from '../options.js';
 import type { TilingSpec } from '../metadata.js';
 
 /** Where the tiles of one image go. */
@@ -47,15 +48,15 @@ export function resolveTiling(rule: TilingSpec, tileSize: unknown, overlap: unkn
     throw new LwganetError('METADATA_INVALID', 'Model metadata is invalid: tiling.defaultTileSize breaks its own tileMultiple/minTileSize rule');
   }
   const tile = tileSize ?? rule.defaultTileSize;
-  if (typeof tile !== 'number') throw invalidArgument('tileSize', 'a positive integer', tile);
+  if (typeof tile !== 'number') throw optionError('tileSize', 'a positive integer', tile);
   if (!Number.isSafeInteger(tile) || tile < rule.minTileSize || tile % rule.tileMultiple !== 0) {
-    throw invalidArgument('tileSize', `a multiple of ${rule.tileMultiple} of at least ${rule.minTileSize} (this model's tile rule)`, tile, 'range');
+    throw optionError('tileSize', `a multiple of ${rule.tileMultiple} of at least ${rule.minTileSize} (this model's tile rule)`, tile, 'range');
   }
   // The default overlap is scaled to the chosen tile so a small tile is not mostly overlap.
   const fallback = Math.min(rule.defaultOverlap, Math.floor(tile / 4));
   const over = overlap ?? fallback;
-  if (typeof over !== 'number') throw invalidArgument('overlap', 'a non-negative integer', over);
-  if (!Number.isSafeInteger(over) || over < 0 || over > tile / 2) throw invalidArgument('overlap', `an integer from 0 to half the tile size (${tile / 2})`, over, 'range');
+  if (typeof over !== 'number') throw optionError('overlap', 'a non-negative integer', over);
+  if (!Number.isSafeInteger(over) || over < 0 || over > tile / 2) throw optionError('overlap', `an integer from 0 to half the tile size (${tile / 2})`, over, 'range');
   return { tileSize: tile, overlap: over };
 }
 

@@ -11,10 +11,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { PACKAGE_ROOT } from '../binding.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { LwganetError } from '../errors.js';
 import type { ModelMetadata } from '../metadata.js';
 import { type ForwardArgument, type ModelOutput, loadModel, type Model } from '../model.js';
+import { RUN_ORDERED } from '../run-ordered.js';
 import type { OrderedInputs } from './batching.js';
 import { compiledBatchSizes } from './compiled-batches.js';
 import type { ThreadPolicy } from '../thread-policy.js';
@@ -64,7 +65,8 @@ export class NativeExecutor implements Executor {
   }
 
   forward(inputs: OrderedInputs, _owned: boolean): Promise<ModelOutput> {
-    return this.#model.run(inputs);
+    // The pool checked every request with orderInputs() when it was queued.
+    return this.#model[RUN_ORDERED](inputs);
   }
 
   async close(): Promise<void> {

@@ -20,14 +20,10 @@
  * largest compiled size within maxBatch and padded with zero rows up to the next compiled size
  * (compiled-batches.ts).
  *
- * Why 'worker-threads' is the default executor: on this 2-core machine it gave more images/s
- * than the 'native' one in 11 of 13 side-by-side cells over three runs (1–16 clients,
- * LWGANet-L0 at 224², 2 forwards × 1 thread, bench/throughput.mjs), typically by 2–15 %; the
- * machine was shared with other jobs (load average 5–7), so single cells are noisy. That is
- * despite copying inputs and outputs across threads. Our reading, not proven: each worker owns its thread and
- * its OpenMP state, and converting outputs happens off the main thread, which then only stacks,
- * splits and serves clients. 'native' stays available: no thread start-up, no copies (better
- * for small tensors or when worker_threads are unwelcome).
+ * 'worker-threads' is the default executor because it served more images/s than 'native' in
+ * side-by-side runs of bench/throughput.mjs (the measurements are in bench/README.md), despite
+ * copying inputs and outputs across threads. 'native' stays available: no thread start-up, no
+ * copies (better for small tensors or when worker_threads are unwelcome).
  */
 
 import path from 'node:path';
@@ -39,6 +35,7 @@ import { batchCap, padRows, runSize } from './compiled-batches.js';
 import { type Executor, NativeExecutor, WorkerExecutor } from './executors.js';
 import { type InferencePoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './pool-options.js';
 import { orderInputs } from '../input-order.js';
+import { rejectUnknownOptions, requireObject, signalOption } from '../options.js';
 
 export interface PoolRunOptions {
   /** Aborting rejects the request with ABORTED: removed if queued, its result discarded if running. */
@@ -119,8 +116,9 @@ export class InferencePool {
    */
   run(inputs: ModelInputs, options: PoolRunOptions = {}): Promise<ModelOutput> {
     return new Promise<ModelOutput>((resolve, reject) => {
-      const signal = options?.signal;
-      if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('Expected an AbortSignal for options.signal');
+      const given = requireObject<PoolRunOptions>(options, 'options', 'an object', true);
+      rejectUnknownOptions(given, ['signal']);
+      const signal = signalOption('signal', given.signal);
       if (this.#closing) throw new LwganetError('POOL_CLOSED', 'InferencePool is closed');
       if (signal?.aborted) throw aborted(signal);
       const ordered = orderInputs(this.#executor.info, inputs);

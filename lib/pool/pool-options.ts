@@ -5,7 +5,7 @@
 
 import os from 'node:os';
 import { parseDevice } from '../device.js';
-import { invalidArgument } from '../errors.js';
+import { booleanOption, enumOption, integerOption, numberOption, rejectUnknownOptions, requireObject } from '../options.js';
 import { THREAD_POLICIES, type ThreadPolicy } from '../thread-policy.js';
 
 export type PoolExecutorKind = 'native' | 'worker-threads';
@@ -54,36 +54,18 @@ export interface ResolvedPoolOptions {
 
 const NAMES = ['executor', 'workers', 'threadsPerWorker', 'threadPolicy', 'maxBatch', 'maxDelayMs', 'maxQueue', 'device', 'warmup'];
 
-function integer(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidArgument(name, `an integer between ${min} and ${max}`, value);
-  if (value < min || value > max) throw invalidArgument(name, `an integer between ${min} and ${max}`, value, 'range');
-  return value;
-}
-
 export function resolvePoolOptions(options: unknown): ResolvedPoolOptions {
-  if (options === undefined) options = {};
-  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
-  for (const key of Object.keys(options)) {
-    if (!NAMES.includes(key)) {
-      const near = NAMES.find((name) => name.toLowerCase() === key.toLowerCase());
-      throw new TypeError(near ? `Misspelled option "${key}" should be "${near}"` : `Unknown option "${key}" (expected one of ${NAMES.join(', ')})`);
-    }
-  }
-  const given = options as InferencePoolOptions;
-  const executor = given.executor ?? 'worker-threads';
-  if (executor !== 'native' && executor !== 'worker-threads') throw invalidArgument('executor', '"native" or "worker-threads"', executor);
+  const given = requireObject<InferencePoolOptions>(options, 'options', 'an object', true);
+  rejectUnknownOptions(given, NAMES);
+  const executor = enumOption<PoolExecutorKind>('executor', given.executor, 'worker-threads', ['native', 'worker-threads']);
   const cores = os.availableParallelism();
-  const workers = integer('workers', given.workers ?? Math.min(2, cores), 1, 64);
-  const threadsPerWorker = integer('threadsPerWorker', given.threadsPerWorker ?? Math.max(1, Math.floor(cores / workers)), 1, 1024);
-  const threadPolicy = given.threadPolicy ?? 'adaptive';
-  if (!THREAD_POLICIES.includes(threadPolicy)) throw invalidArgument('threadPolicy', '"adaptive" or "fixed"', threadPolicy);
-  const maxBatch = integer('maxBatch', given.maxBatch ?? 8, 1, 4096);
-  const maxDelayMs = given.maxDelayMs ?? 2;
-  if (typeof maxDelayMs !== 'number' || Number.isNaN(maxDelayMs)) throw invalidArgument('maxDelayMs', 'a number of milliseconds between 0 and 60000', maxDelayMs);
-  if (maxDelayMs < 0 || maxDelayMs > 60_000) throw invalidArgument('maxDelayMs', 'a number of milliseconds between 0 and 60000', maxDelayMs, 'range');
-  const maxQueue = integer('maxQueue', given.maxQueue ?? 256, 0, 1_000_000);
+  const workers = integerOption('workers', given.workers, Math.min(2, cores), 1, 64);
+  const threadsPerWorker = integerOption('threadsPerWorker', given.threadsPerWorker, Math.max(1, Math.floor(cores / workers)), 1, 1024);
+  const threadPolicy = enumOption('threadPolicy', given.threadPolicy, 'adaptive', THREAD_POLICIES);
+  const maxBatch = integerOption('maxBatch', given.maxBatch, 8, 1, 4096);
+  const maxDelayMs = numberOption('maxDelayMs', given.maxDelayMs, 2, 0, 60_000, 'a number of milliseconds from 0 to 60000');
+  const maxQueue = integerOption('maxQueue', given.maxQueue, 256, 0, 1_000_000);
   const device = parseDevice(given.device ?? 'cpu');
-  const warmup = given.warmup ?? false;
-  if (typeof warmup !== 'boolean') throw invalidArgument('warmup', 'a boolean', warmup);
+  const warmup = booleanOption('warmup', given.warmup, false);
   return { executor, workers, threadsPerWorker, threadPolicy, maxBatch, maxDelayMs, maxQueue, device, warmup };
 }

@@ -10,6 +10,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadModel, type Model } from '../model.js';
+import { RUN_ORDERED_SYNC } from '../run-ordered.js';
 import { compiledBatchSizes } from './compiled-batches.js';
 import { type ForwardMessage, type FromWorker, type ResultMessage, type WorkerConfig, fromWireTensor, toWireError, toWireValue } from './messages.js';
 
@@ -20,8 +21,9 @@ function post(message: FromWorker): void {
 function serve(model: Model, message: ForwardMessage): void {
   let reply: ResultMessage;
   try {
+    // The pool checked every request with orderInputs() when it was queued.
     const inputs = message.inputs.map((input) => (input === null ? null : fromWireTensor(input)));
-    reply = { type: 'result', id: message.id, output: toWireValue(model.runSync(inputs)) };
+    reply = { type: 'result', id: message.id, output: toWireValue(model[RUN_ORDERED_SYNC](inputs)) };
   } catch (error) {
     reply = { type: 'result', id: message.id, error: toWireError(error) };
   }

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statfsSync, writeFileSync 
 import { dirname, join } from 'node:path';
 import { LwganetError } from '../errors.js';
 import { libtorchVersionAt, sameRelease } from '../libtorch/locate.js';
-import { PACKAGE_ROOT } from '../weights/python.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { findSetupPython } from './find-python.js';
 import { managedVenv, venvPython, venvTorchDir } from './paths.js';
 import { DEFAULT_CUDA, EXPORTER_PACKAGES, expectedVenvBytes, indexFor, TORCH_VERSION, type TorchFlavour } from './torch-pin.js';

@@ -11,12 +11,14 @@
  * Blending happens on the model's own output (logits are averaged as logits).
  */
 
-import { LwganetError, invalidArgument } from '../errors.js';
+import { LwganetError } from '../errors.js';
 import { openBandSource, type BandSource } from '../image/band-source.js';
 import { tileCount } from '../image/tiling.js';
 import type { GeoInfo, ImageInput } from '../image/types.js';
 import { runTiled } from './dense-engine.js';
-import { gridFor, requireOptions, resolveDenseOptions, type DenseOptions } from './dense-options.js';
+import { numberOption, requirePipelineOptions } from '../options.js';
+import { gridFor, resolveDenseOptions, type DenseOptions } from './dense-options.js';
+import { withJsonSummary } from './result-json.js';
 import { requireTask } from './task-model.js';
 
 export interface ChangeOptions extends DenseOptions {
@@ -24,6 +26,10 @@ export interface ChangeOptions extends DenseOptions {
   threshold?: number;
 }
 
+/**
+ * JSON.stringify(result) writes the pixel arrays as summaries ({ type, length, preview }), not
+ * pixel by pixel; serialise `Array.from(result.mask)` yourself to keep every value.
+ */
 export interface ChangeResult {
   /** 1 where changed, 0 elsewhere; row-major, width × height. */
   mask: Uint8Array;
@@ -76,11 +82,10 @@ export function probabilityFunction(channels: number, kind: string | undefined):
  *   IMAGE_DECODE / IMAGE_TOO_LARGE, OUTPUT_UNSUPPORTED, ABORTED, TypeError/RangeError for bad options.
  */
 export async function detectChanges(before: ImageInput, after: ImageInput, options: ChangeOptions): Promise<ChangeResult> {
-  requireOptions(options);
+  requirePipelineOptions(options);
   const metadata = requireTask(options.model, 'change-detection');
   const resolved = resolveDenseOptions(options, metadata, ['threshold']);
-  const threshold = options.threshold ?? 0.5;
-  if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1)) throw invalidArgument('threshold', 'a number from 0 to 1', threshold, typeof threshold === 'number' ? 'range' : 'type');
+  const threshold = numberOption('threshold', options.threshold, 0.5, 0, 1);
   const [a, b] = await Promise.all([openBandSource(before, resolved.decode), openBandSource(after, resolved.decode)]);
   checkCoregistered(a, b);
   const { width, height } = a;
@@ -111,5 +116,6 @@ export async function detectChanges(before: ImageInput, after: ImageInput, optio
       }
     },
   });
-  return { mask, probability, width, height, changedPixels, geo: a.geo ?? b.geo, tiling: { tileSize: grid.tileSize, overlap: grid.overlap, tiles: tileCount(grid) } };
+  const result: ChangeResult = { mask, probability, width, height, changedPixels, geo: a.geo ?? b.geo, tiling: { tileSize: grid.tileSize, overlap: grid.overlap, tiles: tileCount(grid) } };
+  return withJsonSummary(result);
 }

@@ -9,52 +9,33 @@
 
 import { LwganetError, invalidArgument } from '../errors.js';
 import { preprocess } from '../image/preprocess.js';
-import type { DecodeOptions, ImageInput } from '../image/types.js';
+import type { ImageInput } from '../image/types.js';
 import type { ModelMetadata } from '../metadata.js';
+import { type PipelineOptions, type ResolvedPipelineOptions, positiveIntegerOption, requirePipelineOptions, resolvePipelineOptions } from '../options.js';
 import { Tensor } from '../tensor.js';
-import { floatValues, requireTask, type TaskModel } from './task-model.js';
+import { floatValues, requireTask, runTask, type TaskModel } from './task-model.js';
 import { topK, type Prediction } from './top-k.js';
 
 export type { Prediction } from './top-k.js';
 
-export interface ClassifyOptions {
-  /** A classification model (loadModel() of a file exported by `lwganet export`). */
-  model: TaskModel;
+export interface ClassifyOptions extends PipelineOptions {
   /** Number of classes returned per image (clamped to the number of classes). Default 5. */
   topK?: number;
   /** Images per forward pass. Default 16. */
   batchSize?: number;
-  /** Decode options (pixel limit; window, bands, value range for GeoTIFFs). */
-  decode?: DecodeOptions;
-  /** Called after each batch with the number of images done and the total. */
-  onProgress?: (done: number, total: number) => void;
 }
 
-interface Resolved {
+interface Resolved extends ResolvedPipelineOptions {
   topK: number;
   batchSize: number;
-  decode: DecodeOptions;
-  onProgress: ((done: number, total: number) => void) | null;
-}
-
-function positiveInteger(value: unknown, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number') throw invalidArgument(name, 'a positive integer', value);
-  if (!Number.isSafeInteger(value) || value < 1) throw invalidArgument(name, 'a positive integer', value, 'range');
-  return value;
 }
 
 function resolveOptions(options: ClassifyOptions): Resolved {
-  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object with a model', options);
-  const known = new Set(['model', 'topK', 'batchSize', 'decode', 'onProgress']);
-  for (const key of Object.keys(options)) if (!known.has(key)) throw invalidArgument(`options.${key}`, 'no such option', key, 'range');
-  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalidArgument('onProgress', 'a function', options.onProgress);
-  if (options.decode !== undefined && (typeof options.decode !== 'object' || options.decode === null)) throw invalidArgument('decode', 'an object', options.decode);
+  const shared = resolvePipelineOptions(options, ['topK', 'batchSize']);
   return {
-    topK: positiveInteger(options.topK, 'topK', 5),
-    batchSize: positiveInteger(options.batchSize, 'batchSize', 16),
-    decode: options.decode ?? {},
-    onProgress: options.onProgress ?? null,
+    ...shared,
+    topK: positiveIntegerOption('topK', options.topK, 5),
+    batchSize: positiveIntegerOption('batchSize', options.batchSize, 16),
   };
 }
 
@@ -83,15 +64,23 @@ export function predictionsFromLogits(output: unknown, batch: number, metadata: 
   return rows;
 }
 
+function aborted(signal: AbortSignal): LwganetError {
+  return new LwganetError('ABORTED', 'Classification was aborted', { cause: signal.reason });
+}
+
 async function classifyAll(images: readonly ImageInput[], options: ClassifyOptions): Promise<Prediction[][]> {
-  const resolved = resolveOptions(options);
+  requirePipelineOptions(options);
   const metadata = requireTask(options.model, 'classification');
+  const resolved = resolveOptions(options);
   if (images.length === 0) throw invalidArgument('images', 'at least one image', images, 'range');
   const results: Prediction[][] = [];
   for (let start = 0; start < images.length; start += resolved.batchSize) {
+    if (resolved.signal?.aborted) throw aborted(resolved.signal);
     const chunk = images.slice(start, start + resolved.batchSize);
     const input = await preprocess(chunk, metadata, resolved.decode);
-    const output = await options.model.run(input);
+    if (resolved.signal?.aborted) throw aborted(resolved.signal);
+    // With the signal the forward's promise rejects as soon as it fires, not when the forward ends.
+    const output = await runTask(options.model, input, resolved.signal);
     results.push(...predictionsFromLogits(output, chunk.length, metadata, resolved.topK));
     resolved.onProgress?.(results.length, images.length);
   }
@@ -101,11 +90,12 @@ async function classifyAll(images: readonly ImageInput[], options: ClassifyOptio
 /**
  * Classifies one image or a batch.
  * @param images one image (path, Buffer, raw pixels, decoded image) or an array of them
- * @param options the model, topK (default 5), batchSize (default 16), decode options, onProgress
+ * @param options the model, topK (default 5), batchSize (default 16), decode options, onProgress, signal
+ *   (checked before each batch is decoded and before it runs; rejects with ABORTED)
  * @returns for one image its predictions; for an array, one prediction list per image, in order.
  *   Each list is sorted by probability (softmax over the model's logits), most probable first.
  * @throws (rejects) TASK_MISMATCH for a model of another task, METADATA_INVALID for a model
- *   without metadata, IMAGE_DECODE / IMAGE_TOO_LARGE for bad images, TypeError/RangeError for bad options.
+ *   without metadata, IMAGE_DECODE / IMAGE_TOO_LARGE for bad images, ABORTED, TypeError/RangeError for bad options.
  */
 export function classify(images: ImageInput, options: ClassifyOptions): Promise<Prediction[]>;
 export function classify(images: readonly ImageInput[], options: ClassifyOptions): Promise<Prediction[][]>;

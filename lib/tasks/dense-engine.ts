@@ -16,7 +16,7 @@ import { rowTiles, tileCount, tileWeights, type Tile, type TileGrid } from '../i
 import type { ModelMetadata } from '../metadata.js';
 import type { ModelOutput } from '../model.js';
 import { Tensor } from '../tensor.js';
-import { floatValues, type TaskModel } from './task-model.js';
+import { floatValues, runTask, type TaskModel } from './task-model.js';
 
 export interface TiledRun {
   model: TaskModel;
@@ -156,7 +156,7 @@ export async function runTiled(run: TiledRun): Promise<number> {
         batch.forEach((tile, n) => fillTile(band, width, bottom - top, tile, tileSize, tables, bgr, data, n * plane));
         return new Tensor('float32', data, [batch.length, 3, tileSize, tileSize]);
       });
-      const output = await run.model.run(inputs.length === 1 ? inputs[0] : inputs);
+      const output = await runTask(run.model, inputs.length === 1 ? inputs[0] : inputs, run.signal);
       const { values, channels } = denseOutput(output, batch.length, tileSize);
       if (accumulator === null) accumulator = new BandAccumulator(channels, Math.min(tileSize, height), width);
       if (channels !== accumulator.channels) throw new LwganetError('OUTPUT_UNSUPPORTED', `The model returned ${channels} channels for one tile and ${accumulator.channels} for another`);

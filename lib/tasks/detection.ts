@@ -25,10 +25,11 @@ import type { GeoInfo, ImageInput } from '../image/types.js';
 import type { ModelMetadata, Palette } from '../metadata.js';
 import { detectionPalette } from '../output/detection-palette.js';
 import { DetectionCandidates, type Detection } from './detection-candidates.js';
-import { requireDetectOptions, resolveDetectOptions, type DetectOptions } from './detection-options.js';
+import { requirePipelineOptions } from '../options.js';
+import { resolveDetectOptions, type DetectOptions } from './detection-options.js';
 import { detectorOutputNames, readDetectorOutput } from './detector-output.js';
 import { patchInputSize, patchTensor } from './patch-input.js';
-import { requireTask } from './task-model.js';
+import { requireTask, runTask } from './task-model.js';
 
 export type { Detection } from './detection-candidates.js';
 export type { DetectOptions } from './detection-options.js';
@@ -46,7 +47,7 @@ export interface DetectionResult {
   /** Georeferencing of the input (GeoTIFF), or null. */
   geo: GeoInfo | null;
   /** How the image was split and the thresholds applied. */
-  tiling: { tileSize: number; overlap: number; patches: number };
+  tiling: { tileSize: number; overlap: number; tiles: number };
   scoreThreshold: number;
   iouThreshold: number;
 }
@@ -70,7 +71,7 @@ function classesOf(metadata: ModelMetadata): number | null {
  *   does not return {boxes (D, 5), scores (D), labels (D)}, ABORTED, TypeError/RangeError for bad options.
  */
 export async function detect(image: ImageInput, options: DetectOptions): Promise<DetectionResult> {
-  requireDetectOptions(options);
+  requirePipelineOptions(options);
   const metadata = requireTask(options.model, 'rotated-detection');
   const resolved = resolveDetectOptions(options, metadata);
   const names = detectorOutputNames(metadata);
@@ -92,7 +93,7 @@ export async function detect(image: ImageInput, options: DetectOptions): Promise
       const pixels = await source.readWindow(left, top, right, bottom);
       const input = patchInputSize(right - left, bottom - top, metadata.input.size);
       const tensor = patchTensor(pixels, right - left, bottom - top, input.width, input.height, tables, bgr);
-      const patch = readDetectorOutput(await options.model.run(tensor), names, classes);
+      const patch = readDetectorOutput(await runTask(options.model, tensor, resolved.signal), names, classes);
       for (let i = 0; i < patch.count; i++) maxLabel = Math.max(maxLabel, patch.labels[i]);
       candidates.add(patch, left, top);
       done++;
@@ -108,7 +109,7 @@ export async function detect(image: ImageInput, options: DetectOptions): Promise
     labels,
     palette,
     geo: source.geo,
-    tiling: { tileSize: grid.tileSize, overlap: grid.overlap, patches: total },
+    tiling: { tileSize: grid.tileSize, overlap: grid.overlap, tiles: total },
     scoreThreshold: resolved.scoreThreshold,
     iouThreshold: resolved.iouThreshold,
   };

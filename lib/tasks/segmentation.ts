@@ -13,7 +13,9 @@ import type { GeoInfo, ImageInput } from '../image/types.js';
 import type { ModelMetadata, Palette } from '../metadata.js';
 import { defaultPalette } from '../output/palette.js';
 import { runTiled } from './dense-engine.js';
-import { gridFor, requireOptions, resolveDenseOptions, type DenseOptions } from './dense-options.js';
+import { booleanOption, requirePipelineOptions } from '../options.js';
+import { gridFor, resolveDenseOptions, type DenseOptions } from './dense-options.js';
+import { withJsonSummary } from './result-json.js';
 import { requireTask } from './task-model.js';
 import { tileCount } from '../image/tiling.js';
 
@@ -22,6 +24,10 @@ export interface SegmentOptions extends DenseOptions {
   scores?: boolean;
 }
 
+/**
+ * JSON.stringify(result) writes the pixel arrays as summaries ({ type, length, preview }), not
+ * pixel by pixel; serialise `Array.from(result.mask)` yourself to keep every value.
+ */
 export interface SegmentationResult {
   /** Class index per pixel, row-major, width × height. */
   mask: Uint8Array;
@@ -79,11 +85,10 @@ export function reduceLogits(values: Float32Array, channels: number, stride: num
  *   output is not [N, classes, tile, tile], ABORTED, TypeError/RangeError for bad options.
  */
 export async function segment(image: ImageInput, options: SegmentOptions): Promise<SegmentationResult> {
-  requireOptions(options);
+  requirePipelineOptions(options);
   const metadata = requireTask(options.model, 'segmentation');
   const resolved = resolveDenseOptions(options, metadata, ['scores']);
-  const wantScores = options.scores ?? false;
-  if (typeof wantScores !== 'boolean') throw new TypeError(`Expected a boolean for scores but received ${typeof wantScores}`);
+  const wantScores = booleanOption('scores', options.scores, false);
   const source = await openBandSource(image, resolved.decode);
   const { width, height } = source;
   const grid = gridFor(width, height, resolved);
@@ -115,5 +120,5 @@ export async function segment(image: ImageInput, options: SegmentOptions): Promi
     tiling: { tileSize: grid.tileSize, overlap: grid.overlap, tiles: tileCount(grid) },
   };
   if (scores) result.scores = scores;
-  return result;
+  return withJsonSummary(result);
 }

@@ -5,7 +5,8 @@
 
 import { LwganetError, invalidArgument } from '../errors.js';
 import type { ModelMetadata, ModelTask } from '../metadata.js';
-import type { Model } from '../model.js';
+import { Model, type ModelOutput } from '../model.js';
+import { RUN_ORDERED } from '../run-ordered.js';
 import { Tensor } from '../tensor.js';
 import { halfToNumber } from './half.js';
 
@@ -26,6 +27,16 @@ export function requireTask(model: unknown, task: ModelTask): ModelMetadata {
     throw new LwganetError('TASK_MISMATCH', `This is a ${metadata.task} model (${metadata.model}); a ${task} model is needed`);
   }
   return metadata;
+}
+
+/**
+ * Runs a pipeline's tensors, which it built from the model's own input spec: on a Model they go
+ * straight to the forward (checked once, by the pipeline; not again by orderInputs); any other
+ * TaskModel (a stand-in, the batch runner's pool) gets a plain run().
+ */
+export function runTask(model: TaskModel, inputs: Tensor | readonly Tensor[], signal: AbortSignal | null): Promise<ModelOutput> {
+  if (model instanceof Model) return model[RUN_ORDERED](inputs instanceof Tensor ? [inputs] : inputs, signal);
+  return model.run(inputs, signal ? { signal } : undefined);
 }
 
 /** Reads a floating point output tensor as plain numbers (float16 bits are decoded). */

@@ -27,8 +27,7 @@ export class PythonToolError extends LwganetError {
   }
 }
 
-/** The package root (dist/weights/ and lib/weights/ are both two levels below it). */
-export const PACKAGE_ROOT = resolve(__dirname, '..', '..');
+import { PACKAGE_ROOT } from '../package-root.js';
 
 const INSTALL_HINT = 'run `npx lwganet setup` (a Python venv with the pinned torch in ~/.cache/lwganet-node), or point LWGANET_PYTHON at a python with torch';
 

@@ -18,7 +18,7 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { preprocess, resizeForModel } from '../../lib/image/preprocess.js';
 import { planResize, roundHalfEven } from '../../lib/image/resize-plan.js';
-import { decodeImage } from '../../lib/image/decode.js';
+import { decodeImage, decodeResized } from '../../lib/image/decode.js';
 import { LwganetError } from '../../lib/errors.js';
 import type { InputSpec, ResizeRule } from '../../lib/metadata.js';
 import { pattern, tempDir } from '../helpers/image-fixtures.js';
@@ -127,6 +127,36 @@ describe('preprocess vs the Python reference (≤ 1e-6)', () => {
     const a = await preprocess({ data: rgb, width: 25, height: 24, channels: 3 }, { input } as never);
     const b = await preprocess({ data: rgb, width: 25, height: 24, channels: 3 }, input);
     expect(Array.from(a.data)).toEqual(Array.from(b.data));
+  });
+});
+
+describe('plain images: one libvips pipeline, the same pixels as decoding first', () => {
+  // Downscaled by more than 2, where libvips would otherwise shrink JPEG and WebP on load.
+  const W = 1400;
+  const H = 900;
+  const rgb = Buffer.from(pattern(W, H, 3, 11));
+  const base = () => sharp(rgb, { raw: { width: W, height: H, channels: 3 } });
+  it.each([
+    ['JPEG (no shrink-on-load)', () => base().jpeg({ quality: 90 }).toBuffer()],
+    ['PNG', () => base().png().toBuffer()],
+    ['WebP (no shrink-on-load)', () => base().webp().toBuffer()],
+    ['grey PNG', () => base().greyscale().png().toBuffer()],
+    ['16-bit PNG (decoded first)', () => base().toColourspace('rgb16').png().toBuffer()],
+    ['RGBA PNG (decoded first)', () => base().ensureAlpha(0.5).png().toBuffer()],
+  ])('%s', async (_name, make) => {
+    const encoded = await make();
+    const oneStep = await decodeResized(encoded, {}, (w, h) => planResize(w, h, crop(256, 224).resize));
+    expect(oneStep === null).toBe(/decoded first/.test(_name));
+    const file = join(tmp.dir, `one-pipeline-${_name.replace(/\W/g, '')}`);
+    writeFileSync(file, encoded);
+    for (const input of [crop(256, 224), spec({ mode: 'resize', width: 97, height: 61, interpolation: 'bicubic' }, { rule: 'fixed', width: 97, height: 61 })]) {
+      const staged = await preprocess(await decodeImage(encoded), input); // a DecodedImage: resized from its pixels
+      for (const source of [encoded, file]) {
+        const direct = await preprocess(source, input);
+        expect(direct.shape).toEqual(staged.shape);
+        expect(Buffer.from(direct.data.buffer).equals(Buffer.from(staged.data.buffer))).toBe(true);
+      }
+    }
   });
 });
 

@@ -1,5 +1,8 @@
 import { assertType, describe, expectTypeOf, it } from 'vitest';
-import { LwganetError, Tensor, devices, loadModel, type Model, type ModelOutput } from '../../lib/index.js';
+import {
+  LwganetError, Tensor, devices, loadModel, type ClassifyOptions, type DetectOptions, type DetectionResult, type Model, type ModelOutput,
+  type PipelineOptions, type RunOptions, type SegmentationResult, type SegmentOptions, type TensorSummary,
+} from '../../lib/index.js';
 
 describe('public types', () => {
   it('Tensor data follows the dtype', () => {
@@ -15,5 +18,22 @@ describe('public types', () => {
     expectTypeOf<Model['run']>().returns.resolves.toEqualTypeOf<ModelOutput>();
     expectTypeOf(devices().available).toEqualTypeOf<Array<'cpu' | 'cuda' | `cuda:${number}`>>();
     expectTypeOf<LwganetError['code']>().toMatchTypeOf<string>();
+  });
+
+  it('run takes an AbortSignal; Tensor has dims and summaries', () => {
+    expectTypeOf<Parameters<Model['run']>[1]>().toEqualTypeOf<RunOptions | undefined>();
+    expectTypeOf<RunOptions['signal']>().toEqualTypeOf<AbortSignal | undefined>();
+    const t = new Tensor('float32', new Float32Array(2));
+    expectTypeOf(t.dims).toEqualTypeOf<readonly number[]>();
+    expectTypeOf(t.toJSON()).toEqualTypeOf<TensorSummary>();
+    expectTypeOf(t.toString()).toEqualTypeOf<string>();
+  });
+
+  it('every pipeline takes the PipelineOptions, and results say tiles', () => {
+    expectTypeOf<ClassifyOptions>().toMatchTypeOf<PipelineOptions>();
+    expectTypeOf<SegmentOptions>().toMatchTypeOf<PipelineOptions>();
+    expectTypeOf<DetectOptions>().toMatchTypeOf<PipelineOptions>();
+    expectTypeOf<ClassifyOptions['signal']>().toEqualTypeOf<AbortSignal | undefined>();
+    expectTypeOf<DetectionResult['tiling']>().toEqualTypeOf<SegmentationResult['tiling']>();
   });
 });

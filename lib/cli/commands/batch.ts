@@ -6,7 +6,7 @@
  * shows a queue's progress and failures.
  */
 
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { formatSummary } from '../../batch/events.js';
 import { resolveScenes, type SceneSources } from '../../batch/inputs.js';
 import { parseQueueAddress, type QueueAddress } from '../../batch/queue-address.js';
@@ -16,10 +16,12 @@ import { CliError } from '../cli-error.js';
 import type { CliIO } from '../io.js';
 import { positiveInteger } from '../options.js';
 import { batchReporter } from '../batch-report.js';
-import { nonNegativeInteger } from './dense-common.js';
+import { nonNegativeInteger, unitNumber } from './dense-common.js';
+import { addApiFlags } from '../flags.js';
 import { untilSignal } from '../signals.js';
 
-interface BatchFlags {
+/** The flags; the task options carry their API names (addApiFlags stores them so). */
+interface BatchFlags extends BatchTaskOptions {
   model?: string;
   out?: string;
   list?: string;
@@ -29,12 +31,6 @@ interface BatchFlags {
   pairs?: string;
   beforeList?: string;
   afterList?: string;
-  tile?: number;
-  overlap?: number;
-  batchSize?: number;
-  top?: number;
-  threshold?: number;
-  scoreThreshold?: number;
   workers?: number;
   concurrency?: number;
   device?: string;
@@ -55,14 +51,8 @@ interface StatusFlags {
   failed: number;
 }
 
-function probability(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('must be a number from 0 to 1.');
-  return n;
-}
-
 function taskOptions(flags: BatchFlags): BatchTaskOptions {
-  const o: BatchTaskOptions = { tileSize: flags.tile, overlap: flags.overlap, batchSize: flags.batchSize, topK: flags.top, threshold: flags.threshold, scoreThreshold: flags.scoreThreshold };
+  const o: BatchTaskOptions = { tileSize: flags.tileSize, overlap: flags.overlap, batchSize: flags.batchSize, topK: flags.topK, threshold: flags.threshold, scoreThreshold: flags.scoreThreshold };
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as BatchTaskOptions;
 }
 
@@ -155,13 +145,16 @@ export function registerBatch(program: Command, io: CliIO): void {
     .option('--role <role>', 'STAC: use the asset with this role')
     .option('--pairs <csv>', 'change: CSV of before,after[,id]')
     .option('--before-list <file>', 'change: earlier images, one per line')
-    .option('--after-list <file>', 'change: later images, paired line by line with --before-list')
-    .option('-t, --tile <n>', 'segment/change/detect: tile size (default: the model\'s)', positiveInteger)
-    .option('--overlap <n>', 'segment/change/detect: tile overlap (default: the model\'s)', nonNegativeInteger)
-    .option('-b, --batch-size <n>', 'segment/change: tiles per forward', positiveInteger)
-    .option('--top <k>', 'classify: classes kept per scene', positiveInteger)
-    .option('--threshold <p>', 'change: probability above which a pixel is changed', probability)
-    .option('--score-threshold <p>', 'detect: lowest score kept', probability)
+    .option('--after-list <file>', 'change: later images, paired line by line with --before-list');
+  addApiFlags(batch, [
+    { api: 'tileSize', short: '-t', aliases: ['--tile'], value: '<n>', description: 'segment/change/detect: tile size (default: the model\'s)', parse: positiveInteger },
+    { api: 'overlap', value: '<n>', description: 'segment/change/detect: tile overlap (default: the model\'s)', parse: nonNegativeInteger },
+    { api: 'batchSize', short: '-b', value: '<n>', description: 'segment/change: tiles per forward', parse: positiveInteger },
+    { api: 'topK', aliases: ['--top'], value: '<k>', description: 'classify: classes kept per scene', parse: positiveInteger },
+    { api: 'threshold', value: '<p>', description: 'change: probability above which a pixel is changed', parse: unitNumber },
+    { api: 'scoreThreshold', value: '<p>', description: 'detect: lowest score kept', parse: unitNumber },
+  ]);
+  batch
     .option('-w, --workers <n>', 'forwards at once in the inference pool (default: sized to the machine)', positiveInteger)
     .option('--concurrency <n>', 'scenes in flight at once (default: twice --workers)', positiveInteger)
     .option('-d, --device <device>', 'cpu, cuda or cuda:N')

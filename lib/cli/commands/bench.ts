@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { PACKAGE_ROOT } from '../../weights/python.js';
+import { PACKAGE_ROOT } from '../../package-root.js';
 import { CliError } from '../cli-error.js';
 import type { CliIO } from '../io.js';
 

@@ -3,28 +3,22 @@
  * co-registered images of any size into a 0/1 mask (PNG or GeoTIFF by extension).
  */
 
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { detectChanges, type ChangeResult } from '../../tasks/change-detection.js';
 import { writeMaskFile } from '../../output/mask-file.js';
 import { CHANGE_PALETTE } from '../../output/palette.js';
 import type { CliIO } from '../io.js';
-import { positiveInteger } from '../options.js';
+import { addApiFlags, asUsageError } from '../flags.js';
 import { weightsNote } from '../weights-note.js';
 import {
-  asUsageError, checkOutput, checkVectorOutput, decodeOptions, lazyProgress, maskClassAreas, maskNoDataOf, modelSummary, nonNegativeInteger, nonNegativeNumber, pixelArea,
-  valueRange, vectorCrs, writeVectorIfAsked, type DenseFlags,
+  FLAG_ROWS, checkOutput, checkVectorOutput, unitNumber, decodeOptions, lazyProgress, maskClassAreas, maskNoDataOf, modelSummary, nonNegativeNumber, pixelArea,
+  vectorCrs, writeVectorIfAsked, type DenseFlags,
 } from './dense-common.js';
 import { loadModelForCli } from './load-model.js';
 
 interface ChangeFlags extends DenseFlags {
   threshold: number;
   color?: boolean;
-}
-
-function threshold(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('must be a number from 0 to 1.');
-  return n;
 }
 
 function report(before: string, after: string, flags: ChangeFlags, result: ChangeResult, summary: Record<string, unknown>, features: number | null): Record<string, unknown> {
@@ -54,13 +48,13 @@ function report(before: string, after: string, flags: ChangeFlags, result: Chang
 async function run(before: string, after: string, flags: ChangeFlags, io: CliIO): Promise<void> {
   checkOutput(flags.out, 'Mask file', true);
   checkVectorOutput(flags.vector);
-  const model = await loadModelForCli(flags.model, flags.device);
+  const model = await loadModelForCli(flags.model, flags);
   try {
     const progress = lazyProgress(io, flags.progress);
     let result: ChangeResult;
     try {
       result = await detectChanges(before, after, {
-        model, tileSize: flags.tile, overlap: flags.overlap, batchSize: flags.batchSize, threshold: flags.threshold,
+        model, tileSize: flags.tileSize, overlap: flags.overlap, batchSize: flags.batchSize, threshold: flags.threshold,
         decode: decodeOptions(flags), onProgress: progress.onProgress,
       });
     } catch (error) {
@@ -87,23 +81,23 @@ async function run(before: string, after: string, flags: ChangeFlags, io: CliIO)
 }
 
 export function registerChange(program: Command, io: CliIO): void {
-  program
+  const command = program
     .command('change')
     .description('detect changes between two co-registered images of any size (tiled)')
     .argument('<before>', 'earlier image (JPEG, PNG, WebP, TIFF, GeoTIFF)')
     .argument('<after>', 'later image, same size and grid')
     .requiredOption('-m, --model <file>', 'change-detection model exported by "lwganet export"')
     .requiredOption('-o, --out <mask>', 'mask file: .png (0/1, or black/white with --color) or .tif (GeoTIFF keeping the georeferencing)')
-    .option('-t, --tile <n>', 'tile size in pixels (default: the model\'s)', positiveInteger)
-    .option('--overlap <n>', 'overlap between tiles in pixels (default: the model\'s)', nonNegativeInteger)
-    .option('-b, --batch-size <n>', 'tile pairs per forward pass', positiveInteger, 2)
-    .option('--threshold <p>', 'probability above which a pixel is changed', threshold, 0.5)
     .option('--color', 'black/white palette in the mask (pixel values stay 0/1)')
     .option('--vector <file>', 'also write the changed regions as polygons with area (m²): .geojson (WGS 84), .gpkg or .fgb (input CRS)')
     .option('--vector-crs <crs>', 'CRS of --vector: wgs84 or native (default: wgs84 for GeoJSON, native otherwise)', vectorCrs)
-    .option('--simplify <pixels>', 'simplify --vector outlines with this tolerance in pixels (default 0: exact)', nonNegativeNumber)
-    .option('--value-range <min,max>', 'map GeoTIFF samples in this range onto 0..255 (needed for float GeoTIFFs)', valueRange)
-    .option('-d, --device <device>', 'cpu, cuda or cuda:N')
+    .option('--simplify <pixels>', 'simplify --vector outlines with this tolerance in pixels (default 0: exact)', nonNegativeNumber);
+  addApiFlags(command, [
+    FLAG_ROWS.tileSize('tile'), FLAG_ROWS.overlap('tiles'), FLAG_ROWS.batchSize('tile pairs', 2),
+    { api: 'threshold', value: '<p>', description: 'probability above which a pixel is changed', parse: unitNumber, default: 0.5 },
+    FLAG_ROWS.valueRange, FLAG_ROWS.device, FLAG_ROWS.threads,
+  ]);
+  command
     .option('--json', 'print a JSON summary (changed pixels and area) on stdout')
     .option('--no-progress', 'no progress bar on stderr')
     .action((before: string, after: string, flags: ChangeFlags) => run(before, after, flags, io));

@@ -1,19 +1,23 @@
-/** `lwganet classify IMAGE... --model FILE [--top K] [--json]`: scene classification. */
+/** `lwganet classify IMAGE... --model FILE [--top-k K] [--json]`: scene classification. */
 
 import type { Command } from 'commander';
 import { classify, type Prediction } from '../../tasks/classification.js';
 import type { CliIO } from '../io.js';
 import { positiveInteger } from '../options.js';
 import { startProgress } from '../progress.js';
+import { addApiFlags, asUsageError } from '../flags.js';
+import { FLAG_ROWS } from './dense-common.js';
 import { weightsNote } from '../weights-note.js';
 import { loadModelForCli } from './load-model.js';
 
 interface ClassifyFlags {
   model: string;
-  top: number;
+  topK: number;
   json?: boolean;
   batchSize: number;
+  valueRange?: [number, number];
   device?: string;
+  threads?: number;
   progress: boolean;
 }
 
@@ -26,12 +30,15 @@ function formatText(images: string[], results: Prediction[][]): string {
 }
 
 async function run(images: string[], flags: ClassifyFlags, io: CliIO): Promise<void> {
-  const model = await loadModelForCli(flags.model, flags.device);
+  const model = await loadModelForCli(flags.model, flags);
   try {
     const progress = startProgress(io.progressStream, images.length, 'images', flags.progress);
     let results: Prediction[][];
     try {
-      results = await classify(images, { model, topK: flags.top, batchSize: flags.batchSize, onProgress: (done) => progress.update(done) });
+      const decode = flags.valueRange ? { valueRange: flags.valueRange } : {};
+      results = await classify(images, { model, topK: flags.topK, batchSize: flags.batchSize, decode, onProgress: (done) => progress.update(done) });
+    } catch (error) {
+      throw asUsageError(error);
     } finally {
       progress.stop();
     }
@@ -53,14 +60,16 @@ async function run(images: string[], flags: ClassifyFlags, io: CliIO): Promise<v
 }
 
 export function registerClassify(program: Command, io: CliIO): void {
-  program
+  const command = program
     .command('classify')
     .description('classify scene images with a classification model')
     .argument('<images...>', 'image files (JPEG, PNG, WebP, TIFF, GeoTIFF)')
-    .requiredOption('-m, --model <file>', 'TorchScript model exported by "lwganet export"')
-    .option('-k, --top <k>', 'classes to show per image', positiveInteger, 5)
-    .option('-b, --batch-size <n>', 'images per forward pass', positiveInteger, 16)
-    .option('-d, --device <device>', 'cpu, cuda or cuda:N')
+    .requiredOption('-m, --model <file>', 'TorchScript model exported by "lwganet export"');
+  addApiFlags(command, [
+    { api: 'topK', short: '-k', aliases: ['--top'], value: '<k>', description: 'classes to show per image', parse: positiveInteger, default: 5 },
+    FLAG_ROWS.batchSize('images', 16), FLAG_ROWS.valueRange, FLAG_ROWS.device, FLAG_ROWS.threads,
+  ]);
+  command
     .option('--json', 'print JSON on stdout')
     .option('--no-progress', 'no progress bar on stderr')
     .action((images: string[], flags: ClassifyFlags) => run(images, flags, io));

@@ -2,6 +2,8 @@
 
 import { InvalidArgumentError } from 'commander';
 import { classAreas, pixelAreaM2 } from '../../geo/area.js';
+import type { ApiFlag } from '../flags.js';
+import { positiveInteger } from '../options.js';
 import type { GeoInfo } from '../../image/types.js';
 import type { Model } from '../../model.js';
 import { maskFormatFor } from '../../output/mask-file.js';
@@ -12,15 +14,16 @@ import { checkWritableOutput } from '../output-path.js';
 import type { CliIO } from '../io.js';
 import { startProgress, type Progress } from '../progress.js';
 
-/** Flags both dense commands take. */
+/** Flags both dense commands take (API option names: the table below derives the flags from them). */
 export interface DenseFlags {
   model: string;
   out: string;
-  tile?: number;
+  tileSize?: number;
   overlap?: number;
   batchSize: number;
   valueRange?: [number, number];
   device?: string;
+  threads?: number;
   json?: boolean;
   progress: boolean;
   vector?: string;
@@ -33,6 +36,13 @@ export function valueRange(value: string): [number, number] {
   const parts = value.split(',').map((v) => Number(v.trim()));
   if (parts.length !== 2 || !parts.every(Number.isFinite) || parts[1] <= parts[0]) throw new InvalidArgumentError('must be MIN,MAX with MIN < MAX.');
   return [parts[0], parts[1]];
+}
+
+/** Parses a number from 0 to 1 (thresholds). */
+export function unitNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('must be a number from 0 to 1.');
+  return n;
 }
 
 /** Parses a non-negative integer (overlap may be 0). */
@@ -128,11 +138,12 @@ export function decodeOptions(flags: DenseFlags): { valueRange?: [number, number
   return flags.valueRange ? { valueRange: flags.valueRange } : {};
 }
 
-/**
- * A RangeError from the library's option checks (e.g. a tile size the model's rule forbids) is
- * a usage error of the command line, reported without a stack (exit code 2).
- */
-export function asUsageError(error: unknown): unknown {
-  if (error instanceof RangeError && error.message.startsWith('Expected ')) return new CliError(error.message, 2);
-  return error;
-}
+/** Rows of the option tables the image commands share (the flag of each is the kebab-case of `api`). */
+export const FLAG_ROWS = {
+  tileSize: (what: string): ApiFlag => ({ api: 'tileSize', short: '-t', aliases: ['--tile'], value: '<n>', description: `${what} size in pixels (default: the model's)`, parse: positiveInteger }),
+  overlap: (what: string): ApiFlag => ({ api: 'overlap', value: '<n>', description: `overlap between ${what} in pixels (default: the model's)`, parse: nonNegativeInteger }),
+  batchSize: (what: string, fallback: number): ApiFlag => ({ api: 'batchSize', short: '-b', value: '<n>', description: `${what} per forward pass`, parse: positiveInteger, default: fallback }),
+  valueRange: { api: 'valueRange', value: '<min,max>', description: 'map GeoTIFF samples in this range onto 0..255 (needed for float GeoTIFFs)', parse: valueRange } satisfies ApiFlag,
+  device: { api: 'device', short: '-d', value: '<device>', description: 'cpu, cuda or cuda:N' } satisfies ApiFlag,
+  threads: { api: 'threads', value: '<n>', description: 'intra-op threads per forward (default: the CPU count)', parse: positiveInteger } satisfies ApiFlag,
+};

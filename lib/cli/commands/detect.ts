@@ -1,13 +1,12 @@
 /**
  * `lwganet detect IMAGE --model FILE [--out boxes.geojson|.json|.txt] [--draw out.png]
- *  [--score T] [--iou T] [--tile N] [--overlap N] [--json]`: oriented object detection on an
+ *  [--score-threshold T] [--iou-threshold T] [--tile-size N] [--overlap N] [--json]`: oriented object detection on an
  * image of any size (DOTA-style patches merged by rotated NMS).
  */
 
 import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
-import type { ModelMetadata } from '../../metadata.js';
+import type { Command } from 'commander';
 import { writeDetectionsPng } from '../../output/detections-draw.js';
 import { detectionFormatFor, writeDetectionsFile } from '../../output/detections-file.js';
 import { detectionsDocument } from '../../output/detections-json.js';
@@ -17,8 +16,9 @@ import { detect, type DetectionResult } from '../../tasks/detection.js';
 import { CliError } from '../cli-error.js';
 import { checkWritableOutput } from '../output-path.js';
 import type { CliIO } from '../io.js';
-import { positiveInteger } from '../options.js';
-import { asUsageError, lazyProgress, modelSummary, nonNegativeInteger, valueRange, vectorCrs } from './dense-common.js';
+import { addApiFlags, asUsageError } from '../flags.js';
+import { weightsNote } from '../weights-note.js';
+import { FLAG_ROWS, lazyProgress, modelSummary, unitNumber, vectorCrs } from './dense-common.js';
 import { loadModelForCli } from './load-model.js';
 
 interface DetectFlags {
@@ -28,22 +28,16 @@ interface DetectFlags {
   crs?: VectorCrs;
   clip?: boolean;
   task1?: string;
-  score?: number;
-  iou?: number;
-  tile?: number;
+  scoreThreshold?: number;
+  iouThreshold?: number;
+  tileSize?: number;
   overlap?: number;
   valueRange?: [number, number];
   device?: string;
+  threads?: number;
   json?: boolean;
   progress: boolean;
 }
-
-function unitNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('must be a number from 0 to 1.');
-  return n;
-}
-
 
 /** Fails before any inference when an output cannot be written where asked. */
 function checkOutputs(flags: DetectFlags): void {
@@ -63,14 +57,6 @@ function checkOutputs(flags: DetectFlags): void {
   }
 }
 
-/** The note for seeded random weights: the boxes of such a model mean nothing. */
-function seededNote(metadata: ModelMetadata | null): string | null {
-  if (!metadata || metadata.weights?.source !== 'random-init') return null;
-  const seed = metadata.weights.seed === null ? '' : ` (seed ${metadata.weights.seed})`;
-  return `note: ${metadata.model} has seeded random weights${seed}, not trained ones, so its detections are meaningless; `
-    + 'export a trained checkpoint (the official DOTA .pth files) with "lwganet export <model> --weights FILE"';
-}
-
 function classCounts(result: DetectionResult): Array<{ index: number; label: string; count: number }> {
   const counts = result.labels.map((label, index) => ({ index, label, count: 0 }));
   for (const d of result.detections) counts[d.index].count++;
@@ -80,7 +66,7 @@ function classCounts(result: DetectionResult): Array<{ index: number; label: str
 function formatText(image: string, flags: DetectFlags, result: DetectionResult): string {
   const where = [flags.out, flags.task1, flags.draw].filter((f) => f !== undefined).join(', ');
   const head = `${image}: ${result.width}×${result.height}, ${result.detections.length} detection${result.detections.length === 1 ? '' : 's'} `
-    + `(${result.tiling.patches} patch${result.tiling.patches === 1 ? '' : 'es'} of ${result.tiling.tileSize}, score > ${result.scoreThreshold})${where ? ` → ${where}` : ''}\n`;
+    + `(${result.tiling.tiles} patch${result.tiling.tiles === 1 ? '' : 'es'} of ${result.tiling.tileSize}, score > ${result.scoreThreshold})${where ? ` → ${where}` : ''}\n`;
   const counts = classCounts(result).filter((c) => c.count > 0);
   const width = Math.max(5, ...counts.map((c) => c.label.length));
   const lines = counts.map((c) => `  ${c.label.padEnd(width)}  ${String(c.count).padStart(6)}\n`).join('');
@@ -93,7 +79,7 @@ function formatText(image: string, flags: DetectFlags, result: DetectionResult):
 
 async function run(image: string, flags: DetectFlags, io: CliIO): Promise<void> {
   checkOutputs(flags);
-  const model = await loadModelForCli(flags.model, flags.device);
+  const model = await loadModelForCli(flags.model, flags);
   try {
     const decode = flags.valueRange ? { valueRange: flags.valueRange } : {};
     // A patch takes seconds on a CPU: show the bar from two patches up.
@@ -101,7 +87,7 @@ async function run(image: string, flags: DetectFlags, io: CliIO): Promise<void> 
     let result: DetectionResult;
     try {
       result = await detect(image, {
-        model, scoreThreshold: flags.score, iouThreshold: flags.iou, tileSize: flags.tile, overlap: flags.overlap, decode, onProgress: progress.onProgress,
+        model, scoreThreshold: flags.scoreThreshold, iouThreshold: flags.iouThreshold, tileSize: flags.tileSize, overlap: flags.overlap, decode, onProgress: progress.onProgress,
       });
     } catch (error) {
       throw asUsageError(error);
@@ -111,7 +97,7 @@ async function run(image: string, flags: DetectFlags, io: CliIO): Promise<void> 
     if (flags.out !== undefined) await writeDetectionsFile(flags.out, result, { crs: flags.crs, clip: flags.clip ?? false });
     if (flags.task1 !== undefined) await updateDotaTask1(flags.task1, image, result, { clip: flags.clip ?? false });
     if (flags.draw !== undefined) await writeDetectionsPng(flags.draw, image, result, { decode });
-    const note = seededNote(model.metadata);
+    const note = weightsNote(model.metadata);
     if (note) io.err(`${note}\n`);
     if (flags.json) {
       const report = { image, model: modelSummary(flags.model, model), out: flags.out ?? null, draw: flags.draw ?? null, classes: classCounts(result), ...detectionsDocument(result) };
@@ -125,7 +111,7 @@ async function run(image: string, flags: DetectFlags, io: CliIO): Promise<void> 
 }
 
 export function registerDetect(program: Command, io: CliIO): void {
-  program
+  const command = program
     .command('detect')
     .description('detect rotated objects in an image of any size (DOTA-style patches, merged by rotated NMS)')
     .argument('<image>', 'image file (JPEG, PNG, WebP, TIFF, GeoTIFF; GeoTIFFs are read by windows)')
@@ -134,13 +120,13 @@ export function registerDetect(program: Command, io: CliIO): void {
     .option('--crs <crs>', 'CRS of a .geojson/.gpkg/.fgb output: wgs84 or native (default: wgs84 for GeoJSON, native otherwise)', vectorCrs)
     .option('--task1 <dir>', 'add this image\'s boxes to the DOTA Task1 submission files DIR/Task1_<class>.txt (replacing its earlier lines)')
     .option('--clip', 'clip DOTA boxes (.txt and --task1) to the image')
-    .option('--draw <file>', 'also write the image with the boxes drawn (.png)')
-    .option('-s, --score <t>', 'keep detections scoring above this (default: the model\'s, 0.05)', unitNumber)
-    .option('--iou <t>', 'IoU above which overlapping boxes of a class are merged across patches (default: the model\'s, 0.1)', unitNumber)
-    .option('-t, --tile <n>', 'patch size in pixels (default: the model\'s, 1024)', positiveInteger)
-    .option('--overlap <n>', 'overlap between patches in pixels (default: the model\'s, 200)', nonNegativeInteger)
-    .option('--value-range <min,max>', 'map GeoTIFF samples in this range onto 0..255 (needed for float GeoTIFFs)', valueRange)
-    .option('-d, --device <device>', 'cpu, cuda or cuda:N')
+    .option('--draw <file>', 'also write the image with the boxes drawn (.png)');
+  addApiFlags(command, [
+    { api: 'scoreThreshold', short: '-s', aliases: ['--score'], value: '<t>', description: 'keep detections scoring above this (default: the model\'s, 0.05)', parse: unitNumber },
+    { api: 'iouThreshold', aliases: ['--iou'], value: '<t>', description: 'IoU above which overlapping boxes of a class are merged across patches (default: the model\'s, 0.1)', parse: unitNumber },
+    FLAG_ROWS.tileSize('patch'), FLAG_ROWS.overlap('patches'), FLAG_ROWS.valueRange, FLAG_ROWS.device, FLAG_ROWS.threads,
+  ]);
+  command
     .option('--json', 'print the detections and a summary as JSON on stdout')
     .option('--no-progress', 'no progress bar on stderr')
     .action((image: string, flags: DetectFlags) => run(image, flags, io));

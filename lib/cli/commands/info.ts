@@ -45,7 +45,7 @@ function metadataLines(m: ModelMetadata): Array<[string, string]> {
 }
 
 async function run(file: string, flags: { json?: boolean; device?: string }, io: CliIO): Promise<void> {
-  const model = await loadModelForCli(file, flags.device);
+  const model = await loadModelForCli(file, flags);
   try {
     const { devices } = await import('../../device.js');
     const runtime = devices();

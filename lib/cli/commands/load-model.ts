@@ -6,11 +6,23 @@
 import { existsSync, statSync } from 'node:fs';
 import { LwganetError } from '../../errors.js';
 import type { Model } from '../../model.js';
+import { asUsageError } from '../flags.js';
 
-export async function loadModelForCli(file: string, device: string | undefined): Promise<Model> {
+/** What the commands pass on to loadModel (their --device and --threads). */
+export interface CliLoadFlags {
+  device?: string;
+  threads?: number;
+}
+
+export async function loadModelForCli(file: string, flags: CliLoadFlags = {}): Promise<Model> {
   if (!existsSync(file) || !statSync(file).isFile()) {
     throw new LwganetError('MODEL_NOT_FOUND', `Model file ${JSON.stringify(file)} does not exist (create one with "lwganet export" or "lwganet weights fetch")`);
   }
   const { loadModel } = await import('../../model.js');
-  return loadModel(file, device === undefined ? {} : { device });
+  const options = Object.fromEntries(Object.entries({ device: flags.device, threads: flags.threads }).filter(([, v]) => v !== undefined));
+  try {
+    return await loadModel(file, options);
+  } catch (error) {
+    throw asUsageError(error);
+  }
 }

@@ -1,5 +1,5 @@
 /**
- * `lwganet segment IMAGE --model FILE --out MASK [--tile N --overlap N --color] [--overlay FILE] [--json]`:
+ * `lwganet segment IMAGE --model FILE --out MASK [--tile-size N --overlap N --color] [--overlay FILE] [--json]`:
  * semantic segmentation of an image of any size into a mask file (PNG or GeoTIFF by extension).
  */
 
@@ -8,11 +8,11 @@ import { segment, type SegmentationResult } from '../../tasks/segmentation.js';
 import { writeMaskFile } from '../../output/mask-file.js';
 import { writeOverlayPng } from '../../output/overlay.js';
 import type { CliIO } from '../io.js';
-import { positiveInteger } from '../options.js';
+import { addApiFlags, asUsageError } from '../flags.js';
 import { weightsNote } from '../weights-note.js';
 import {
-  asUsageError, checkOutput, checkVectorOutput, decodeOptions, lazyProgress, maskClassAreas, maskNoDataOf, modelSummary, nonNegativeInteger, nonNegativeNumber, pixelArea,
-  valueRange, vectorCrs, writeVectorIfAsked, type DenseFlags,
+  FLAG_ROWS, checkOutput, checkVectorOutput, decodeOptions, lazyProgress, maskClassAreas, maskNoDataOf, modelSummary, nonNegativeInteger, nonNegativeNumber, pixelArea,
+  vectorCrs, writeVectorIfAsked, type DenseFlags,
 } from './dense-common.js';
 import { loadModelForCli } from './load-model.js';
 
@@ -68,13 +68,13 @@ async function run(image: string, flags: SegmentFlags, io: CliIO): Promise<void>
   checkOutput(flags.out, 'Mask file', true);
   if (flags.overlay !== undefined) checkOutput(flags.overlay, 'Overlay file', false);
   checkVectorOutput(flags.vector);
-  const model = await loadModelForCli(flags.model, flags.device);
+  const model = await loadModelForCli(flags.model, flags);
   try {
     const progress = lazyProgress(io, flags.progress);
     const decode = decodeOptions(flags);
     let result: SegmentationResult;
     try {
-      result = await segment(image, { model, tileSize: flags.tile, overlap: flags.overlap, batchSize: flags.batchSize, decode, onProgress: progress.onProgress });
+      result = await segment(image, { model, tileSize: flags.tileSize, overlap: flags.overlap, batchSize: flags.batchSize, decode, onProgress: progress.onProgress });
     } catch (error) {
       throw asUsageError(error);
     } finally {
@@ -94,23 +94,20 @@ async function run(image: string, flags: SegmentFlags, io: CliIO): Promise<void>
 }
 
 export function registerSegment(program: Command, io: CliIO): void {
-  program
+  const command = program
     .command('segment')
     .description('segment an image of any size (tiled) into a class mask')
     .argument('<image>', 'image file (JPEG, PNG, WebP, TIFF, GeoTIFF; GeoTIFFs are read by windows)')
     .requiredOption('-m, --model <file>', 'segmentation model exported by "lwganet export"')
     .requiredOption('-o, --out <mask>', 'mask file: .png (class indices, or colours with --color) or .tif (GeoTIFF keeping the input georeferencing)')
-    .option('-t, --tile <n>', 'tile size in pixels (default: the model\'s)', positiveInteger)
-    .option('--overlap <n>', 'overlap between tiles in pixels (default: the model\'s)', nonNegativeInteger)
-    .option('-b, --batch-size <n>', 'tiles per forward pass', positiveInteger, 2)
     .option('--color', 'write the palette into the mask (pixel values stay class indices)')
     .option('--overlay <file>', 'also write the image tinted by class colour (.png)')
     .option('--vector <file>', 'also write the class regions as polygons with class and area (m²): .geojson (WGS 84), .gpkg or .fgb (input CRS)')
     .option('--vector-crs <crs>', 'CRS of --vector: wgs84 or native (default: wgs84 for GeoJSON, native otherwise)', vectorCrs)
     .option('--background <index>', 'class index left out of --vector (e.g. a background class)', nonNegativeInteger)
-    .option('--simplify <pixels>', 'simplify --vector outlines with this tolerance in pixels (default 0: exact)', nonNegativeNumber)
-    .option('--value-range <min,max>', 'map GeoTIFF samples in this range onto 0..255 (needed for float GeoTIFFs)', valueRange)
-    .option('-d, --device <device>', 'cpu, cuda or cuda:N')
+    .option('--simplify <pixels>', 'simplify --vector outlines with this tolerance in pixels (default 0: exact)', nonNegativeNumber);
+  addApiFlags(command, [FLAG_ROWS.tileSize('tile'), FLAG_ROWS.overlap('tiles'), FLAG_ROWS.batchSize('tiles', 2), FLAG_ROWS.valueRange, FLAG_ROWS.device, FLAG_ROWS.threads]);
+  command
     .option('--json', 'print a JSON summary (class pixel counts and areas in m²) on stdout')
     .option('--no-progress', 'no progress bar on stderr')
     .action((image: string, flags: SegmentFlags) => run(image, flags, io));
