@@ -8,9 +8,10 @@
 import { open, stat } from 'node:fs/promises';
 import { LwganetError, invalidArgument } from '../errors.js';
 import { convertRawWithSharp, decodeWithSharp } from './decode-sharp.js';
-import { decodeGeotiff, needsGeotiff, openTiff } from './decode-geotiff.js';
+import { decodeGdal, needsGdal } from './decode-gdal.js';
+import { openGdalRaster } from './gdal-raster.js';
 import { checkPixelCount, resolveMaxPixels } from './limits.js';
-import { SNIFF_BYTES, sniffFormat } from './sniff.js';
+import { SNIFF_BYTES, sniffFormat, type SniffedFormat } from './sniff.js';
 import type { DecodedImage, DecodeOptions, ImageInput, RawPixels } from './types.js';
 
 function isDecoded(value: object): value is DecodedImage {
@@ -65,18 +66,56 @@ async function readHead(path: string): Promise<Uint8Array> {
   }
 }
 
+/** World-file suffixes GDAL looks for next to a JPEG/PNG/WebP (image.jgw, image.jpgw, image.wld ...). */
+function worldFiles(path: string): string[] {
+  const base = path.replace(/\.[^./\\]*$/, '');
+  const ext = path.slice(base.length + 1);
+  const short = ext.length >= 2 ? `${ext[0]}${ext[ext.length - 1]}w` : '';
+  return [`${base}.${short}`, `${base}.${ext}w`, `${base}.wld`, `${path}.aux.xml`];
+}
+
+/**
+ * Whether GDAL should open this input: TIFFs (GeoTIFF or not — needsGdal() then decides),
+ * JPEG/PNG/WebP files with a world file or .aux.xml next to them, and files sharp does not
+ * recognise (JPEG2000, VRT, ...). Plain JPEG/PNG/WebP stay with sharp.
+ */
+async function gdalDecodes(input: string | Uint8Array, format: SniffedFormat): Promise<boolean> {
+  if (format === 'tiff') return true;
+  if (typeof input !== 'string') return false;
+  if (format === 'other') return gdalRecognises(input);
+  for (const file of worldFiles(input)) {
+    try {
+      if ((await stat(file)).isFile()) return true;
+    } catch {
+      // no such sidecar
+    }
+  }
+  return false;
+}
+
+/** True when GDAL identifies a driver for the file (without decoding it). */
+async function gdalRecognises(path: string): Promise<boolean> {
+  try {
+    const raster = await openGdalRaster(path, path);
+    raster.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function decodeEncoded(input: string | Uint8Array, options: DecodeOptions, maxPixels: number): Promise<DecodedImage> {
   const what = typeof input === 'string' ? `Image ${JSON.stringify(input)}` : 'Image buffer';
   if (typeof input !== 'string' && input.length === 0) throw new LwganetError('IMAGE_DECODE', `${what} could not be decoded: the buffer is empty`);
   const head = typeof input === 'string' ? await readHead(input) : input.subarray(0, SNIFF_BYTES);
   const format = sniffFormat(head);
-  if (format === 'tiff') {
-    const opened = await openTiff(input, what);
-    if (needsGeotiff(opened.image)) return decodeGeotiff(opened, what, maxPixels, options);
-    await opened.tiff.close();
+  if (await gdalDecodes(input, format)) {
+    const raster = await openGdalRaster(input, what);
+    if (needsGdal(raster)) return decodeGdal(raster, what, maxPixels, options);
+    raster.close();
   }
   if (options.window !== undefined || options.bands !== undefined || options.valueRange !== undefined) {
-    throw invalidArgument('options', 'window/bands/valueRange only for GeoTIFF inputs', options, 'range');
+    throw invalidArgument('options', 'window/bands/valueRange only for GeoTIFF and other georeferenced inputs', options, 'range');
   }
   return decodeWithSharp(input, what, maxPixels, format);
 }

@@ -62,7 +62,7 @@ async function run(before: string, after: string, flags: ChangeFlags, io: CliIO)
       progress.stop();
     }
     // Without --color a PNG mask holds 0/1 (what evaluation scripts read); with it, black/white.
-    await writeMaskFile(flags.out, result.mask, result.width, result.height, { palette: flags.color ? CHANGE_PALETTE : null, geo: result.geo });
+    await writeMaskFile(flags.out, result.mask, result.width, result.height, { palette: flags.color ? CHANGE_PALETTE : null, geo: result.geo, noData: result.noData });
     const note = weightsNote(model.metadata);
     if (note) io.err(`${note}\n`);
     const summary = report(before, after, flags, result, modelSummary(flags.model, model));

@@ -73,7 +73,7 @@ async function run(image: string, flags: SegmentFlags, io: CliIO): Promise<void>
       progress.stop();
     }
     const { mask, width, height, palette, geo } = result;
-    await writeMaskFile(flags.out, mask, width, height, { palette: flags.color ? palette : null, geo });
+    await writeMaskFile(flags.out, mask, width, height, { palette: flags.color ? palette : null, geo, noData: result.noData });
     if (flags.overlay !== undefined) await writeOverlayPng(flags.overlay, image, mask, width, height, palette, { decode });
     const note = weightsNote(model.metadata);
     if (note) io.err(`${note}\n`);
