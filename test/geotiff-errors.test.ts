@@ -70,8 +70,8 @@ describe('bad GeoTIFFs', () => {
   });
 
   it.each([
-    ['a 0×0 image', () => setTag(setTag(goodTiff(), IMAGE_WIDTH, 0), IMAGE_LENGTH, 0), /declares 0×0 pixels/, true],
-    ['a file cut inside the pixel data', () => goodTiff().slice(0, goodTiff().byteLength - 4000), /truncated or damaged \(strip 0 ends at byte \d+, the file has \d+\)/, false],
+    ['a 0×0 image', () => setTag(setTag(goodTiff(), IMAGE_WIDTH, 0), IMAGE_LENGTH, 0), /could not be decoded/, true],
+    ['a file cut inside the pixel data', () => goodTiff().slice(0, goodTiff().byteLength - 4000), /could not be decoded/, false],
     ['a strip byte count 2 GB past the end', () => setTag(goodTiff(), STRIP_BYTE_COUNTS, 2 ** 31), /truncated or damaged/, false],
   ])('%s: IMAGE_DECODE from classify() and segment() (path and buffer)', async (_what, make, message, viaCli) => {
     const bytes = make();
