@@ -121,7 +121,7 @@ async function decodeEncoded(input: string | Uint8Array, options: DecodeOptions,
 }
 
 /**
- * Decodes an image into 8-bit RGB (see decode-sharp.ts and decode-geotiff.ts for how grey,
+ * Decodes an image into 8-bit RGB (see decode-sharp.ts and gdal-raster.ts for how grey,
  * alpha, palette, 16-bit and multi-band inputs are converted).
  * @param input a file path, encoded bytes (JPEG, PNG, WebP, TIFF, GeoTIFF, or anything libvips
  *   reads), raw pixels `{ data, width, height, channels }`, or a DecodedImage (returned as is)
