@@ -11,6 +11,7 @@ import { writeMaskFile } from '../lib/output/mask-file.js';
 import { writeProbabilityGeotiff } from '../lib/output/mask-geotiff.js';
 import { detectChanges } from '../lib/tasks/change-detection.js';
 import { segment } from '../lib/tasks/segmentation.js';
+import { runCli } from './helpers/cli-run.js';
 import { exportDenseFixtures } from './helpers/dense-models.js';
 import { tempDir } from './helpers/image-fixtures.js';
 import { runPython } from './helpers/image-python.js';
@@ -25,11 +26,13 @@ const { dir, cleanup } = tempDir('lwganet-layouts-');
 const script = join(__dirname, 'helpers', 'gdal_layouts.py');
 let layouts: Record<string, Described>;
 let seg: Model;
+let segFile: string;
 let change: Model;
 
 beforeAll(async () => {
   layouts = JSON.parse(runPython([script, 'write', dir]));
   const fixtures = exportDenseFixtures(dir);
+  segFile = fixtures.seg;
   [seg, change] = await Promise.all([loadModel(fixtures.seg, { threads: 1 }), loadModel(fixtures.change, { threads: 1 })]);
 }, 120_000);
 
@@ -153,5 +156,18 @@ describe('outputs keep the input georeferencing (read back by rasterio)', () => 
     expectTransform(out.transform, ref.transform, `${name} change`);
     expect(out.crsWkt).toBe(ref.crsWkt);
     expect(out.nodata).toBe(ref.valid.includes(0) ? 255 : null);
+  });
+
+  it('CLI --bands and --value-range reach the reader (uint16 4-band, bands 4,3,2 = 3,2,1)', async () => {
+    const ref = layouts.uint16x4;
+    const out = join(dir, 'cli-bands.tif');
+    const run = await runCli(['segment', ref.path, '--model', segFile, '--out', out, '--bands', '3,2,1', '--value-range', '0,10000', '--no-progress']);
+    expect(run.code, run.stderr).toBe(0);
+    const api = await segment(ref.path, { model: seg, decode: { bands: [3, 2, 1], valueRange: [0, 10000] } });
+    const other = await segment(ref.path, { model: seg, decode: { valueRange: [0, 10000] } });
+    expect(Array.from(api.mask)).not.toEqual(Array.from(other.mask));
+    expect(read(out)[0].values).toEqual(Array.from(api.mask));
+    const bad = await runCli(['segment', ref.path, '--model', segFile, '--out', out, '--bands', '1,2']);
+    expect(bad.code).toBe(2);
   });
 });

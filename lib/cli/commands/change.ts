@@ -10,7 +10,7 @@ import { CHANGE_PALETTE } from '../../output/palette.js';
 import type { CliIO } from '../io.js';
 import { positiveInteger } from '../options.js';
 import { weightsNote } from '../weights-note.js';
-import { asUsageError, checkOutput, decodeOptions, lazyProgress, modelSummary, nonNegativeInteger, pixelArea, valueRange, type DenseFlags } from './dense-common.js';
+import { asUsageError, checkOutput, decodeOptions, lazyProgress, modelSummary, nonNegativeInteger, pixelArea, valueRange, bandList, BANDS_HELP, VALUE_RANGE_HELP, type DenseFlags } from './dense-common.js';
 import { loadModelForCli } from './load-model.js';
 
 interface ChangeFlags extends DenseFlags {
@@ -90,7 +90,8 @@ export function registerChange(program: Command, io: CliIO): void {
     .option('-b, --batch-size <n>', 'tile pairs per forward pass', positiveInteger, 2)
     .option('--threshold <p>', 'probability above which a pixel is changed', threshold, 0.5)
     .option('--color', 'black/white palette in the mask (pixel values stay 0/1)')
-    .option('--value-range <min,max>', 'map GeoTIFF samples in this range onto 0..255 (needed for float GeoTIFFs)', valueRange)
+    .option('--value-range <min,max>', VALUE_RANGE_HELP, valueRange)
+    .option('--bands <r,g,b>', BANDS_HELP, bandList)
     .option('-d, --device <device>', 'cpu, cuda or cuda:N')
     .option('--json', 'print a JSON summary (changed pixels and area) on stdout')
     .option('--no-progress', 'no progress bar on stderr')

@@ -1,5 +1,6 @@
 /** `lwganet classify IMAGE... --model FILE [--top K] [--json]`: scene classification. */
 
+import { bandList, BANDS_HELP, decodeOptions, valueRange, VALUE_RANGE_HELP } from './dense-common.js';
 import type { Command } from 'commander';
 import { classify, type Prediction } from '../../tasks/classification.js';
 import type { CliIO } from '../io.js';
@@ -9,6 +10,8 @@ import { weightsNote } from '../weights-note.js';
 import { loadModelForCli } from './load-model.js';
 
 interface ClassifyFlags {
+  valueRange?: [number, number];
+  bands?: [number, number, number];
   model: string;
   top: number;
   json?: boolean;
@@ -31,7 +34,7 @@ async function run(images: string[], flags: ClassifyFlags, io: CliIO): Promise<v
     const progress = startProgress(io.progressStream, images.length, 'images', flags.progress);
     let results: Prediction[][];
     try {
-      results = await classify(images, { model, topK: flags.top, batchSize: flags.batchSize, onProgress: (done) => progress.update(done) });
+      results = await classify(images, { model, topK: flags.top, batchSize: flags.batchSize, decode: decodeOptions(flags), onProgress: (done) => progress.update(done) });
     } finally {
       progress.stop();
     }
@@ -61,6 +64,8 @@ export function registerClassify(program: Command, io: CliIO): void {
     .option('-k, --top <k>', 'classes to show per image', positiveInteger, 5)
     .option('-b, --batch-size <n>', 'images per forward pass', positiveInteger, 16)
     .option('-d, --device <device>', 'cpu, cuda or cuda:N')
+    .option('--value-range <min,max>', VALUE_RANGE_HELP, valueRange)
+    .option('--bands <r,g,b>', BANDS_HELP, bandList)
     .option('--json', 'print JSON on stdout')
     .option('--no-progress', 'no progress bar on stderr')
     .action((images: string[], flags: ClassifyFlags) => run(images, flags, io));

@@ -17,6 +17,7 @@ export interface DenseFlags {
   overlap?: number;
   batchSize: number;
   valueRange?: [number, number];
+  bands?: [number, number, number];
   device?: string;
   json?: boolean;
   progress: boolean;
@@ -27,6 +28,13 @@ export function valueRange(value: string): [number, number] {
   const parts = value.split(',').map((v) => Number(v.trim()));
   if (parts.length !== 2 || !parts.every(Number.isFinite) || parts[1] <= parts[0]) throw new InvalidArgumentError('must be MIN,MAX with MIN < MAX.');
   return [parts[0], parts[1]];
+}
+
+/** Parses "R,G,B" for --bands: three 0-based band indices (GDAL's band 1 is 0), as decode.bands. */
+export function bandList(value: string): [number, number, number] {
+  const parts = value.split(',').map((v) => v.trim());
+  if (parts.length !== 3 || !parts.every((v) => /^\d+$/.test(v))) throw new InvalidArgumentError('must be three 0-based band indices R,G,B (e.g. 3,2,1 for bands 4,3,2).');
+  return parts.map(Number) as [number, number, number];
 }
 
 /** Parses a non-negative integer (overlap may be 0). */
@@ -75,9 +83,13 @@ export function modelSummary(file: string, model: Model): Record<string, unknown
 }
 
 /** The decode options the flags ask for. */
-export function decodeOptions(flags: DenseFlags): { valueRange?: [number, number] } {
-  return flags.valueRange ? { valueRange: flags.valueRange } : {};
+export function decodeOptions(flags: { valueRange?: [number, number]; bands?: [number, number, number] }): { valueRange?: [number, number]; bands?: [number, number, number] } {
+  return { ...(flags.valueRange ? { valueRange: flags.valueRange } : {}), ...(flags.bands ? { bands: flags.bands } : {}) };
 }
+
+/** Help text of --bands and --value-range (the same for every command). */
+export const BANDS_HELP = 'bands shown to the model as R,G,B, 0-based (3,2,1 = bands 4,3,2); default 0,1,2 (one band: 0,0,0)';
+export const VALUE_RANGE_HELP = 'map samples in MIN..MAX onto 0..255 for every band (default: 8-bit as is, other types a 2-98 % percentile stretch per band)';
 
 /**
  * A RangeError from the library's option checks (e.g. a tile size the model's rule forbids) is

@@ -15,7 +15,7 @@ import { CliError } from '../cli-error.js';
 import { checkWritableOutput } from '../output-path.js';
 import type { CliIO } from '../io.js';
 import { positiveInteger } from '../options.js';
-import { asUsageError, lazyProgress, modelSummary, nonNegativeInteger, valueRange } from './dense-common.js';
+import { decodeOptions, asUsageError, lazyProgress, modelSummary, nonNegativeInteger, valueRange, bandList, BANDS_HELP, VALUE_RANGE_HELP } from './dense-common.js';
 import { loadModelForCli } from './load-model.js';
 
 interface DetectFlags {
@@ -27,6 +27,7 @@ interface DetectFlags {
   tile?: number;
   overlap?: number;
   valueRange?: [number, number];
+  bands?: [number, number, number];
   device?: string;
   json?: boolean;
   progress: boolean;
@@ -87,7 +88,7 @@ async function run(image: string, flags: DetectFlags, io: CliIO): Promise<void> 
   checkOutputs(flags);
   const model = await loadModelForCli(flags.model, flags.device);
   try {
-    const decode = flags.valueRange ? { valueRange: flags.valueRange } : {};
+    const decode = decodeOptions(flags);
     // A patch takes seconds on a CPU: show the bar from two patches up.
     const progress = lazyProgress(io, flags.progress, 'patches', 2);
     let result: DetectionResult;
@@ -127,7 +128,8 @@ export function registerDetect(program: Command, io: CliIO): void {
     .option('--iou <t>', 'IoU above which overlapping boxes of a class are merged across patches (default: the model\'s, 0.1)', unitNumber)
     .option('-t, --tile <n>', 'patch size in pixels (default: the model\'s, 1024)', positiveInteger)
     .option('--overlap <n>', 'overlap between patches in pixels (default: the model\'s, 200)', nonNegativeInteger)
-    .option('--value-range <min,max>', 'map GeoTIFF samples in this range onto 0..255 (needed for float GeoTIFFs)', valueRange)
+    .option('--value-range <min,max>', VALUE_RANGE_HELP, valueRange)
+    .option('--bands <r,g,b>', BANDS_HELP, bandList)
     .option('-d, --device <device>', 'cpu, cuda or cuda:N')
     .option('--json', 'print the detections and a summary as JSON on stdout')
     .option('--no-progress', 'no progress bar on stderr')

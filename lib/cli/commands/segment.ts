@@ -10,7 +10,7 @@ import { writeOverlayPng } from '../../output/overlay.js';
 import type { CliIO } from '../io.js';
 import { positiveInteger } from '../options.js';
 import { weightsNote } from '../weights-note.js';
-import { asUsageError, checkOutput, decodeOptions, lazyProgress, modelSummary, nonNegativeInteger, pixelArea, valueRange, type DenseFlags } from './dense-common.js';
+import { asUsageError, checkOutput, decodeOptions, lazyProgress, modelSummary, nonNegativeInteger, pixelArea, valueRange, bandList, BANDS_HELP, VALUE_RANGE_HELP, type DenseFlags } from './dense-common.js';
 import { loadModelForCli } from './load-model.js';
 
 interface SegmentFlags extends DenseFlags {
@@ -96,7 +96,8 @@ export function registerSegment(program: Command, io: CliIO): void {
     .option('-b, --batch-size <n>', 'tiles per forward pass', positiveInteger, 2)
     .option('--color', 'write the palette into the mask (pixel values stay class indices)')
     .option('--overlay <file>', 'also write the image tinted by class colour (.png)')
-    .option('--value-range <min,max>', 'map GeoTIFF samples in this range onto 0..255 (needed for float GeoTIFFs)', valueRange)
+    .option('--value-range <min,max>', VALUE_RANGE_HELP, valueRange)
+    .option('--bands <r,g,b>', BANDS_HELP, bandList)
     .option('-d, --device <device>', 'cpu, cuda or cuda:N')
     .option('--json', 'print a JSON summary (class pixel counts and areas) on stdout')
     .option('--no-progress', 'no progress bar on stderr')
