@@ -85,6 +85,18 @@ describe('decodeImage() reads every layout as GDAL does', () => {
     expect(Array.from(img.nodata ?? new Uint8Array(invalid.length))).toEqual(invalid);
   });
 
+  it('a reduced whole-raster read (classification downsampling) equals GDAL reading the COG into that size, from its overview', async () => {
+    const ref = layouts.cog;
+    const oracle = JSON.parse(runPython([script, 'reduced', ref.path, '32', '32'])) as { values: number[]; overviews: number[] };
+    expect(oracle.overviews).toContain(2);
+    const img = await decodeImage(ref.path, {}, () => [32, 32]);
+    expect([img.width, img.height]).toEqual([32, 32]);
+    const n = 32 * 32;
+    const want = Array.from({ length: n * 3 }, (_, i) => oracle.values[(i % 3) * n + Math.floor(i / 3)]);
+    expect(Array.from(img.data)).toEqual(want);
+    expectTransform(img.geo?.geoTransform, [ref.transform[0], ref.transform[1] * 2, 0, ref.transform[3], 0, ref.transform[5] * 2], 'reduced');
+  });
+
   it('the custom CRS is the WKT GDAL reads (no EPSG code to fall back on)', async () => {
     const img = await decodeImage(layouts.custom.path);
     expect(img.geo?.epsg).toBeNull();

@@ -8,7 +8,7 @@
 import { open, stat } from 'node:fs/promises';
 import { LwganetError, invalidArgument } from '../errors.js';
 import { convertRawWithSharp, decodeWithSharp } from './decode-sharp.js';
-import { decodeGdal, needsGdal } from './decode-gdal.js';
+import { decodeGdal, needsGdal, type ReduceFor } from './decode-gdal.js';
 import { openGdalRaster } from './gdal-raster.js';
 import { checkPixelCount, resolveMaxPixels } from './limits.js';
 import { SNIFF_BYTES, sniffFormat, type SniffedFormat } from './sniff.js';
@@ -104,14 +104,14 @@ async function gdalRecognises(path: string): Promise<boolean> {
   }
 }
 
-async function decodeEncoded(input: string | Uint8Array, options: DecodeOptions, maxPixels: number): Promise<DecodedImage> {
+async function decodeEncoded(input: string | Uint8Array, options: DecodeOptions, maxPixels: number, reduce?: ReduceFor): Promise<DecodedImage> {
   const what = typeof input === 'string' ? `Image ${JSON.stringify(input)}` : 'Image buffer';
   if (typeof input !== 'string' && input.length === 0) throw new LwganetError('IMAGE_DECODE', `${what} could not be decoded: the buffer is empty`);
   const head = typeof input === 'string' ? await readHead(input) : input.subarray(0, SNIFF_BYTES);
   const format = sniffFormat(head);
   if (await gdalDecodes(input, format)) {
     const raster = await openGdalRaster(input, what);
-    if (needsGdal(raster)) return decodeGdal(raster, what, maxPixels, options);
+    if (needsGdal(raster)) return decodeGdal(raster, what, maxPixels, options, reduce);
     raster.close();
   }
   if (options.window !== undefined || options.bands !== undefined || options.valueRange !== undefined) {
@@ -126,17 +126,19 @@ async function decodeEncoded(input: string | Uint8Array, options: DecodeOptions,
  * @param input a file path, encoded bytes (JPEG, PNG, WebP, TIFF, GeoTIFF, or anything libvips
  *   reads), raw pixels `{ data, width, height, channels }`, or a DecodedImage (returned as is)
  * @param options pixel limit; window, bands and value range for GeoTIFFs
+ * @param reduce internal: for a whole GDAL-read raster, the smaller size to read it at (GDAL uses
+ *   overviews); the pixel limit still applies to the full size
  * @throws LwganetError IMAGE_DECODE (missing, empty, corrupt, truncated, unsupported) or
  *   IMAGE_TOO_LARGE (more than `maxPixels` pixels); TypeError/RangeError for bad arguments.
  */
-export async function decodeImage(input: ImageInput, options: DecodeOptions = {}): Promise<DecodedImage> {
+export async function decodeImage(input: ImageInput, options: DecodeOptions = {}, reduce?: ReduceFor): Promise<DecodedImage> {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
   const maxPixels = resolveMaxPixels(options.maxPixels);
   if (typeof input === 'string') {
     if (input.length === 0) throw invalidArgument('image', 'a non-empty path', input, 'range');
-    return decodeEncoded(input, options, maxPixels);
+    return decodeEncoded(input, options, maxPixels, reduce);
   }
-  if (input instanceof Uint8Array) return decodeEncoded(input, options, maxPixels);
+  if (input instanceof Uint8Array) return decodeEncoded(input, options, maxPixels, reduce);
   if (typeof input === 'object' && input !== null) {
     if (isDecoded(input)) return input;
     if (isRawPixels(input)) {

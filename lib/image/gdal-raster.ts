@@ -151,6 +151,15 @@ export function windowGeo(geo: GeoInfo | null, window: readonly [number, number,
   return { ...geo, geoTransform: shifted, window: [...window] as [number, number, number, number] };
 }
 
+/** The geo information of the whole raster read into a reduced width × height buffer. */
+export function reducedGeo(geo: GeoInfo | null, fullWidth: number, fullHeight: number, width: number, height: number): GeoInfo | null {
+  if (geo === null) return null;
+  const [x0, a, b, y0, d, e] = geo.geoTransform;
+  const sx = fullWidth / width;
+  const sy = fullHeight / height;
+  return { ...geo, geoTransform: [x0, a * sx, b * sy, y0, d * sx, e * sy] };
+}
+
 /** Validates `bands` (0-based) against the raster and fills in the default. */
 export function pickBands(bands: unknown, count: number): [number, number, number] {
   if (bands === undefined) return count >= 3 ? [0, 1, 2] : [0, 0, 0];
@@ -259,7 +268,7 @@ export interface RgbWindow {
 }
 
 /**
- * Reads `window` of `bands` and maps band c's samples from ranges[c] onto 0..255.
+ * Reads `window` of `bands` (into a buffer × of that size, default the window's) and maps band c's samples from ranges[c] onto 0..255.
  * A pixel is nodata when any of the three bands is invalid there.
  */
 export async function readRgb(
@@ -268,10 +277,10 @@ export async function readRgb(
   bands: readonly [number, number, number],
   ranges: readonly [number, number][],
   what: string,
+  buffer?: readonly [number, number],
 ): Promise<RgbWindow> {
-  const [l, t, r, b] = window;
-  const w = r - l;
-  const h = b - t;
+  // A buffer smaller than the window makes GDAL read from the closest overview (then resample).
+  const [w, h] = buffer ?? [window[2] - window[0], window[3] - window[1]];
   const pixels = w * h;
   const out = new Uint8Array(pixels * 3);
   let nodata: Uint8Array | null = null;

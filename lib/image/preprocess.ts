@@ -66,7 +66,13 @@ export async function preprocess(images: ImageInput | readonly ImageInput[], spe
   const input = inputSpecOf(spec);
   const list = Array.isArray(images) ? (images as readonly ImageInput[]) : [images as ImageInput];
   if (list.length === 0) throw invalidArgument('images', 'at least one image', images, 'range');
-  const resized = await Promise.all(list.map(async (image) => resizeForModel(await decodeImage(image, options), input)));
+  // Large georeferenced rasters are read at twice the resize target (GDAL picks an overview), and
+  // sharp does the final resize with the model's kernel.
+  const reduce = (w: number, h: number): [number, number] | null => {
+    const plan = planResize(w, h, input.resize);
+    return [plan.resizeWidth * 2, plan.resizeHeight * 2];
+  };
+  const resized = await Promise.all(list.map(async (image) => resizeForModel(await decodeImage(image, options, reduce), input)));
   const { width, height } = resized[0];
   const mismatch = resized.findIndex((r) => r.width !== width || r.height !== height);
   if (mismatch > 0) {

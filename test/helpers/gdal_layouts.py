@@ -3,7 +3,7 @@
 `write DIR`: writes one small raster per layout of issue 15's table into DIR and prints, per
 layout, what GDAL reads back: transform, CRS WKT, EPSG, size, nodata, and the pixel values
 (band-major, as GDAL decodes them). `read FILE...`: prints the same for outputs (plus the
-colour table size).
+colour table size). `reduced FILE W H`: the raster read into a smaller buffer (from overviews).
 """
 import json
 import sys
@@ -113,8 +113,16 @@ def describe(path):
         }
 
 
+def reduced(path, width, height):
+    """The whole raster read into a width × height buffer (GDAL reads the closest overview)."""
+    with rasterio.open(path) as src:
+        return {'values': src.read(out_shape=(src.count, height, width)).ravel().tolist(), 'overviews': src.overviews(1)}
+
+
 if __name__ == '__main__':
-    if sys.argv[1] == 'write':
+    if sys.argv[1] == 'reduced':
+        print(json.dumps(reduced(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))))
+    elif sys.argv[1] == 'write':
         print(json.dumps({name: describe(path) for name, path in layouts(sys.argv[2]).items()}))
     else:
         print(json.dumps([describe(p) for p in sys.argv[2:]]))
