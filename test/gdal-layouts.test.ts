@@ -4,6 +4,7 @@
 // rasterio with the input's CRS, transform, size and nodata, and with the mask in the right place
 // (equal to segmenting the pixels rasterio read, handed over as raw pixels).
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, type Model } from '../lib/index.js';
 import { decodeImage } from '../lib/image/decode.js';
@@ -157,6 +158,18 @@ describe('outputs keep the input georeferencing (read back by rasterio)', () => 
       const expected = Array.from(raw.mask, (v, i) => (invalid[i] ? 255 : v));
       expect(Array.from(result.mask)).toEqual(expected);
     }
+  });
+
+  it('a coloured PNG mask of an input with nodata draws nodata black (palette padded to index 255)', async () => {
+    const ref = layouts.nodata;
+    const result = await segment(ref.path, { model: seg });
+    const file = join(dir, 'nodata-colour.png');
+    await writeMaskFile(file, result.mask, result.width, result.height, { palette: result.palette, noData: result.noData });
+    const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const hole = ref.valid.indexOf(0);
+    expect(Array.from(data.subarray(hole * info.channels, hole * info.channels + 3))).toEqual([0, 0, 0]);
+    const valid = ref.valid.indexOf(1);
+    expect(Array.from(data.subarray(valid * info.channels, valid * info.channels + 3))).toEqual(result.palette[result.mask[valid]]);
   });
 
   it.each(['rotated', 'southup', 'nodata'])('%s: change mask', async (name) => {

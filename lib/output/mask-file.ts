@@ -38,7 +38,12 @@ export async function writeMaskFile(file: string, mask: Uint8Array, width: numbe
   const format = maskFormatFor(file);
   const palette = options.palette ?? null;
   if (format === 'png') {
-    await writeMaskPng(file, mask, width, height, { palette });
+    // Nodata pixels (255) are drawn black: the palette is padded up to the nodata index.
+    const noData = options.noData ?? null;
+    const padded = palette && noData !== null && noData >= palette.length
+      ? [...palette, ...Array.from({ length: noData + 1 - palette.length }, () => [0, 0, 0] as [number, number, number])]
+      : palette;
+    await writeMaskPng(file, mask, width, height, { palette: padded });
   } else if (options.geo) {
     await writeMaskGeotiff(file, mask, width, height, options.geo, { palette, noData: options.noData ?? null });
   } else {
