@@ -21,7 +21,7 @@ export const MUTATION_GROUPS = {
     testFiles: ['test/tiling.test.ts', 'test/blending.test.ts', 'test/segmentation.test.ts'],
   },
   geo: {
-    mutate: ['lib/image/geo-info.ts', 'lib/output/mask-geotiff.ts', 'lib/output/detections-geojson.ts'],
+    mutate: ['lib/image/gdal-raster.ts', 'lib/output/mask-geotiff.ts', 'lib/output/detections-geojson.ts'],
     testFiles: ['test/georeferencing.test.ts', 'test/image/geotiff.test.ts', 'test/mask-output.test.ts', 'test/detection-formats.test.ts'],
   },
   detection: {

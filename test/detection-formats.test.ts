@@ -37,7 +37,7 @@ function result(geo: GeoInfo | null, count = BOXES.length): DetectionResult {
 }
 
 const GEO: GeoInfo = {
-  geoTransform: [1000, 2, 0.5, 5000, -0.25, -2], epsg: 32631, geoKeys: { ProjectedCSTypeGeoKey: 32631 },
+  geoTransform: [1000, 2, 0.5, 5000, -0.25, -2], epsg: 32631, crsWkt: null,
   window: [0, 0, 100, 80], fullWidth: 100, fullHeight: 80, noData: null,
 };
 

@@ -70,9 +70,8 @@ describe('bad GeoTIFFs', () => {
   });
 
   it.each([
-    ['a 0×0 image', () => setTag(setTag(goodTiff(), IMAGE_WIDTH, 0), IMAGE_LENGTH, 0), /declares 0×0 pixels/, true],
-    ['a file cut inside the pixel data', () => goodTiff().slice(0, goodTiff().byteLength - 4000), /truncated or damaged \(strip 0 ends at byte \d+, the file has \d+\)/, false],
-    ['a strip byte count 2 GB past the end', () => setTag(goodTiff(), STRIP_BYTE_COUNTS, 2 ** 31), /truncated or damaged/, false],
+    ['a 0×0 image', () => setTag(setTag(goodTiff(), IMAGE_WIDTH, 0), IMAGE_LENGTH, 0), /could not be decoded/, true],
+    ['a file cut inside the pixel data', () => goodTiff().slice(0, goodTiff().byteLength - 4000), /could not be decoded/, false],
   ])('%s: IMAGE_DECODE from classify() and segment() (path and buffer)', async (_what, make, message, viaCli) => {
     const bytes = make();
     const file = writeFixture(dir, `bad-${_what.replace(/\W+/g, '-')}.tif`, bytes);
@@ -89,6 +88,14 @@ describe('bad GeoTIFFs', () => {
     expect(cli.code).toBe(1);
     expect(cli.stderr).toMatch(/^lwganet: .* \[IMAGE_DECODE\]\n$/);
   }, 120_000);
+
+  it('a strip byte count 2 GB past the end of an uncompressed strip: GDAL (libtiff) derives the strip size from the image size and reads the real pixels, never zeros', async () => {
+    const good = await segment(writeFixture(dir, 'good-again.tif', goodTiff()), { model: seg });
+    const damaged = await segment(writeFixture(dir, 'bad-byte-count.tif', setTag(goodTiff(), STRIP_BYTE_COUNTS, 2 ** 31)), { model: seg });
+    expect(Array.from(damaged.mask)).toEqual(Array.from(good.mask));
+    const zeros = await segment({ data: new Uint8Array(SIDE * SIDE * 3), width: SIDE, height: SIDE, channels: 3 }, { model: seg });
+    expect(Array.from(damaged.mask)).not.toEqual(Array.from(zeros.mask));
+  });
 
   it('a GeoTIFF declaring 100000×100000 pixels: IMAGE_TOO_LARGE from segment() before any tile, and from classify()', async () => {
     const huge = setTag(setTag(goodTiff(), IMAGE_WIDTH, 100_000), IMAGE_LENGTH, 100_000);

@@ -177,14 +177,19 @@ describe('bad input', () => {
     await expect(segment(image, { model, scores: 'yes' } as never)).rejects.toThrow(TypeError);
   });
 
-  it('reports unreadable, corrupt and float GeoTIFF inputs clearly', async () => {
+  it('reports unreadable and corrupt inputs clearly; float GeoTIFFs are stretched alike in every tile', async () => {
     await expect(segment(join(dir, 'missing.png'), { model })).rejects.toMatchObject({ code: 'IMAGE_DECODE', message: expect.stringMatching(/no such file/) });
     const junk = writeFixture(dir, 'junk.tif', Uint8Array.from([0x49, 0x49, 42, 0, 1, 2, 3]));
     await expect(segment(junk, { model })).rejects.toMatchObject({ code: 'IMAGE_DECODE' });
-    const float = writeFixture(dir, 'float.tif', geotiff({ width: 70, height: 70, bands: [new Float32Array(4900).fill(0.3)], epsg: 4326, geographic: true, origin: [10, 50, 0.001, 0.001] }));
-    await expect(segment(float, { model })).rejects.toThrow(/floating-point samples.*valueRange/);
+    const ramp = new Float32Array(150 * 97).map((_, i) => 0.001 * (i % 150) + 0.002 * Math.floor(i / 150));
+    const float = writeFixture(dir, 'float.tif', geotiff({ width: 150, height: 97, bands: [ramp], epsg: 4326, geographic: true, origin: [10, 50, 0.001, 0.001] }));
+    // Windowed reads (tile rows) and one whole decode share the raster-wide percentile stretch.
+    const tiled = await segment(float, { model, tileSize: 64, overlap: 0 });
+    const whole = await segment(await decodeImage(float), { model, tileSize: 64, overlap: 0 });
+    expect(new Set(tiled.mask).size).toBeGreaterThan(1);
+    expect(Array.from(tiled.mask)).toEqual(Array.from(whole.mask));
     const ok = await segment(float, { model, decode: { valueRange: [0, 1] } });
-    expect(ok.width).toBe(70);
+    expect(ok.width).toBe(150);
   });
 
   it('stops between batches when aborted', async () => {

@@ -51,12 +51,12 @@ export async function processScene(spec: BatchSpec, scene: Scene, model: TaskMod
     }
     case 'segment': {
       const r = await segment(scene.inputs[0], { model, ...tiling, batchSize: o.batchSize, signal });
-      await writeMaskFile(file, r.mask, r.width, r.height, { palette: null, geo: r.geo });
+      await writeMaskFile(file, r.mask, r.width, r.height, { palette: null, geo: r.geo, noData: r.noData });
       break;
     }
     case 'change': {
       const r = await detectChanges(scene.inputs[0], scene.inputs[1], { model, ...tiling, batchSize: o.batchSize, threshold: o.threshold, signal });
-      await writeMaskFile(file, r.mask, r.width, r.height, { palette: null, geo: r.geo });
+      await writeMaskFile(file, r.mask, r.width, r.height, { palette: null, geo: r.geo, noData: r.noData });
       break;
     }
     case 'detect': {

@@ -2,19 +2,21 @@
  * Row bands of an image, read on demand, so tiled inference never holds a whole scene; and
  * single windows (detection patches), so patch-wise inference holds only one patch.
  *
- * GeoTIFF files (and TIFFs only geotiff.js reads) are opened once for their size and
- * georeferencing, then each band is a window read; every other input (JPEG, PNG, WebP, plain
- * TIFF, bytes, raw pixels) is decoded whole by decodeImage() — bounded by `maxPixels` — and
- * bands are views of it. The band/value conversions are decodeImage()'s (see decode-geotiff.ts).
+ * Rasters GDAL reads (GeoTIFF, JPEG2000, VRT, georeferenced JPEG/PNG ...) are opened once for
+ * their size, georeferencing and per-band value ranges (computed once on the whole raster, so
+ * every window is scaled alike), then each band is a window read; every other input (plain
+ * JPEG, PNG, WebP, TIFF, bytes, raw pixels) is decoded whole by decodeImage() — bounded by
+ * `maxPixels` — and bands are views of it. Conversions are gdal-raster.ts's and decode-sharp.ts's.
  *
- * A float GeoTIFF read by windows needs an explicit `valueRange`: the default 'minmax' stretch
- * would be computed per window and differ from band to band.
+ * Nodata: every read records which of its pixels are nodata into a whole-image flag array
+ * (1 byte per pixel), so once all tiles or patches are read, nodataMask() covers the image.
  */
 
-import { LwganetError, invalidArgument } from '../errors.js';
+import { invalidArgument } from '../errors.js';
 import { decodeImage } from './decode.js';
-import { needsGeotiff, openTiff } from './decode-geotiff.js';
-import { geoInfoFor } from './geo-info.js';
+import { checkWindow, needsGdal } from './decode-gdal.js';
+import { bandRanges, openGdalRaster, pickBands, readRgb } from './gdal-raster.js';
+import { checkPixelCount, resolveMaxPixels } from './limits.js';
 import { SNIFF_BYTES, sniffFormat } from './sniff.js';
 import type { DecodedImage, DecodeOptions, GeoInfo, ImageInput, SourceInfo } from './types.js';
 import { open } from 'node:fs/promises';
@@ -32,6 +34,8 @@ export interface BandSource {
   read(top: number, bottom: number): Promise<Uint8Array>;
   /** Interleaved RGB bytes of the window [left, right) × [top, bottom) (one detection patch). */
   readWindow(left: number, top: number, right: number, bottom: number): Promise<Uint8Array>;
+  /** width × height flags, 1 = nodata, for every pixel read so far; null when none was nodata. */
+  nodataMask(): Uint8Array | null;
 }
 
 /** Copies the window [left, right) × [top, bottom) out of a whole decoded image. */
@@ -55,55 +59,75 @@ function memorySource(image: DecodedImage): BandSource {
     windowed: false,
     read: async (top, bottom) => image.data.subarray(top * rowBytes, bottom * rowBytes),
     readWindow: async (left, top, right, bottom) => crop(image, left, top, right, bottom),
+    nodataMask: () => image.nodata ?? null,
   };
 }
 
-async function isTiffFile(path: string): Promise<boolean> {
+async function gdalOpens(path: string): Promise<boolean> {
+  try {
+    (await openGdalRaster(path, path)).close();
+    return true;
+  } catch {
+    return false; // decodeImage() reports what is wrong with it
+  }
+}
+
+async function sniffFile(path: string): Promise<string> {
   try {
     const handle = await open(path, 'r');
     try {
       const head = new Uint8Array(SNIFF_BYTES);
       const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
-      return sniffFormat(head.subarray(0, bytesRead)) === 'tiff';
+      return sniffFormat(head.subarray(0, bytesRead));
     } finally {
       await handle.close();
     }
   } catch {
-    return false; // decodeImage() reports unreadable files with its own, precise message
+    return 'unreadable'; // decodeImage() reports unreadable files with its own, precise message
   }
 }
 
+/** A window-reading source for a raster GDAL reads and sharp should not, else null. */
 async function windowedSource(path: string, decode: DecodeOptions): Promise<BandSource | null> {
   const what = `Image ${JSON.stringify(path)}`;
-  const { tiff, image } = await openTiff(path, what);
-  let width: number;
-  let height: number;
-  let geo: GeoInfo | null;
-  let source: SourceInfo;
+  const raster = await openGdalRaster(path, what);
+  let ranges: [number, number][];
+  let bands: [number, number, number];
   try {
-    if (!needsGeotiff(image)) return null;
-    width = image.getWidth();
-    height = image.getHeight();
-    geo = geoInfoFor(image, [0, 0, width, height]);
-    source = { format: geo ? 'geotiff' : 'tiff', channels: image.getSamplesPerPixel(), bitsPerSample: image.getBitsPerSample(0) };
-    if (image.getSampleFormat(0) === 3 && decode.valueRange === undefined) {
-      throw new LwganetError(
-        'IMAGE_DECODE',
-        `${what} has floating-point samples: give decode.valueRange [min, max] (CLI --value-range MIN,MAX) so every tile is scaled to 0..255 the same way`,
-      );
-    }
+    if (!needsGdal(raster)) return null;
+    bands = pickBands(decode.bands, raster.bandCount);
+    ranges = await bandRanges(raster, bands, decode.valueRange, what);
   } finally {
-    await tiff.close();
+    raster.close();
   }
-  const { window: _ignored, ...rest } = decode;
+  const { width, height, geo, source } = raster;
+  const maxPixels = resolveMaxPixels(decode.maxPixels);
+  let nodata: Uint8Array | null = null;
+  const readWindow = async (left: number, top: number, right: number, bottom: number): Promise<Uint8Array> => {
+    const window = checkWindow([left, top, right, bottom], width, height);
+    checkPixelCount(right - left, bottom - top, maxPixels, `The window of ${what}`);
+    const opened = await openGdalRaster(path, what);
+    try {
+      const rgb = await readRgb(opened, window, bands, ranges, what);
+      if (rgb.nodata) {
+        nodata ??= new Uint8Array(width * height);
+        const w = right - left;
+        for (let y = top; y < bottom; y++) nodata.set(rgb.nodata.subarray((y - top) * w, (y - top + 1) * w), y * width + left);
+      }
+      return rgb.data;
+    } finally {
+      opened.close();
+    }
+  };
   return {
     width,
     height,
     geo,
     source,
     windowed: true,
-    read: async (top, bottom) => (await decodeImage(path, { ...rest, window: [0, top, width, bottom] })).data,
-    readWindow: async (left, top, right, bottom) => (await decodeImage(path, { ...rest, window: [left, top, right, bottom] })).data,
+    read: (top, bottom) => readWindow(0, top, width, bottom),
+    readWindow,
+    nodataMask: () => nodata,
   };
 }
 
@@ -117,7 +141,7 @@ async function windowedSource(path: string, decode: DecodeOptions): Promise<Band
 export async function openBandSource(input: ImageInput, decode: DecodeOptions = {}): Promise<BandSource> {
   if (typeof decode !== 'object' || decode === null) throw invalidArgument('decode', 'an object', decode);
   if (decode.window !== undefined) throw invalidArgument('decode.window', 'no window (tiled inference reads the whole image)', decode.window, 'range');
-  if (typeof input === 'string' && input.length > 0 && (await isTiffFile(input))) {
+  if (typeof input === 'string' && input.length > 0 && ['tiff', 'other'].includes(await sniffFile(input)) && (await gdalOpens(input))) {
     const windowed = await windowedSource(input, decode);
     if (windowed) return windowed;
   }

@@ -9,9 +9,10 @@ import { open, stat } from 'node:fs/promises';
 import { LwganetError, invalidArgument } from '../errors.js';
 import { convertRawWithSharp, decodeResizedWithSharp, decodeWithSharp } from './decode-sharp.js';
 import type { ResizePlan } from './resize-plan.js';
-import { decodeGeotiff, needsGeotiff, openTiff } from './decode-geotiff.js';
+import { decodeGdal, needsGdal, type ReduceFor } from './decode-gdal.js';
+import { openGdalRaster } from './gdal-raster.js';
 import { checkPixelCount, resolveMaxPixels } from './limits.js';
-import { SNIFF_BYTES, sniffFormat } from './sniff.js';
+import { SNIFF_BYTES, sniffFormat, type SniffedFormat } from './sniff.js';
 import type { DecodedImage, DecodeOptions, ImageInput, RawPixels } from './types.js';
 
 function isDecoded(value: object): value is DecodedImage {
@@ -66,27 +67,66 @@ async function readHead(path: string): Promise<Uint8Array> {
   }
 }
 
-async function decodeEncoded(input: string | Uint8Array, options: DecodeOptions, maxPixels: number): Promise<DecodedImage> {
+/** World-file suffixes GDAL looks for next to a JPEG/PNG/WebP (image.jgw, image.jpgw, image.wld ...). */
+function worldFiles(path: string): string[] {
+  const base = path.replace(/\.[^./\\]*$/, '');
+  const ext = path.slice(base.length + 1);
+  const short = ext.length >= 2 ? `${ext[0]}${ext[ext.length - 1]}w` : '';
+  return [`${base}.${short}`, `${base}.${ext}w`, `${base}.wld`, `${path}.aux.xml`];
+}
+
+/**
+ * Whether GDAL should open this input: TIFFs (GeoTIFF or not — needsGdal() then decides),
+ * JPEG/PNG/WebP files with a world file or .aux.xml next to them, and files sharp does not
+ * recognise (JPEG2000, VRT, ...). Plain JPEG/PNG/WebP stay with sharp.
+ */
+async function gdalDecodes(input: string | Uint8Array, format: SniffedFormat): Promise<boolean> {
+  if (format === 'tiff') return true;
+  if (typeof input !== 'string') return false;
+  if (format === 'other') return gdalRecognises(input);
+  for (const file of worldFiles(input)) {
+    try {
+      if ((await stat(file)).isFile()) return true;
+    } catch {
+      // no such sidecar
+    }
+  }
+  return false;
+}
+
+/** True when GDAL identifies a driver for the file (without decoding it). */
+async function gdalRecognises(path: string): Promise<boolean> {
+  try {
+    const raster = await openGdalRaster(path, path);
+    raster.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function decodeEncoded(input: string | Uint8Array, options: DecodeOptions, maxPixels: number, reduce?: ReduceFor): Promise<DecodedImage> {
   const what = typeof input === 'string' ? `Image ${JSON.stringify(input)}` : 'Image buffer';
   if (typeof input !== 'string' && input.length === 0) throw new LwganetError('IMAGE_DECODE', `${what} could not be decoded: the buffer is empty`);
   const head = typeof input === 'string' ? await readHead(input) : input.subarray(0, SNIFF_BYTES);
   const format = sniffFormat(head);
-  if (format === 'tiff') {
-    const opened = await openTiff(input, what);
-    if (needsGeotiff(opened.image)) return decodeGeotiff(opened, what, maxPixels, options);
-    await opened.tiff.close();
+  if (await gdalDecodes(input, format)) {
+    const raster = await openGdalRaster(input, what);
+    if (needsGdal(raster)) return decodeGdal(raster, what, maxPixels, options, reduce);
+    raster.close();
   }
   if (options.window !== undefined || options.bands !== undefined || options.valueRange !== undefined) {
-    throw invalidArgument('options', 'window/bands/valueRange only for GeoTIFF inputs', options, 'range');
+    throw invalidArgument('options', 'window/bands/valueRange only for GeoTIFF and other georeferenced inputs', options, 'range');
   }
   return decodeWithSharp(input, what, maxPixels, format);
 }
 
 /**
- * For classify(): decodes and resizes a plain (not georeferenced) encoded image in one libvips
- * pipeline (decodeResizedWithSharp). Returns null when the input is not a path or bytes, is a
- * GeoTIFF, or is a source that pipeline does not reproduce exactly (16-bit, alpha): the caller
- * then decodes with decodeImage() and resizes the result.
+ * For classify(): decodes and resizes a plain (not georeferenced) JPEG/PNG/WebP in one libvips
+ * pipeline (decodeResizedWithSharp). Returns null when the input is not a path or bytes, is read
+ * by GDAL (TIFF, a world file beside it, formats sharp does not know), or is a source that
+ * pipeline does not reproduce exactly (16-bit, alpha): the caller then decodes with decodeImage()
+ * and resizes the result.
  */
 export async function decodeResized(
   input: ImageInput,
@@ -98,28 +138,30 @@ export async function decodeResized(
   if (options.window !== undefined || options.bands !== undefined || options.valueRange !== undefined) return null;
   const head = typeof input === 'string' ? await readHead(input) : input.subarray(0, SNIFF_BYTES);
   const format = sniffFormat(head);
-  if (format === 'tiff') return null; // GeoTIFF or not, TIFFs keep decodeImage()'s path
+  if (format === 'tiff' || format === 'other' || (await gdalDecodes(input, format))) return null;
   const what = typeof input === 'string' ? `Image ${JSON.stringify(input)}` : 'Image buffer';
   return decodeResizedWithSharp(input, what, resolveMaxPixels(options.maxPixels), plan);
 }
 
 /**
- * Decodes an image into 8-bit RGB (see decode-sharp.ts and decode-geotiff.ts for how grey,
+ * Decodes an image into 8-bit RGB (see decode-sharp.ts and gdal-raster.ts for how grey,
  * alpha, palette, 16-bit and multi-band inputs are converted).
  * @param input a file path, encoded bytes (JPEG, PNG, WebP, TIFF, GeoTIFF, or anything libvips
  *   reads), raw pixels `{ data, width, height, channels }`, or a DecodedImage (returned as is)
  * @param options pixel limit; window, bands and value range for GeoTIFFs
+ * @param reduce internal: for a whole GDAL-read raster, the smaller size to read it at (GDAL uses
+ *   overviews); the pixel limit still applies to the full size
  * @throws LwganetError IMAGE_DECODE (missing, empty, corrupt, truncated, unsupported) or
  *   IMAGE_TOO_LARGE (more than `maxPixels` pixels); TypeError/RangeError for bad arguments.
  */
-export async function decodeImage(input: ImageInput, options: DecodeOptions = {}): Promise<DecodedImage> {
+export async function decodeImage(input: ImageInput, options: DecodeOptions = {}, reduce?: ReduceFor): Promise<DecodedImage> {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
   const maxPixels = resolveMaxPixels(options.maxPixels);
   if (typeof input === 'string') {
     if (input.length === 0) throw invalidArgument('image', 'a non-empty path', input, 'range');
-    return decodeEncoded(input, options, maxPixels);
+    return decodeEncoded(input, options, maxPixels, reduce);
   }
-  if (input instanceof Uint8Array) return decodeEncoded(input, options, maxPixels);
+  if (input instanceof Uint8Array) return decodeEncoded(input, options, maxPixels, reduce);
   if (typeof input === 'object' && input !== null) {
     if (isDecoded(input)) return input;
     if (isRawPixels(input)) {

@@ -64,7 +64,14 @@ async function loadForModel(image: ImageInput, input: InputSpec, options: Decode
     checkPlannedSize(plan, input);
     return plan;
   });
-  return direct ?? resizeForModel(await decodeImage(image, options), input);
+  if (direct) return direct;
+  // Large georeferenced rasters are read at twice the resize target (GDAL picks an overview), and
+  // sharp does the final resize with the model's kernel.
+  const reduce = (w: number, h: number): [number, number] | null => {
+    const plan = planResize(w, h, input.resize);
+    return [plan.resizeWidth * 2, plan.resizeHeight * 2];
+  };
+  return resizeForModel(await decodeImage(image, options, reduce), input);
 }
 
 /**

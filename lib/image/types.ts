@@ -20,22 +20,20 @@ export type ImageInput = string | Uint8Array | RawPixels | DecodedImage;
 /** Affine pixel → world transform in GDAL order: [originX, pixelWidth, rowRotation, originY, columnRotation, pixelHeight]. */
 export type GeoTransform = [number, number, number, number, number, number];
 
-/** Where the decoded pixels sit on the Earth, read from GeoTIFF tags. */
+/** Where the decoded pixels sit on the Earth, as GDAL reads it from the file. */
 export interface GeoInfo {
-  /** Transform of the decoded window: pixel (col, row) maps to (gt[0] + col·gt[1] + row·gt[2], gt[3] + col·gt[4] + row·gt[5]). */
+  /** Transform of the decoded window as GDAL reports it (pixel-is-point already applied, south-up and rotation kept): pixel (col, row) maps to (gt[0] + col·gt[1] + row·gt[2], gt[3] + col·gt[4] + row·gt[5]). */
   geoTransform: GeoTransform;
-  /** EPSG code of the projected or geographic CRS, or null when the file names none (user-defined CRS). */
+  /** The CRS exactly as GDAL reads it (WKT), or null when the raster has a transform but no CRS. */
+  crsWkt: string | null;
+  /** EPSG code of the CRS when its authority is EPSG, else null (custom CRS: use crsWkt). */
   epsg: number | null;
-  /** The CRS as GDAL reads it (WKT), when the reader provides it; outputs prefer it over `epsg`. */
-  crsWkt?: string | null;
-  /** Raw GeoKey directory, for CRSs that have no EPSG code. */
-  geoKeys: Record<string, unknown>;
   /** The window read, in full-image pixels: [left, top, right, bottom) (exclusive right/bottom). */
   window: [number, number, number, number];
   /** Size of the full raster the window was read from. */
   fullWidth: number;
   fullHeight: number;
-  /** GDAL_NODATA value of the file, or null. */
+  /** Nodata value of the first band, or null. */
   noData: number | null;
 }
 
@@ -56,22 +54,32 @@ export interface DecodedImage {
   readonly channels: 3;
   readonly source: SourceInfo;
   readonly geo: GeoInfo | null;
+  /**
+   * One byte per pixel, 1 where the source has no data (band nodata value, GDAL mask or alpha
+   * band, NaN), or null/absent when every pixel is valid. Nodata pixels are black in `data`.
+   */
+  readonly nodata?: Uint8Array | null;
 }
 
 /**
- * How GeoTIFF samples become 8-bit: 'dtype' maps the full range of the sample type linearly
- * (uint16 0..65535 → 0..255); 'minmax' stretches the window's own finite, non-nodata min..max;
- * [min, max] maps that range (values outside are clamped).
+ * How samples of a GDAL-read raster become 8-bit, per band: 'dtype' maps the full range of the
+ * sample type linearly (uint16 0..65535 → 0..255); 'percentile' stretches the band's 2nd..98th
+ * percentile of valid pixels; 'minmax' its valid min..max; [min, max] maps that range for every
+ * band (values outside are clamped). Statistics exclude nodata and come from a reduced read of
+ * the whole raster (≤ 1024 px a side; GDAL uses overviews), so every window is scaled the same.
  */
-export type ValueRange = 'dtype' | 'minmax' | readonly [number, number];
+export type ValueRange = 'dtype' | 'percentile' | 'minmax' | readonly [number, number];
 
 export interface DecodeOptions {
   /** Largest width × height decoded (the pixel-bomb guard). Default DEFAULT_MAX_PIXELS. */
   maxPixels?: number;
-  /** GeoTIFF only: the pixel window [left, top, right, bottom) to read instead of the whole raster. */
+  /** GDAL-read rasters only: the pixel window [left, top, right, bottom) to read instead of the whole raster. */
   window?: readonly [number, number, number, number];
-  /** GeoTIFF only: which 0-based bands become R, G, B (default: 1 band → [0,0,0], 2 → [0,0,0], ≥3 → [0,1,2]). */
+  /**
+   * GDAL-read rasters only: which bands become R, G, B, 0-based (GDAL's band 1 is 0; Sentinel-2
+   * B4,B3,B2 stacked in order are [3, 2, 1]). Default: 1 or 2 bands → [0,0,0], ≥3 → [0,1,2].
+   */
   bands?: readonly [number, number, number];
-  /** GeoTIFF only: how samples map to 0..255. Default 'dtype' for integers, 'minmax' for floats. */
+  /** GDAL-read rasters only: how samples map to 0..255. Default 'dtype' for 8-bit bands (as is), 'percentile' (2–98 %) for every other type. */
   valueRange?: ValueRange;
 }

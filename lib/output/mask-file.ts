@@ -1,7 +1,8 @@
 /**
  * Writes a mask in the format its file name asks for: `.png` (indexed with the palette, or
- * grey class indices), `.tif`/`.tiff` (a GeoTIFF keeping the input's georeferencing, or a
- * plain 8-bit TIFF when the input had none; TIFF masks hold class indices, never colours). Always atomic: no partial file on failure.
+ * grey class indices), `.tif`/`.tiff` (a Cloud-Optimized GeoTIFF keeping the input's
+ * georeferencing and nodata, with the palette as its colour table; or a plain 8-bit TIFF when the
+ * input had none). TIFF masks hold class indices. Always atomic: no partial file on failure.
  */
 
 import { extname } from 'node:path';
@@ -26,8 +27,10 @@ export function maskFormatFor(file: string): MaskFormat {
 export interface MaskFileOptions {
   /** Colour a PNG mask (indexed PNG; pixel values stay class indices). TIFF masks ignore it. */
   palette?: Palette | null;
-  /** Georeferencing to keep in a TIFF output. */
+  /** Georeferencing to keep in a TIFF output (written as a Cloud-Optimized GeoTIFF by GDAL). */
   geo?: GeoInfo | null;
+  /** Mask value meaning "no data" (SegmentationResult.noData), written as the GeoTIFF's nodata. */
+  noData?: number | null;
 }
 
 /** Writes `mask` to `file` (format from the extension). */
@@ -35,10 +38,14 @@ export async function writeMaskFile(file: string, mask: Uint8Array, width: numbe
   const format = maskFormatFor(file);
   const palette = options.palette ?? null;
   if (format === 'png') {
-    await writeMaskPng(file, mask, width, height, { palette });
+    // Nodata pixels (255) are drawn black: the palette is padded up to the nodata index.
+    const noData = options.noData ?? null;
+    const padded = palette && noData !== null && noData >= palette.length
+      ? [...palette, ...Array.from({ length: noData + 1 - palette.length }, () => [0, 0, 0] as [number, number, number])]
+      : palette;
+    await writeMaskPng(file, mask, width, height, { palette: padded });
   } else if (options.geo) {
-    checkMask(mask, width, height, palette);
-    await writeMaskGeotiff(file, mask, width, height, options.geo);
+    await writeMaskGeotiff(file, mask, width, height, options.geo, { palette, noData: options.noData ?? null });
   } else {
     checkMask(mask, width, height, palette);
     const bytes = await sharp(mask, { raw: { width, height, channels: 1 }, limitInputPixels: false }).tiff({ compression: 'deflate' }).toBuffer();

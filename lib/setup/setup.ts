@@ -2,7 +2,8 @@
  * setup() / `lwganet setup`: provisions what the package needs in the user's cache, not in
  * node_modules: a Python venv with the pinned torch (the exporter's torch and the LibTorch the
  * addon loads, in one step), then makes sure the addon loads with it, building it from source
- * when no prebuild fits. Idempotent: a second run checks and returns.
+ * when no prebuild fits, and that gdal-async (GDAL) loads, installing its binding when npm did
+ * not run its install script. Idempotent: a second run checks and returns.
  * The pip index: PyTorch's CPU (or --cuda flavour) index, unless the user's pip configuration
  * (pip.conf or PIP_INDEX_URL) names one, which then wins; so do its other settings (find-links,
  * no-index, proxies, trusted hosts).
@@ -15,6 +16,7 @@ import { LwganetError } from '../errors.js';
 import { libtorchVersionAt, sameRelease } from '../libtorch/locate.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { findSetupPython } from './find-python.js';
+import { ensureGdalBinding, type GdalBindingResult } from './gdal-binding.js';
 import { managedVenv, venvPython, venvTorchDir } from './paths.js';
 import { DEFAULT_CUDA, EXPORTER_PACKAGES, expectedVenvBytes, indexFor, TORCH_VERSION, type TorchFlavour } from './torch-pin.js';
 
@@ -42,6 +44,8 @@ export interface SetupResult {
   libtorch: string;
   /** 'prebuild' | 'build' (the addon that loads) and whether setup compiled it now. */
   addon: { file: string; builtNow: boolean };
+  /** The GDAL binding (gdal-async) georeferenced rasters are read and written with. */
+  gdal: GdalBindingResult;
   /** True when nothing had to be installed. */
   alreadyDone: boolean;
 }
@@ -170,5 +174,6 @@ export async function setup(options: SetupOptions = {}): Promise<SetupResult> {
     }
     builtNow = true;
   }
-  return { venv, python, torch, flavour, libtorch: join(torchDir, 'lib'), addon: { file: loadedAddonFile(env), builtNow }, alreadyDone };
+  const gdal = await ensureGdalBinding(env, log, stdio);
+  return { venv, python, torch, flavour, libtorch: join(torchDir, 'lib'), addon: { file: loadedAddonFile(env), builtNow }, gdal, alreadyDone: alreadyDone && !gdal.builtNow };
 }

@@ -13,6 +13,7 @@
 
 import { LwganetError } from '../errors.js';
 import { openBandSource, type BandSource } from '../image/band-source.js';
+import { applyNodata } from './nodata.js';
 import { tileCount } from '../image/tiling.js';
 import type { GeoInfo, ImageInput } from '../image/types.js';
 import { runTiled } from './dense-engine.js';
@@ -20,6 +21,14 @@ import { numberOption, requirePipelineOptions } from '../options.js';
 import { gridFor, resolveDenseOptions, type DenseOptions } from './dense-options.js';
 import { withJsonSummary } from './result-json.js';
 import { requireTask } from './task-model.js';
+
+/** Union of the two inputs' nodata flags. */
+function mergeNodata(a: Uint8Array | null, b: Uint8Array | null): Uint8Array | null {
+  if (a === null || b === null) return a ?? b;
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] | b[i];
+  return out;
+}
 
 export interface ChangeOptions extends DenseOptions {
   /** A pixel is "changed" when its probability is above this. Default 0.5 (as A2Net's test code). */
@@ -41,6 +50,8 @@ export interface ChangeResult {
   changedPixels: number;
   /** Georeferencing shared by both inputs (whichever has it), or null. */
   geo: GeoInfo | null;
+  /** Mask value of pixels either input has no data for (255), or null when there are none; their probability is NaN. */
+  noData: number | null;
   tiling: { tileSize: number; overlap: number; tiles: number };
 }
 
@@ -116,6 +127,9 @@ export async function detectChanges(before: ImageInput, after: ImageInput, optio
       }
     },
   });
-  const result: ChangeResult = { mask, probability, width, height, changedPixels, geo: a.geo ?? b.geo, tiling: { tileSize: grid.tileSize, overlap: grid.overlap, tiles: tileCount(grid) } };
+  const nodata = mergeNodata(a.nodataMask(), b.nodataMask());
+  if (nodata) for (let i = 0; i < nodata.length; i++) if (nodata[i] && mask[i] === 1) changedPixels--;
+  const noData = applyNodata(nodata, mask, [probability]);
+  const result: ChangeResult = { mask, probability, width, height, changedPixels, geo: a.geo ?? b.geo, noData, tiling: { tileSize: grid.tileSize, overlap: grid.overlap, tiles: tileCount(grid) } };
   return withJsonSummary(result);
 }

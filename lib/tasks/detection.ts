@@ -70,6 +70,16 @@ function classesOf(metadata: ModelMetadata): number | null {
  *   model, IMAGE_DECODE / IMAGE_TOO_LARGE for bad images, OUTPUT_UNSUPPORTED for a model that
  *   does not return {boxes (D, 5), scores (D), labels (D)}, ABORTED, TypeError/RangeError for bad options.
  */
+/** Boxes whose centre falls on a nodata pixel of the input are not detections (there is no image there). */
+function dropNodataCentres(detections: Detection[], nodata: Uint8Array | null, width: number, height: number): Detection[] {
+  if (nodata === null) return detections;
+  return detections.filter((d) => {
+    const x = Math.min(width - 1, Math.max(0, Math.floor(d.cx)));
+    const y = Math.min(height - 1, Math.max(0, Math.floor(d.cy)));
+    return nodata[y * width + x] === 0;
+  });
+}
+
 export async function detect(image: ImageInput, options: DetectOptions): Promise<DetectionResult> {
   requirePipelineOptions(options);
   const metadata = requireTask(options.model, 'rotated-detection');
@@ -105,7 +115,7 @@ export async function detect(image: ImageInput, options: DetectOptions): Promise
   return {
     width,
     height,
-    detections: candidates.merge(resolved.iouThreshold, (index) => labels[index]),
+    detections: dropNodataCentres(candidates.merge(resolved.iouThreshold, (index) => labels[index]), source.nodataMask(), width, height),
     labels,
     palette,
     geo: source.geo,

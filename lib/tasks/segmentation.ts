@@ -9,6 +9,7 @@
 
 import { LwganetError } from '../errors.js';
 import { openBandSource } from '../image/band-source.js';
+import { MASK_NODATA, applyNodata } from './nodata.js';
 import type { GeoInfo, ImageInput } from '../image/types.js';
 import type { ModelMetadata, Palette } from '../metadata.js';
 import { defaultPalette } from '../output/palette.js';
@@ -41,6 +42,8 @@ export interface SegmentationResult {
   scores?: Float32Array[];
   /** Georeferencing of the input (GeoTIFF), or null. */
   geo: GeoInfo | null;
+  /** Mask value of pixels the input has no data for (255), or null when there are none; their scores are NaN. */
+  noData: number | null;
   /** How the image was tiled. */
   tiling: { tileSize: number; overlap: number; tiles: number };
 }
@@ -108,6 +111,8 @@ export async function segment(image: ImageInput, options: SegmentOptions): Promi
       reduceLogits(values, channels, stride, rows * width, mask, top * width, scores);
     },
   });
+  if (classes >= MASK_NODATA && source.nodataMask() !== null) throw new LwganetError('OUTPUT_UNSUPPORTED', `The model returns ${classes} classes; with nodata in the input the mask keeps ${MASK_NODATA} for nodata`);
+  const noData = applyNodata(source.nodataMask(), mask, scores ?? []);
   const labels = labelsFor(metadata, classes);
   const palette = metadata.palette ? metadata.palette.map((c) => [...c] as [number, number, number]) : defaultPalette(classes);
   const result: SegmentationResult = {
@@ -117,6 +122,7 @@ export async function segment(image: ImageInput, options: SegmentOptions): Promi
     labels,
     palette,
     geo: source.geo,
+    noData,
     tiling: { tileSize: grid.tileSize, overlap: grid.overlap, tiles: tileCount(grid) },
   };
   if (scores) result.scores = scores;

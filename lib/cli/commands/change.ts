@@ -11,7 +11,7 @@ import type { CliIO } from '../io.js';
 import { addApiFlags, asUsageError } from '../flags.js';
 import { weightsNote } from '../weights-note.js';
 import {
-  FLAG_ROWS, checkOutput, checkVectorOutput, unitNumber, decodeOptions, lazyProgress, maskClassAreas, maskNoDataOf, modelSummary, nonNegativeNumber, pixelArea,
+  FLAG_ROWS, checkOutput, checkVectorOutput, unitNumber, decodeOptions, lazyProgress, maskClassAreas, modelSummary, nonNegativeNumber, pixelArea,
   vectorCrs, writeVectorIfAsked, type DenseFlags,
 } from './dense-common.js';
 import { loadModelForCli } from './load-model.js';
@@ -24,7 +24,7 @@ interface ChangeFlags extends DenseFlags {
 function report(before: string, after: string, flags: ChangeFlags, result: ChangeResult, summary: Record<string, unknown>, features: number | null): Record<string, unknown> {
   const total = result.width * result.height;
   const area = pixelArea(result.geo, result.width, result.height);
-  const areas = maskClassAreas(result.mask, result.width, result.height, 2, result.geo, maskNoDataOf(result));
+  const areas = maskClassAreas(result.mask, result.width, result.height, 2, result.geo, result.noData);
   return {
     before,
     after,
@@ -63,9 +63,9 @@ async function run(before: string, after: string, flags: ChangeFlags, io: CliIO)
       progress.stop();
     }
     // Without --color a PNG mask holds 0/1 (what evaluation scripts read); with it, black/white.
-    await writeMaskFile(flags.out, result.mask, result.width, result.height, { palette: flags.color ? CHANGE_PALETTE : null, geo: result.geo });
+    await writeMaskFile(flags.out, result.mask, result.width, result.height, { palette: flags.color ? CHANGE_PALETTE : null, geo: result.geo, noData: result.noData });
     // Polygons of the changed regions only: class 0 (unchanged) is the background.
-    const features = await writeVectorIfAsked(flags, result.mask, result.width, result.height, result.geo, ['unchanged', 'changed'], maskNoDataOf(result), 0);
+    const features = await writeVectorIfAsked(flags, result.mask, result.width, result.height, result.geo, ['unchanged', 'changed'], result.noData, 0);
     const note = weightsNote(model.metadata);
     if (note) io.err(`${note}\n`);
     const summary = report(before, after, flags, result, modelSummary(flags.model, model), features);
@@ -95,7 +95,7 @@ export function registerChange(program: Command, io: CliIO): void {
   addApiFlags(command, [
     FLAG_ROWS.tileSize('tile'), FLAG_ROWS.overlap('tiles'), FLAG_ROWS.batchSize('tile pairs', 2),
     { api: 'threshold', value: '<p>', description: 'probability above which a pixel is changed', parse: unitNumber, default: 0.5 },
-    FLAG_ROWS.valueRange, FLAG_ROWS.device, FLAG_ROWS.threads,
+    FLAG_ROWS.valueRange, FLAG_ROWS.bands, FLAG_ROWS.device, FLAG_ROWS.threads,
   ]);
   command
     .option('--json', 'print a JSON summary (changed pixels and area) on stdout')

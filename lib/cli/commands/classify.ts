@@ -6,7 +6,7 @@ import type { CliIO } from '../io.js';
 import { positiveInteger } from '../options.js';
 import { startProgress } from '../progress.js';
 import { addApiFlags, asUsageError } from '../flags.js';
-import { FLAG_ROWS } from './dense-common.js';
+import { FLAG_ROWS, decodeOptions } from './dense-common.js';
 import { weightsNote } from '../weights-note.js';
 import { loadModelForCli } from './load-model.js';
 
@@ -16,6 +16,7 @@ interface ClassifyFlags {
   json?: boolean;
   batchSize: number;
   valueRange?: [number, number];
+  bands?: [number, number, number];
   device?: string;
   threads?: number;
   progress: boolean;
@@ -35,8 +36,7 @@ async function run(images: string[], flags: ClassifyFlags, io: CliIO): Promise<v
     const progress = startProgress(io.progressStream, images.length, 'images', flags.progress);
     let results: Prediction[][];
     try {
-      const decode = flags.valueRange ? { valueRange: flags.valueRange } : {};
-      results = await classify(images, { model, topK: flags.topK, batchSize: flags.batchSize, decode, onProgress: (done) => progress.update(done) });
+      results = await classify(images, { model, topK: flags.topK, batchSize: flags.batchSize, decode: decodeOptions(flags), onProgress: (done) => progress.update(done) });
     } catch (error) {
       throw asUsageError(error);
     } finally {
@@ -67,7 +67,7 @@ export function registerClassify(program: Command, io: CliIO): void {
     .requiredOption('-m, --model <file>', 'TorchScript model exported by "lwganet export"');
   addApiFlags(command, [
     { api: 'topK', short: '-k', aliases: ['--top'], value: '<k>', description: 'classes to show per image', parse: positiveInteger, default: 5 },
-    FLAG_ROWS.batchSize('images', 16), FLAG_ROWS.valueRange, FLAG_ROWS.device, FLAG_ROWS.threads,
+    FLAG_ROWS.batchSize('images', 16), FLAG_ROWS.valueRange, FLAG_ROWS.bands, FLAG_ROWS.device, FLAG_ROWS.threads,
   ]);
   command
     .option('--json', 'print JSON on stdout')

@@ -22,6 +22,7 @@ export interface DenseFlags {
   overlap?: number;
   batchSize: number;
   valueRange?: [number, number];
+  bands?: [number, number, number];
   device?: string;
   threads?: number;
   json?: boolean;
@@ -43,6 +44,13 @@ export function unitNumber(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('must be a number from 0 to 1.');
   return n;
+}
+
+/** Parses "R,G,B" for --bands: three 0-based band indices (GDAL's band 1 is 0), as decode.bands. */
+export function bandList(value: string): [number, number, number] {
+  const parts = value.split(',').map((v) => v.trim());
+  if (parts.length !== 3 || !parts.every((v) => /^\d+$/.test(v))) throw new InvalidArgumentError('must be three 0-based band indices R,G,B (e.g. 3,2,1 for bands 4,3,2).');
+  return parts.map(Number) as [number, number, number];
 }
 
 /** Parses a non-negative integer (overlap may be 0). */
@@ -90,12 +98,6 @@ export function maskClassAreas(mask: Uint8Array, width: number, height: number, 
   return classAreas(mask, width, height, classes, geo, nodata);
 }
 
-/** The mask nodata value a result carries (set when the input has nodata), or null. */
-export function maskNoDataOf(result: object): number | null {
-  const value = (result as { maskNoData?: unknown }).maskNoData;
-  return typeof value === 'number' ? value : null;
-}
-
 /** Parses --vector-crs. */
 export function vectorCrs(value: string): VectorCrs {
   if (value !== 'wgs84' && value !== 'native') throw new InvalidArgumentError('must be wgs84 or native.');
@@ -134,16 +136,21 @@ export function modelSummary(file: string, model: Model): Record<string, unknown
 }
 
 /** The decode options the flags ask for. */
-export function decodeOptions(flags: DenseFlags): { valueRange?: [number, number] } {
-  return flags.valueRange ? { valueRange: flags.valueRange } : {};
+export function decodeOptions(flags: { valueRange?: [number, number]; bands?: [number, number, number] }): { valueRange?: [number, number]; bands?: [number, number, number] } {
+  return { ...(flags.valueRange ? { valueRange: flags.valueRange } : {}), ...(flags.bands ? { bands: flags.bands } : {}) };
 }
+
+/** Help text of --bands and --value-range (the same for every command). */
+export const BANDS_HELP = 'bands shown to the model as R,G,B, 0-based (3,2,1 = bands 4,3,2); default 0,1,2 (one band: 0,0,0)';
+export const VALUE_RANGE_HELP = 'map samples in MIN..MAX onto 0..255 for every band (default: 8-bit as is, other types a 2-98 % percentile stretch per band)';
 
 /** Rows of the option tables the image commands share (the flag of each is the kebab-case of `api`). */
 export const FLAG_ROWS = {
   tileSize: (what: string): ApiFlag => ({ api: 'tileSize', short: '-t', aliases: ['--tile'], value: '<n>', description: `${what} size in pixels (default: the model's)`, parse: positiveInteger }),
   overlap: (what: string): ApiFlag => ({ api: 'overlap', value: '<n>', description: `overlap between ${what} in pixels (default: the model's)`, parse: nonNegativeInteger }),
   batchSize: (what: string, fallback: number): ApiFlag => ({ api: 'batchSize', short: '-b', value: '<n>', description: `${what} per forward pass`, parse: positiveInteger, default: fallback }),
-  valueRange: { api: 'valueRange', value: '<min,max>', description: 'map GeoTIFF samples in this range onto 0..255 (needed for float GeoTIFFs)', parse: valueRange } satisfies ApiFlag,
+  valueRange: { api: 'valueRange', value: '<min,max>', description: VALUE_RANGE_HELP, parse: valueRange } satisfies ApiFlag,
+  bands: { api: 'bands', value: '<r,g,b>', description: BANDS_HELP, parse: bandList } satisfies ApiFlag,
   device: { api: 'device', short: '-d', value: '<device>', description: 'cpu, cuda or cuda:N' } satisfies ApiFlag,
   threads: { api: 'threads', value: '<n>', description: 'intra-op threads per forward (default: the CPU count)', parse: positiveInteger } satisfies ApiFlag,
 };

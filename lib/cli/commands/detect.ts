@@ -18,7 +18,7 @@ import { checkWritableOutput } from '../output-path.js';
 import type { CliIO } from '../io.js';
 import { addApiFlags, asUsageError } from '../flags.js';
 import { weightsNote } from '../weights-note.js';
-import { FLAG_ROWS, lazyProgress, modelSummary, unitNumber, vectorCrs } from './dense-common.js';
+import { FLAG_ROWS, decodeOptions, lazyProgress, modelSummary, unitNumber, vectorCrs } from './dense-common.js';
 import { loadModelForCli } from './load-model.js';
 
 interface DetectFlags {
@@ -33,6 +33,7 @@ interface DetectFlags {
   tileSize?: number;
   overlap?: number;
   valueRange?: [number, number];
+  bands?: [number, number, number];
   device?: string;
   threads?: number;
   json?: boolean;
@@ -81,7 +82,7 @@ async function run(image: string, flags: DetectFlags, io: CliIO): Promise<void> 
   checkOutputs(flags);
   const model = await loadModelForCli(flags.model, flags);
   try {
-    const decode = flags.valueRange ? { valueRange: flags.valueRange } : {};
+    const decode = decodeOptions(flags);
     // A patch takes seconds on a CPU: show the bar from two patches up.
     const progress = lazyProgress(io, flags.progress, 'patches', 2);
     let result: DetectionResult;
@@ -124,7 +125,7 @@ export function registerDetect(program: Command, io: CliIO): void {
   addApiFlags(command, [
     { api: 'scoreThreshold', short: '-s', aliases: ['--score'], value: '<t>', description: 'keep detections scoring above this (default: the model\'s, 0.05)', parse: unitNumber },
     { api: 'iouThreshold', aliases: ['--iou'], value: '<t>', description: 'IoU above which overlapping boxes of a class are merged across patches (default: the model\'s, 0.1)', parse: unitNumber },
-    FLAG_ROWS.tileSize('patch'), FLAG_ROWS.overlap('patches'), FLAG_ROWS.valueRange, FLAG_ROWS.device, FLAG_ROWS.threads,
+    FLAG_ROWS.tileSize('patch'), FLAG_ROWS.overlap('patches'), FLAG_ROWS.valueRange, FLAG_ROWS.bands, FLAG_ROWS.device, FLAG_ROWS.threads,
   ]);
   command
     .option('--json', 'print the detections and a summary as JSON on stdout')

@@ -11,7 +11,7 @@ import type { CliIO } from '../io.js';
 import { addApiFlags, asUsageError } from '../flags.js';
 import { weightsNote } from '../weights-note.js';
 import {
-  FLAG_ROWS, checkOutput, checkVectorOutput, decodeOptions, lazyProgress, maskClassAreas, maskNoDataOf, modelSummary, nonNegativeInteger, nonNegativeNumber, pixelArea,
+  FLAG_ROWS, checkOutput, checkVectorOutput, decodeOptions, lazyProgress, maskClassAreas, modelSummary, nonNegativeInteger, nonNegativeNumber, pixelArea,
   vectorCrs, writeVectorIfAsked, type DenseFlags,
 } from './dense-common.js';
 import { loadModelForCli } from './load-model.js';
@@ -33,7 +33,7 @@ function report(image: string, flags: SegmentFlags, result: SegmentationResult, 
   const total = result.width * result.height;
   const area = pixelArea(result.geo, result.width, result.height);
   const counts = classCounts(result.mask, result.labels.length);
-  const areas = maskClassAreas(result.mask, result.width, result.height, result.labels.length, result.geo, maskNoDataOf(result));
+  const areas = maskClassAreas(result.mask, result.width, result.height, result.labels.length, result.geo, result.noData);
   return {
     image,
     model: summary,
@@ -81,9 +81,9 @@ async function run(image: string, flags: SegmentFlags, io: CliIO): Promise<void>
       progress.stop();
     }
     const { mask, width, height, palette, geo } = result;
-    await writeMaskFile(flags.out, mask, width, height, { palette: flags.color ? palette : null, geo });
+    await writeMaskFile(flags.out, mask, width, height, { palette: flags.color ? palette : null, geo, noData: result.noData });
     if (flags.overlay !== undefined) await writeOverlayPng(flags.overlay, image, mask, width, height, palette, { decode });
-    const features = await writeVectorIfAsked(flags, mask, width, height, geo, result.labels, maskNoDataOf(result), flags.background ?? null);
+    const features = await writeVectorIfAsked(flags, mask, width, height, geo, result.labels, result.noData, flags.background ?? null);
     const note = weightsNote(model.metadata);
     if (note) io.err(`${note}\n`);
     const summary = report(image, flags, result, modelSummary(flags.model, model), features);
@@ -106,7 +106,7 @@ export function registerSegment(program: Command, io: CliIO): void {
     .option('--vector-crs <crs>', 'CRS of --vector: wgs84 or native (default: wgs84 for GeoJSON, native otherwise)', vectorCrs)
     .option('--background <index>', 'class index left out of --vector (e.g. a background class)', nonNegativeInteger)
     .option('--simplify <pixels>', 'simplify --vector outlines with this tolerance in pixels (default 0: exact)', nonNegativeNumber);
-  addApiFlags(command, [FLAG_ROWS.tileSize('tile'), FLAG_ROWS.overlap('tiles'), FLAG_ROWS.batchSize('tiles', 2), FLAG_ROWS.valueRange, FLAG_ROWS.device, FLAG_ROWS.threads]);
+  addApiFlags(command, [FLAG_ROWS.tileSize('tile'), FLAG_ROWS.overlap('tiles'), FLAG_ROWS.batchSize('tiles', 2), FLAG_ROWS.valueRange, FLAG_ROWS.bands, FLAG_ROWS.device, FLAG_ROWS.threads]);
   command
     .option('--json', 'print a JSON summary (class pixel counts and areas in m²) on stdout')
     .option('--no-progress', 'no progress bar on stderr')
