@@ -36,7 +36,7 @@ function result(boxes: Box[]): DetectionResult {
   return {
     width: W, height: H, labels: [...DOTA_V1_0], palette: [[255, 0, 0]], geo: null,
     detections: boxes.map((b) => ({ ...b, index: DOTA_V1_0.indexOf(b.label), polygon: corners(b) })),
-    tiling: { tileSize: 1024, overlap: 200, patches: 1 }, scoreThreshold: 0.05, iouThreshold: 0.1,
+    tiling: { tileSize: 1024, overlap: 200, tiles: 1 }, scoreThreshold: 0.05, iouThreshold: 0.1,
   };
 }
 

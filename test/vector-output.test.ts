@@ -21,7 +21,7 @@ const { dir, cleanup } = tempDir('lwganet-vector-');
 afterAll(() => cleanup());
 
 function geoInfo(geoTransform: GeoTransform, epsg: number | null, crsWkt: string | null = null): GeoInfo {
-  return { geoTransform, epsg, crsWkt, geoKeys: {}, window: [0, 0, 100, 80], fullWidth: 100, fullHeight: 80, noData: null };
+  return { geoTransform, epsg, crsWkt, window: [0, 0, 100, 80], fullWidth: 100, fullHeight: 80, noData: null };
 }
 
 const CUSTOM_PROJ = '+proj=tmerc +lat_0=10 +lon_0=7.3 +k=0.9996 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m +no_defs';
@@ -40,7 +40,7 @@ function detections(geo: GeoInfo | null): DetectionResult {
   return {
     width: 100, height: 80, labels: [...DOTA_V1_0], palette: [[255, 0, 0]], geo,
     detections: BOXES.map((b) => ({ ...b, polygon: corners(b) })),
-    tiling: { tileSize: 1024, overlap: 200, patches: 1 }, scoreThreshold: 0.05, iouThreshold: 0.1,
+    tiling: { tileSize: 1024, overlap: 200, tiles: 1 }, scoreThreshold: 0.05, iouThreshold: 0.1,
   };
 }
 
