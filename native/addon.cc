@@ -7,6 +7,7 @@
 #include "model_wrap.h"
 #include "nms_napi.h"
 #include "nms_ops.h"
+#include "rotated_roi_align.h"
 #include "runtime.h"
 
 namespace lwganet {
@@ -63,6 +64,7 @@ void settleOnJsThread(Napi::Env env, Napi::Function, LwganetAddon* addon, Job* j
 
 LwganetAddon::LwganetAddon(Napi::Env env, Napi::Object exports) {
   registerNmsOperators();  // before any model is loaded: exported detectors call lwganet::nms_*
+  registerRotatedRoiAlignOperator();  // and lwganet::rotated_roi_align
   installCpuMemoryPolicy();  // before any tensor is made: blocks it did not allocate are never cached
   modelConstructor = Napi::Persistent(NativeModel::DefineClass(env));
   completions_ = Completions::New(env, "lwganet-inference", 0, 1, this);

@@ -41,14 +41,14 @@ if (probe.status !== 0) {
 }
 const torchVersion = probe.stdout.trim();
 // The generator, its helper modules next to it, and the Python sources whose results it stores
-// (the NMS fixtures hold the answers of the reference in python/lwganet/detection; the metadata
+// (the NMS and RoIAlign fixtures hold the answers of the references in python/lwganet/detection; the metadata
 // comes from python/lwganet/metadata.py).
 const fixtureDir = dirname(generator);
 const detectionDir = join(root, 'python', 'lwganet', 'detection');
 const generatorInputs = [
   generator,
   ...readdirSync(fixtureDir).filter((f) => f.endsWith('.py') && f !== 'make_models.py').sort().map((f) => join(fixtureDir, f)),
-  ...['native_ops.py', 'nms.py', 'coders.py'].map((f) => join(detectionDir, f)),
+  ...['native_ops.py', 'nms.py', 'coders.py', 'rotated_roi_align.py'].map((f) => join(detectionDir, f)),
   join(root, 'python', 'lwganet', 'formats', 'pt2.py'), // writes the compiled (.pt2) fixtures
   // The fixtures' metadata is built by the package's metadata module, the DOTA names by its data file.
   ...['metadata.py', join('data', 'dota_label_sets.json')].map((f) => join(root, 'python', 'lwganet', f)),

@@ -1,5 +1,5 @@
 // The project's own Oriented R-CNN (LWGANet-L2 + FPN), exported by the Python package with seeded
-// weights, run from Node (its NMS ops are the addon's native kernels): the raw forward keeps the
+// weights, run from Node (its NMS and rotated RoIAlign ops are the addon's native kernels): the raw forward keeps the
 // detector contract, Python gives the same boxes for the same patch, and detect() on a
 // two-patch image returns finite le90 boxes in image coordinates, sorted, merged across patches.
 import { writeFileSync } from 'node:fs';
@@ -117,7 +117,7 @@ describe('exported orcnn_lwganet_l2 from Node', () => {
     }
   });
 
-  it('gives the boxes Python gives for the same patch (native NMS ops ⇔ the Python reference)', () => {
+  it('gives the boxes Python gives for the same patch (native NMS and RoIAlign ops ⇔ the Python references)', () => {
     const src = join(dir, 'patch.f32');
     writeFileSync(src, new Uint8Array(patchInput.data.buffer, patchInput.data.byteOffset, patchInput.data.byteLength));
     const py = JSON.parse(runPython(['-c', PYTHON_FORWARD, file, src, String(TILE), String(TILE)], { timeoutMs: 600_000 })) as { boxes: number[][]; scores: number[]; labels: number[] };
@@ -135,7 +135,8 @@ describe('exported orcnn_lwganet_l2 from Node', () => {
       scoreDiff = Math.max(scoreDiff, Math.abs(py.scores[i] - (raw.scores.data as Float32Array)[i]));
     }
     console.log(`Node vs Python detector: max |Δ box| ${boxDiff} px, |Δ angle| ${angleDiff} rad, |Δ score| ${scoreDiff}`);
-    // Same LibTorch on both sides: measured bit-identical (0, 0, 0); the margins allow thread scheduling.
+    // Same LibTorch on both sides; the native RoIAlign rounds its sample coordinates differently from
+    // the grid_sample reference: measured 7.6e-6 px, 2.4e-7 rad, 3e-8 in score on this patch.
     expect(boxDiff).toBeLessThan(1e-4);
     expect(angleDiff).toBeLessThan(1e-5);
     expect(scoreDiff).toBeLessThan(1e-6);

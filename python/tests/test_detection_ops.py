@@ -284,6 +284,50 @@ def test_multilevel_roi_align_uses_each_rois_level():
     assert multilevel_rotated_roi_align(feats, t(rois)[:0], strides).shape == (0, 2, 7, 7)
 
 
+@pytest.mark.parametrize("out_size,samples", [(7, 1), (5, 3), (3, 2)])
+def test_roi_align_operator_matches_the_kernel_restatement(out_size, samples):
+    feat = torch.randn(1, 5, 9, 11, generator=torch.Generator().manual_seed(3), dtype=D)
+    rois = ROIS + [(20, 16, 24, 12, PI), (20, 16, 24, 12, -PI / 2), (44, 36, 6, 6, 0.0), (-3, 18, 6, 10, 0.1)]
+    got = torch.ops.lwganet.rotated_roi_align(feat, t(rois), 0.25, out_size, samples)
+    want = torch.stack([roi_align_rotated_mmcv(feat[0], r, 0.25, out_size, samples) for r in rois])
+    assert got.shape == (len(rois), 5, out_size, out_size)
+    assert torch.allclose(got, want, atol=1e-12)
+
+
+def test_roi_align_operator_on_an_empty_roi_set():
+    feat = torch.randn(1, 4, 6, 6, dtype=torch.float32)
+    got = torch.ops.lwganet.rotated_roi_align(feat, torch.zeros(0, 5), 0.5, 7, 2)
+    assert got.shape == (0, 4, 7, 7) and got.dtype == torch.float32
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: torch.ops.lwganet.rotated_roi_align(torch.zeros(2, 3, 4, 4), torch.zeros(1, 5), 0.5, 7, 2),
+     r"features must be \(1, C, H, W\)"),
+    (lambda: torch.ops.lwganet.rotated_roi_align(torch.zeros(1, 3, 4, 4), torch.zeros(1, 4), 0.5, 7, 2),
+     r"rois \(N, 5\)"),
+    (lambda: torch.ops.lwganet.rotated_roi_align(torch.zeros(1, 3, 4, 4), torch.zeros(1, 5, dtype=D), 0.5, 7, 2),
+     "one dtype"),
+    (lambda: torch.ops.lwganet.rotated_roi_align(torch.zeros(1, 3, 4, 4), torch.zeros(1, 5), 0.0, 7, 2),
+     "spatial_scale must be positive"),
+    (lambda: torch.ops.lwganet.rotated_roi_align(torch.zeros(1, 3, 4, 4), torch.zeros(1, 5), 0.5, 7, 0),
+     "sampling_ratio at least 1"),
+])
+def test_roi_align_operator_rejects_bad_arguments(call, message):
+    with pytest.raises((ValueError, RuntimeError), match=message):
+        call()
+
+
+def test_detector_graph_calls_the_roi_align_operator():
+    """The exported detector samples its RoIs through the operator (native in the addon), not
+    through an inlined grid_sample."""
+    from lwganet.detection.orcnn import OrientedRCNN
+    from lwganet.backbone import VARIANTS
+
+    graph = str(torch.jit.script(OrientedRCNN(VARIANTS["l0"], 15).eval()).detect.inlined_graph)
+    assert "lwganet::rotated_roi_align" in graph
+    assert "grid_sampler" not in graph
+
+
 # --- rotated IoU against Sutherland–Hodgman ---------------------------------------------
 
 def corners_reference(b):

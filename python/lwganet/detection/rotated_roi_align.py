@@ -9,12 +9,19 @@ y < −1, y > H, x < −1 or x > W give 0; otherwise coordinates are clamped int
 and interpolated. Clamping then ``grid_sample(align_corners=True, padding_mode="border")``
 is that rule exactly; a validity mask zeroes the far points; ``avg_pool2d(2)`` averages the
 4 points of a bin.
+
+``rotated_roi_align`` here is the reference (the oracle): the detector calls it through the
+operator ``torch.ops.lwganet.rotated_roi_align`` (native_ops.py), which the Node addon backs
+with a C++ kernel (native/rotated_roi_align.cc), so an exported detector samples its RoIs
+natively there while Python runs this code.
 """
 
 from typing import List, Tuple
 
 import torch
 import torch.nn.functional as F
+
+from . import native_ops  # noqa: F401 (registers torch.ops.lwganet.rotated_roi_align)
 
 __all__ = ["ROI_OUT_SIZE", "ROI_SAMPLES", "ROI_CHUNK", "FINEST_SCALE", "roi_sample_points", "rotated_roi_align",
            "map_roi_levels", "multilevel_rotated_roi_align"]
@@ -83,14 +90,14 @@ def map_roi_levels(rois: torch.Tensor, num_levels: int, finest_scale: float = FI
 
 
 def multilevel_rotated_roi_align(features: List[torch.Tensor], rois: torch.Tensor, strides: List[int],
-                                 out_size: int = ROI_OUT_SIZE, samples: int = ROI_SAMPLES,
-                                 chunk: int = ROI_CHUNK) -> torch.Tensor:
-    """RoI features from the level each RoI maps to: (N, C, 7, 7), rows in RoI order."""
+                                 out_size: int = ROI_OUT_SIZE, samples: int = ROI_SAMPLES) -> torch.Tensor:
+    """RoI features from the level each RoI maps to: (N, C, 7, 7), rows in RoI order, sampled by
+    the ``lwganet::rotated_roi_align`` operator (native in the addon, the reference in Python)."""
     levels = map_roi_levels(rois, len(features))
     c = features[0].shape[1]
     out = features[0].new_zeros(rois.shape[0], c, out_size, out_size)
     for i, feature in enumerate(features):
         idx = (levels == i).nonzero().flatten()
         if idx.numel() > 0:
-            out[idx] = rotated_roi_align(feature, rois[idx], 1.0 / strides[i], out_size, samples, chunk)
+            out[idx] = torch.ops.lwganet.rotated_roi_align(feature, rois[idx], 1.0 / strides[i], out_size, samples)
     return out
