@@ -33,7 +33,7 @@ export const MUTATION_GROUPS = {
       'lib/tasks/patch-input.ts', 'lib/detection/rotated-box.ts', 'lib/detection/nms.ts',
       'lib/output/detections-json.ts', 'lib/output/detections-file.ts', 'lib/output/detections-draw.ts',
     ],
-    testFiles: ['test/detection.test.ts', 'test/detection-formats.test.ts', 'test/nms.test.ts'],
+    testFiles: ['test/detection.test.ts', 'test/detection-formats.test.ts', 'test/nms.test.ts', 'test/detection-decoding.test.ts'],
   },
   change: {
     mutate: ['lib/tasks/change-detection.ts'],
