@@ -41,7 +41,7 @@ export const MUTATION_GROUPS = {
   },
   preprocess: {
     mutate: ['lib/image/normalize.ts', 'lib/image/preprocess.ts', 'lib/image/resize-plan.ts'],
-    testFiles: ['test/image/preprocess.test.ts'],
+    testFiles: ['test/image/preprocess.test.ts', 'test/image/resize-rules.test.ts'],
   },
 };
 
