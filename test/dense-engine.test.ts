@@ -290,7 +290,9 @@ describe('segment() with a model in JavaScript', () => {
     await expect(segment(image, { model: jsModel(metadataFor(), classes(257)) })).rejects.toMatchObject({ code: 'OUTPUT_UNSUPPORTED', message: expect.stringMatching(/257 classes/) });
     const most = await segment(image, { model: jsModel(metadataFor(), classes(256)) });
     expect(most.labels).toHaveLength(256);
-    await expect(segment(image, { model: jsModel(metadataFor({ tiling: null }), classes(3)) })).rejects.toMatchObject({ code: 'METADATA_INVALID', message: expect.stringMatching(/segmentation model has no tiling/) });
+    await expect(segment(image, { model: jsModel(metadataFor({ tiling: null }), classes(3)) })).rejects.toMatchObject({ code: 'METADATA_INVALID', message: 'Model metadata is invalid: a segmentation model has no tiling' });
+    await expect(segment(image, null as never)).rejects.toThrow(/^Expected an object with a model for options but received null/);
+    await expect(segment(image, { model: jsModel(metadataFor(), classes(3)), scores: 1 } as never)).rejects.toThrow(new TypeError('Expected a boolean for scores but received number'));
   });
 });
 
@@ -311,16 +313,16 @@ describe('dense options', () => {
 
   it.each([
     [{ foo: 1 }, RangeError, /one of model, tileSize, overlap, batchSize, decode, maxScenePixels, onProgress, signal for options.foo/],
-    [{ onProgress: 1 }, TypeError, /onProgress/],
-    [{ decode: null }, TypeError, /decode/],
-    [{ decode: 'x' }, TypeError, /decode/],
-    [{ signal: {} }, TypeError, /signal/],
-    [{ batchSize: '2' }, TypeError, /batchSize/],
-    [{ batchSize: 1.5 }, RangeError, /batchSize/],
-    [{ batchSize: 0 }, RangeError, /batchSize/],
-    [{ maxScenePixels: '1' }, TypeError, /maxScenePixels/],
-    [{ maxScenePixels: 0 }, RangeError, /maxScenePixels/],
-    [{ maxScenePixels: 2.5 }, RangeError, /maxScenePixels/],
+    [{ onProgress: 1 }, TypeError, /^Expected a function for onProgress but received 1 of type number$/],
+    [{ decode: null }, TypeError, /^Expected an object for decode/],
+    [{ decode: 'x' }, TypeError, /^Expected an object for decode/],
+    [{ signal: {} }, TypeError, /^Expected an AbortSignal for signal/],
+    [{ batchSize: '2' }, TypeError, /^Expected a positive integer for batchSize/],
+    [{ batchSize: 1.5 }, RangeError, /^Expected a positive integer for batchSize/],
+    [{ batchSize: 0 }, RangeError, /^Expected a positive integer for batchSize/],
+    [{ maxScenePixels: '1' }, TypeError, /^Expected a positive integer for maxScenePixels/],
+    [{ maxScenePixels: 0 }, RangeError, /^Expected a positive integer for maxScenePixels/],
+    [{ maxScenePixels: 2.5 }, RangeError, /^Expected a positive integer for maxScenePixels/],
   ])('rejects %o', (extra, type, message) => {
     expect(() => resolveDenseOptions({ model, ...extra } as never, metadata)).toThrow(type);
     expect(() => resolveDenseOptions({ model, ...extra } as never, metadata)).toThrow(message);

@@ -309,6 +309,10 @@ describe('detect options', () => {
   const metadata = metadataFor();
   const model = jsDetector(metadata, () => output([]));
 
+  it('needs an options object', async () => {
+    await expect(detect({ data: new Uint8Array(3), width: 1, height: 1, channels: 3 }, null as never)).rejects.toThrow(/^Expected an object with a model for options but received null/);
+  });
+
   it('fills the defaults from the metadata and takes the ends of [0, 1]', () => {
     expect(resolveDetectOptions({ model }, metadata)).toEqual({ scoreThreshold: 0.3, iouThreshold: 0.4, tileSize: 64, overlap: 16, decode: {}, onProgress: null, signal: null });
     const onProgress = () => {};
@@ -321,14 +325,14 @@ describe('detect options', () => {
 
   it.each([
     [{ foo: 1 }, RangeError, /one of model, scoreThreshold, tileSize, overlap, iouThreshold, decode, onProgress, signal for options\.foo/],
-    [{ onProgress: 'x' }, TypeError, /onProgress/],
-    [{ decode: null }, TypeError, /decode/],
-    [{ decode: 1 }, TypeError, /decode/],
-    [{ signal: {} }, TypeError, /signal/],
-    [{ iouThreshold: '0.5' }, TypeError, /iouThreshold/],
-    [{ iouThreshold: 1.01 }, RangeError, /iouThreshold/],
-    [{ scoreThreshold: NaN }, RangeError, /scoreThreshold/],
-    [{ scoreThreshold: -0.01 }, RangeError, /scoreThreshold/],
+    [{ onProgress: 'x' }, TypeError, /^Expected a function for onProgress/],
+    [{ decode: null }, TypeError, /^Expected an object for decode/],
+    [{ decode: 1 }, TypeError, /^Expected an object for decode/],
+    [{ signal: {} }, TypeError, /^Expected an AbortSignal for signal/],
+    [{ iouThreshold: '0.5' }, TypeError, /^Expected a number from 0 to 1 for iouThreshold/],
+    [{ iouThreshold: 1.01 }, RangeError, /^Expected a number from 0 to 1 for iouThreshold/],
+    [{ scoreThreshold: NaN }, RangeError, /^Expected a number from 0 to 1 for scoreThreshold/],
+    [{ scoreThreshold: -0.01 }, RangeError, /^Expected a number from 0 to 1 for scoreThreshold/],
   ])('rejects %o', (extra, type, message) => {
     expect(() => resolveDetectOptions({ model, ...extra } as never, metadata)).toThrow(type);
     expect(() => resolveDetectOptions({ model, ...extra } as never, metadata)).toThrow(message);
