@@ -11,6 +11,7 @@ import type { ModelOutput } from '../lib/model.js';
 import { detectionPalette } from '../lib/output/detection-palette.js';
 import { detectionsSvg, writeDetectionsPng } from '../lib/output/detections-draw.js';
 import { detectionsDocument } from '../lib/output/detections-json.js';
+import { dotaOrder, toLe90, wrapLe90 } from '../lib/detection/rotated-box.js';
 import { DetectionCandidates } from '../lib/tasks/detection-candidates.js';
 import { FALLBACK_DETECTION_TILING, resolveDetectOptions } from '../lib/tasks/detection-options.js';
 import { detect, type DetectionResult } from '../lib/tasks/detection.js';
@@ -79,6 +80,30 @@ function jsDetector(metadata: ModelMetadata, answer: (call: number, input: Tenso
   };
   return model as unknown as TaskModel & { inputs: Array<Tensor<'float32'>> };
 }
+
+describe('le90 edge cases', () => {
+  it('keeps a square as it is (w ≥ h holds), only wrapping its angle', () => {
+    const square = toLe90({ cx: 1, cy: 2, w: 3, h: 3, angle: 0.2 });
+    expect(square).toMatchObject({ cx: 1, cy: 2, w: 3, h: 3 });
+    expect(square.angle).toBeCloseTo(0.2, 12);
+    const wrapped = toLe90({ cx: 1, cy: 2, w: 3, h: 3, angle: 2 });
+    expect(wrapped).toMatchObject({ cx: 1, cy: 2, w: 3, h: 3 });
+    expect(wrapped.angle).toBeCloseTo(2 - Math.PI, 12);
+  });
+
+  it('takes angles within a micro-radian below −π/2 as −π/2 and wraps the rest', () => {
+    expect(wrapLe90(-Math.PI / 2 - 0.9e-6)).toBe(-Math.PI / 2);
+    expect(wrapLe90(-Math.PI / 2 - 1.1e-6)).toBeCloseTo(Math.PI / 2 - 1.1e-6, 12);
+    expect(wrapLe90(Math.PI / 2 - 1e-9)).toBeCloseTo(Math.PI / 2 - 1e-9, 15);
+  });
+
+  it('starts a DOTA quadrilateral at the first of equally near corners', () => {
+    // A diamond: starting at its top or its left corner gives the same distance sum (20).
+    const diamond: [number, number][] = [[10, 5], [15, 10], [10, 15], [5, 10]];
+    expect(dotaOrder(diamond as never)).toEqual(diamond);
+    expect(dotaOrder([[5, 10], [10, 5], [15, 10], [10, 15]])).toEqual([[5, 10], [10, 5], [15, 10], [10, 15]]);
+  });
+});
 
 describe('readDetectorOutput', () => {
   const one = (box: number[], score = 0.9, label: Tensor = new Tensor('int64', BigInt64Array.from([1n]), [1])) => ({
