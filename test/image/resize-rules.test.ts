@@ -126,6 +126,26 @@ describe('resizeForModel', () => {
     expect(Buffer.from(out.data).equals(Buffer.from(expected))).toBe(true);
   });
 
+  it('crops one side only when the other already fits', async () => {
+    // 40 × 24 with short side 24 and crop 24: no resize, box at (8, 0), 24 × 24.
+    const data = pattern(40, 24, 3, 5);
+    const out = await resizeForModel({ data, width: 40, height: 24 } as never, spec({ mode: 'short-side-center-crop', shortSide: 24, crop: 24, interpolation: 'bilinear' }, ANY));
+    expect([out.width, out.height]).toEqual([24, 24]);
+    const expected = new Uint8Array(24 * 24 * 3);
+    for (let y = 0; y < 24; y++) expected.set(data.subarray((y * 40 + 8) * 3, (y * 40 + 32) * 3), y * 24 * 3);
+    expect(Buffer.from(out.data).equals(Buffer.from(expected))).toBe(true);
+  });
+
+  it('resizes when only one side changes', async () => {
+    const data = pattern(40, 30, 3, 6);
+    for (const [w, h] of [[40, 20], [25, 30]]) {
+      const out = await resizeForModel({ data, width: 40, height: 30 } as never, spec({ mode: 'resize', width: w, height: h, interpolation: 'bilinear' }, ANY));
+      const direct = await sharp(data, { raw: { width: 40, height: 30, channels: 3 } }).resize(w, h, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+      expect([out.width, out.height]).toEqual([w, h]);
+      expect(Buffer.from(out.data).equals(direct)).toBe(true);
+    }
+  });
+
   it.each([
     ['not an object', 3, TypeError],
     ['no resize rule', { ...spec({ mode: 'none' }, ANY), resize: undefined }, TypeError],
