@@ -4,12 +4,17 @@
 // only up to the model's size rule), boxes shifted by the patch offset, the score threshold
 // (strictly above), le90 form of merged boxes, defaults from the metadata, and the JSON and SVG
 // the outputs write.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { LwganetError } from '../lib/errors.js';
 import type { ModelMetadata } from '../lib/metadata.js';
 import type { ModelOutput } from '../lib/model.js';
 import { detectionPalette } from '../lib/output/detection-palette.js';
 import { detectionsSvg, writeDetectionsPng } from '../lib/output/detections-draw.js';
+import { detectionFormatFor, writeDetectionsFile } from '../lib/output/detections-file.js';
 import { detectionsDocument } from '../lib/output/detections-json.js';
 import { dotaOrder, toLe90, wrapLe90 } from '../lib/detection/rotated-box.js';
 import { DetectionCandidates } from '../lib/tasks/detection-candidates.js';
@@ -412,6 +417,48 @@ describe('detection outputs', () => {
     const left = base();
     left.detections = [{ ...left.detections[0], polygon: [[-5, 30], [3, 30], [3, 34], [-5, 34]] }];
     expect(detectionsSvg(left, 1, true)).toContain('<text x="0.0" y="29.0" font-family="DejaVu Sans, sans-serif" font-size="10" fill="rgb(255,0,0)" stroke="black" stroke-width="1.3" paint-order="stroke">plane 0.90</text>');
+  });
+
+  it('PNG: the default outline grows with the image, 1 pixel per 512 of its longer side, at least 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lwganet-draw-'));
+    try {
+      const redAt = async (width: number) => {
+        const image = { data: new Uint8Array(width * 40 * 3), width, height: 40, channels: 3 as const };
+        const result = { ...base(), width, height: 40, detections: [{ ...base().detections[0], polygon: [[100, 10], [200, 10], [200, 20], [100, 20]] as never }] };
+        const file = join(dir, `${width}.png`);
+        await writeDetectionsPng(file, image, result, { labels: false });
+        const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+        expect(info.channels).toBe(3);
+        // Red in rows 18..22 at x = 150, below the box's bottom edge (y = 20).
+        return [18, 19, 20, 21, 22].map((y) => data[(y * width + 150) * 3]);
+      };
+      // 1000 px: round(1000 / 512) = 2 → rows 19 and 20 (the stroke spans y 19..21).
+      const thin = await redAt(1000);
+      expect(thin.slice(1, 3)).toEqual([255, 255]);
+      expect([thin[0], thin[3], thin[4]]).toEqual([0, 0, 0]);
+      // 1300 px: round(2.54) = 3 → y 18.5..21.5, rows 18 and 21 half covered.
+      const wide = await redAt(1300);
+      expect(wide.slice(1, 3)).toEqual([255, 255]);
+      expect(wide[0]).toBeGreaterThan(60);
+      expect(wide[3]).toBeGreaterThan(60);
+      expect(wide[4]).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('files: the format from the extension, JSON indented with a final newline', async () => {
+    expect(() => detectionFormatFor('boxes.csv')).toThrow('Expected a name ending in .json, .geojson or .txt for output file but received "boxes.csv" of type string');
+    expect(detectionFormatFor('a.JSON')).toBe('json');
+    const dir = mkdtempSync(join(tmpdir(), 'lwganet-json-'));
+    try {
+      const file = join(dir, 'boxes.json');
+      expect(await writeDetectionsFile(file, base())).toBe('json');
+      expect(readFileSync(file, 'utf8')).toBe(`${JSON.stringify(detectionsDocument(base()), null, 2)}\n`);
+      expect(readFileSync(file, 'utf8')).toMatch(/^\{\n {2}"width": 100,\n {2}"height": 80,\n/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('PNG: rejects bad drawing options before decoding', async () => {
