@@ -218,10 +218,27 @@ describe('runTiled with a model in JavaScript', () => {
     ['a wrong height', (_i: Float32Array, n: number, t: number) => new Tensor('float32', new Float32Array(n * t * 32), [n, 1, 32, t]), /\[2, 1, 32, 64\]/],
     ['a wrong width', (_i: Float32Array, n: number, t: number) => new Tensor('float32', new Float32Array(n * t * 32), [n, 1, t, 32]), /\[2, 1, 64, 32\]/],
     ['no channels', (_i: Float32Array, n: number, t: number) => new Tensor('float32', new Float32Array(0), [n, 0, t, t]), /\[2, 0, 64, 64\]/],
+    ['5 dimensions', (_i: Float32Array, n: number, t: number) => new Tensor('float32', new Float32Array(n * t * t), [n, 1, t, t, 1]), /returned \[2, 1, 64, 64, 1\]/],
     ['channels changing between batches', (_i: Float32Array, n: number, t: number, call: number) => new Tensor('float32', new Float32Array(n * (call + 1) * t * t), [n, call + 1, t, t]), /returned 2 channels for one tile and 1 for another/],
   ] as const)('rejects a model returning %s (OUTPUT_UNSUPPORTED)', async (_what, forward, message) => {
     const failure = run(jsModel(metadataFor(), forward as Forward), pattern(150, 70, 3, 1), 150, 70, 64, 16, 2);
     await expect(failure).rejects.toMatchObject({ code: 'OUTPUT_UNSUPPORTED', message: expect.stringMatching(message) });
+  });
+});
+
+describe('aborting', () => {
+  it('rejects with ABORTED and the signal\'s reason before the next batch', async () => {
+    const controller = new AbortController();
+    const model = jsModel(metadataFor(), (input, n, tile, call) => {
+      if (call === 1) controller.abort('enough');
+      return identity(input, n, tile, call);
+    });
+    const failure = runTiled({
+      model, metadata: model.metadata!, sources: [memorySource(pattern(150, 130, 3, 1), 150, 130)], grid: planTiles(150, 130, 64, 16),
+      batchSize: 1, signal: controller.signal, onProgress: null, emit() {},
+    });
+    await expect(failure).rejects.toMatchObject({ code: 'ABORTED', message: 'Tiled inference was aborted', cause: 'enough' });
+    expect(model.calls).toBe(2);
   });
 });
 
