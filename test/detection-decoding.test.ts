@@ -327,10 +327,10 @@ describe('detect() with a detector in JavaScript', () => {
     await expect(detect(image(), { model: jsDetector(metadataFor(), () => output([{ box: [1, 1, 1, 1, 0], score: 0.5, label: 3 }])) })).rejects.toMatchObject({ code: 'OUTPUT_UNSUPPORTED' });
     const controller = new AbortController();
     const model = jsDetector(metadataFor(), () => {
-      controller.abort();
+      controller.abort('stop');
       return output([]);
     });
-    await expect(detect(image(), { model, signal: controller.signal })).rejects.toMatchObject({ code: 'ABORTED', message: 'Detection was aborted' });
+    await expect(detect(image(), { model, signal: controller.signal })).rejects.toMatchObject({ code: 'ABORTED', message: 'Detection was aborted', cause: 'stop' });
     expect(model.inputs).toHaveLength(1);
   });
 });
