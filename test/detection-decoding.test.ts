@@ -98,6 +98,7 @@ describe('le90 edge cases', () => {
 
   it('takes angles within a micro-radian below −π/2 as −π/2 and wraps the rest', () => {
     expect(wrapLe90(-Math.PI / 2 - 0.9e-6)).toBe(-Math.PI / 2);
+    expect(wrapLe90(-Math.PI / 2 - 1e-6)).toBe(-Math.PI / 2);
     expect(wrapLe90(-Math.PI / 2 - 1.1e-6)).toBeCloseTo(Math.PI / 2 - 1.1e-6, 12);
     expect(wrapLe90(Math.PI / 2 - 1e-9)).toBeCloseTo(Math.PI / 2 - 1e-9, 15);
   });

@@ -421,6 +421,8 @@ describe('rotatedNms / rotatedIou argument errors name the argument, what was ex
     [() => rotatedNms(Float64Array.from([0, 0, 1, 1, 0, 0, 0, 1, -1, 0]), [1, 1], 0.5), RangeError, 'Expected a non-negative size for boxes[8] (box 1) but received -1 of type number'],
     [() => rotatedNms([{ cx: 0, cy: 0, w: 1, h: -2, angle: 0 }], [1], 0.5), RangeError, 'Expected a non-negative size for boxes[0].h but received -2 of type number'],
     [() => rotatedNms(one, 1 as never, 0.5), TypeError, 'Expected an array or typed array of numbers for scores but received 1 of type number'],
+    [() => rotatedNms(one, null as never, 0.5), TypeError, 'Expected an array or typed array of numbers for scores but received null of type object'],
+    [() => rotatedNms(one, '1' as never, 0.5), TypeError, 'Expected an array or typed array of numbers for scores but received "1" of type string'],
     [() => rotatedNms(one, { length: 1.5 } as never, 0.5), TypeError, 'Expected an array or typed array of numbers for scores'],
     [() => rotatedNms(one, { length: -1 } as never, 0.5), TypeError, 'Expected an array or typed array of numbers for scores'],
     [() => rotatedNms(one, { length: '1' } as never, 0.5), TypeError, 'Expected an array or typed array of numbers for scores'],
@@ -437,6 +439,11 @@ describe('rotatedNms / rotatedIou argument errors name the argument, what was ex
   ])('%#', (call, type, message) => {
     expect(call).toThrow(type);
     expect(call).toThrow(message);
+  });
+
+  it('accepts boxes of zero size', () => {
+    expect(Array.from(rotatedNms([[0, 0, 0, 0, 0], [5, 5, 0, 2, 0]], [1, 2], 0.5))).toEqual([1, 0]);
+    expect(Array.from(rotatedNms(Float32Array.from([0, 0, 0, 0, 0]), [1], 0.5))).toEqual([0]);
   });
 
   it('accepts the ends of the 32-bit label range, scores of ±Infinity and thresholds 0 and 1', () => {
