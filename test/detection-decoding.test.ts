@@ -469,5 +469,21 @@ describe('detection outputs', () => {
     await expect(writeDetectionsPng('/nonexistent/x.png', image, base(), { lineWidth: 1001 })).rejects.toThrow(RangeError);
     await expect(writeDetectionsPng('/nonexistent/x.png', image, base(), { lineWidth: '2' as never })).rejects.toThrow(TypeError);
     await expect(writeDetectionsPng('/nonexistent/x.png', image, base(), { labels: 'yes' as never })).rejects.toThrow(TypeError);
+    await expect(writeDetectionsPng('/nonexistent/x.png', image, base(), 'thick' as never)).rejects.toThrow('Expected an object for options but received "thick" of type string');
+  });
+
+  it('PNG: an image of another height is refused, the thickest outline is drawn', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lwganet-draw-'));
+    try {
+      const taller = { data: new Uint8Array(100 * 81 * 3), width: 100, height: 81, channels: 3 as const };
+      await expect(writeDetectionsPng(join(dir, 'a.png'), taller, base())).rejects.toMatchObject({ code: 'INPUT_SHAPE', message: 'The image is 100×81 but the detections are for 100×80' });
+      const image = { data: new Uint8Array(100 * 80 * 3), width: 100, height: 80, channels: 3 as const };
+      await writeDetectionsPng(join(dir, 'b.png'), image, base(), { lineWidth: 1000, labels: false });
+      const { data } = await sharp(join(dir, 'b.png')).raw().toBuffer({ resolveWithObject: true });
+      // A 1000-pixel outline covers the whole picture in the class colours.
+      expect([...data.subarray(0, 3)]).not.toEqual([0, 0, 0]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
