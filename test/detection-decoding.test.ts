@@ -156,7 +156,8 @@ describe('readDetectorOutput', () => {
     ['float labels', () => one([1, 1, 1, 1, 0], 0.5, new Tensor('float32', Float32Array.from([1]), [1])), /integer class indices in "cls".*float32/],
     ['a NaN angle', () => one([1, 1, 1, 1, NaN]), /non-finite box \(detection 0: 1, 1, 1, 1, NaN\)/],
     ['an infinite centre', () => one([Infinity, 1, 1, 1, 0]), /non-finite box/],
-    ['a NaN in the second box', () => ({ ...output([{ box: [1, 1, 1, 1, 0], score: 0.5, label: 0 }, { box: [1, 1, 1, NaN, 0], score: 0.5, label: 0 }]) }), /non-finite box \(detection 1/],
+    ['a NaN in the second box', () => ({ ...output([{ box: [1, 1, 1, 1, 0], score: 0.5, label: 0 }, { box: [2, 3, 4, NaN, 0], score: 0.5, label: 0 }]) }), /non-finite box \(detection 1: 2, 3, 4, NaN, 0\)/],
+    ['a negative side in the second box', () => ({ ...output([{ box: [1, 1, 1, 1, 0], score: 0.5, label: 0 }, { box: [2, 3, 4, -5, 0], score: 0.5, label: 0 }]) }), /negative side \(detection 1: w 4, h -5\)/],
     ['a negative width', () => one([1, 1, -1, 1, 0]), /negative side \(detection 0: w -1, h 1\)/],
     ['a negative height', () => one([1, 1, 1, -0.5, 0]), /negative side \(detection 0: w 1, h -0.5\)/],
     ['a NaN score', () => one([1, 1, 1, 1, 0], NaN), /non-finite score \(detection 0\)/],
@@ -188,6 +189,8 @@ describe('patch input', () => {
     expect(patchInputSize(100, 20, { rule: 'any', minWidth: 16, minHeight: 24 })).toEqual({ width: 100, height: 24 });
     expect(patchInputSize(10, 30, { rule: 'any', minWidth: 16, minHeight: 24 })).toEqual({ width: 16, height: 30 });
     expect(patchInputSize(200, 100, { rule: 'fixed', width: 200, height: 120 })).toEqual({ width: 200, height: 120 });
+    expect(patchInputSize(200, 120, { rule: 'fixed', width: 200, height: 120 })).toEqual({ width: 200, height: 120 });
+    expect(() => patchInputSize(150, 121, { rule: 'fixed', width: 200, height: 120 })).toThrow("Expected at most the model's fixed input size 200×120 for tileSize but received 150 of type number");
     expect(() => patchInputSize(201, 100, { rule: 'fixed', width: 200, height: 120 })).toThrow(/at most the model's fixed input size 200×120/);
     expect(() => patchInputSize(100, 121, { rule: 'fixed', width: 200, height: 120 })).toThrow(RangeError);
   });
@@ -414,6 +417,10 @@ describe('detection outputs', () => {
       + '<polygon points="6.00,18.00 14.00,18.00 14.00,22.00 6.00,22.00" fill="none" stroke="rgb(255,0,0)" stroke-width="3" stroke-linejoin="round"/>'
       + '</svg>',
     );
+    // The label goes above the topmost corner, wherever the polygon starts.
+    const turned = base();
+    turned.detections = [{ ...turned.detections[0], polygon: [[20, 40], [30, 35], [34, 43], [24, 48]] }];
+    expect(detectionsSvg(turned, 2, true)).toContain('<text x="28.0" y="33.0"');
     // A thin line keeps the font at 10 px; a label left of the picture starts at x = 0.
     const left = base();
     left.detections = [{ ...left.detections[0], polygon: [[-5, 30], [3, 30], [3, 34], [-5, 34]] }];
@@ -477,6 +484,8 @@ describe('detection outputs', () => {
     try {
       const taller = { data: new Uint8Array(100 * 81 * 3), width: 100, height: 81, channels: 3 as const };
       await expect(writeDetectionsPng(join(dir, 'a.png'), taller, base())).rejects.toMatchObject({ code: 'INPUT_SHAPE', message: 'The image is 100×81 but the detections are for 100×80' });
+      // The decode options reach the decoder.
+      await expect(writeDetectionsPng(join(dir, 'a.png'), taller, base(), { decode: { maxPixels: 100 } })).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE' });
       const image = { data: new Uint8Array(100 * 80 * 3), width: 100, height: 80, channels: 3 as const };
       await writeDetectionsPng(join(dir, 'b.png'), image, base(), { lineWidth: 1000, labels: false });
       const { data } = await sharp(join(dir, 'b.png')).raw().toBuffer({ resolveWithObject: true });

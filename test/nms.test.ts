@@ -414,6 +414,7 @@ describe('rotatedNms / rotatedIou argument errors name the argument, what was ex
     [() => rotatedNms('boxes' as never, [1], 0.5), TypeError, 'Expected a Float32Array or Float64Array of N·5 values, or an array of boxes for boxes but received "boxes" of type string'],
     [() => rotatedNms(new Float64Array(7), [1], 0.5), RangeError, 'Expected a multiple of 5 (cx, cy, w, h, angle per box) for boxes.length but received 7 of type number'],
     [() => rotatedNms([[0, 0, 1, 1, 0], [0, 0, 1, 1]] as never, [1, 1], 0.5), RangeError, 'Expected 5 values [cx, cy, w, h, angle] for boxes[1] but received an array of length 4 of type object'],
+    [() => rotatedNms([null] as never, [1], 0.5), TypeError, 'Expected a box [cx, cy, w, h, angle] or { cx, cy, w, h, angle } for boxes[0] but received null of type object'],
     [() => rotatedNms([3] as never, [1], 0.5), TypeError, 'Expected a box [cx, cy, w, h, angle] or { cx, cy, w, h, angle } for boxes[0] but received 3 of type number'],
     [() => rotatedNms(Float32Array.from([0, 0, 1, 1, 0, 0, 0, 1, 1, NaN]), [1, 1], 0.5), RangeError, 'Expected a finite number for boxes[9] (box 1) but received NaN of type number'],
     // Sizes are fields 2 and 3 of each box: a negative width in a typed array is caught by position.
