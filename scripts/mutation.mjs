@@ -17,16 +17,23 @@ const OUT = join(ROOT, 'reports', 'mutation');
 
 export const MUTATION_GROUPS = {
   tiling: {
-    mutate: ['lib/image/tiling.ts', 'lib/tasks/dense-engine.ts'],
-    testFiles: ['test/tiling.test.ts', 'test/blending.test.ts', 'test/segmentation.test.ts'],
+    // dense-options: defaults and the tile grid; segmentation: the argmax/softmax of the blended logits.
+    mutate: ['lib/image/tiling.ts', 'lib/tasks/dense-engine.ts', 'lib/tasks/dense-options.ts', 'lib/tasks/segmentation.ts'],
+    testFiles: ['test/tiling.test.ts', 'test/blending.test.ts', 'test/segmentation.test.ts', 'test/dense-engine.test.ts'],
   },
   geo: {
     mutate: ['lib/image/gdal-raster.ts', 'lib/output/mask-geotiff.ts', 'lib/output/detections-geojson.ts'],
     testFiles: ['test/georeferencing.test.ts', 'test/image/geotiff.test.ts', 'test/mask-output.test.ts', 'test/detection-formats.test.ts'],
   },
   detection: {
-    mutate: ['lib/tasks/detector-output.ts', 'lib/detection/rotated-box.ts', 'lib/output/detections-dota.ts', 'lib/tasks/detection-candidates.ts'],
-    testFiles: ['test/detection.test.ts', 'test/detection-formats.test.ts', 'test/nms.test.ts'],
+    // Decoding (detector output, patch input, options), merging (NMS, le90 geometry) and the JSON
+    // and picture outputs. detections-dota.ts and detections-geojson.ts are the geo group's/GDAL writer's.
+    mutate: [
+      'lib/tasks/detector-output.ts', 'lib/tasks/detection-candidates.ts', 'lib/tasks/detection.ts', 'lib/tasks/detection-options.ts',
+      'lib/tasks/patch-input.ts', 'lib/detection/rotated-box.ts', 'lib/detection/nms.ts',
+      'lib/output/detections-json.ts', 'lib/output/detections-file.ts', 'lib/output/detections-draw.ts',
+    ],
+    testFiles: ['test/detection.test.ts', 'test/detection-formats.test.ts', 'test/nms.test.ts', 'test/detection-decoding.test.ts'],
   },
   change: {
     mutate: ['lib/tasks/change-detection.ts'],
@@ -34,7 +41,7 @@ export const MUTATION_GROUPS = {
   },
   preprocess: {
     mutate: ['lib/image/normalize.ts', 'lib/image/preprocess.ts', 'lib/image/resize-plan.ts'],
-    testFiles: ['test/image/preprocess.test.ts'],
+    testFiles: ['test/image/preprocess.test.ts', 'test/image/resize-rules.test.ts'],
   },
 };
 

@@ -3,7 +3,9 @@
 // each pixel's output depend on its neighbours and on its whole tile, so overlapping tiles
 // disagree and a wrong weight (wrong axis, missing ramp, last tile overwriting) changes the
 // result. A per-pixel model would hide all of those: its tiles agree wherever they overlap.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, type Model } from '../lib/model.js';
@@ -50,21 +52,39 @@ const cases: Array<[number, number, number, number, string]> = [
   [150, 130, 64, 32, '3×3 tiles, overlap of half a tile'],
 ];
 
-/** The NumPy reference for every case, in one Python process. */
+/**
+ * The NumPy reference for every case, in one Python process. Cached in the OS temp directory
+ * under a hash of the reference script, the model and the inputs: importing torch costs seconds,
+ * and mutation testing reruns this file once per mutant.
+ */
 function referenceLogits(): Float32Array[] {
   const name = (c: (typeof cases)[number]) => `${c[0]}x${c[1]}-${c[2]}-${c[3]}`;
-  const job = {
-    model: modelPath, mean: IMAGENET_MEAN, std: IMAGENET_STD,
-    cases: cases.map((c) => {
-      const input = join(dir, `in-${name(c)}.raw`);
-      writeFileSync(input, scene(c[0], c[1]));
-      return { input, width: c[0], height: c[1], tile: c[2], overlap: c[3], output: join(dir, `ref-${name(c)}.raw`) };
-    }),
-  };
-  writeFileSync(join(dir, 'job.json'), JSON.stringify(job));
-  runPython([join(__dirname, 'helpers', 'blend_reference.py'), join(dir, 'job.json')]);
-  return job.cases.map((c) => {
-    const bytes = readFileSync(c.output);
+  const script = join(__dirname, 'helpers', 'blend_reference.py');
+  const hash = createHash('sha256').update(readFileSync(script)).update(readFileSync(modelPath)).update(JSON.stringify([IMAGENET_MEAN, IMAGENET_STD, cases]));
+  for (const c of cases) hash.update(scene(c[0], c[1]));
+  const cache = join(tmpdir(), `lwganet-blend-reference-${hash.digest('hex').slice(0, 16)}`);
+  const outputs = cases.map((c) => join(cache, `ref-${name(c)}.raw`));
+  if (!outputs.every((f) => existsSync(f))) {
+    const work = mkdtempSync(`${cache}.tmp-`);
+    const job = {
+      model: modelPath, mean: IMAGENET_MEAN, std: IMAGENET_STD,
+      cases: cases.map((c) => {
+        const input = join(dir, `in-${name(c)}.raw`);
+        writeFileSync(input, scene(c[0], c[1]));
+        return { input, width: c[0], height: c[1], tile: c[2], overlap: c[3], output: join(work, `ref-${name(c)}.raw`) };
+      }),
+    };
+    writeFileSync(join(dir, 'job.json'), JSON.stringify(job));
+    try {
+      runPython([script, join(dir, 'job.json')]);
+      renameSync(work, cache);
+    } catch (error) {
+      rmSync(work, { recursive: true, force: true });
+      if (!outputs.every((f) => existsSync(f))) throw error; // else another process won the race with the same files
+    }
+  }
+  return outputs.map((file) => {
+    const bytes = readFileSync(file);
     return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   });
 }

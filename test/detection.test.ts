@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DOTA_V1_0, DOTA_V1_5 } from '../lib/dota-classes.js';
 import { corners, dotaOrder, toLe90, wrapLe90, type Quad } from '../lib/detection/rotated-box.js';
 import { LwganetError } from '../lib/errors.js';
@@ -314,12 +314,19 @@ describe('outputs', () => {
   let geoResult: DetectionResult;
   let geoPath: string;
 
-  beforeAll(async () => {
-    const image = scene();
-    result = await detect(image, { model });
-    const bands = [0, 1, 2].map((c) => Uint8Array.from({ length: WIDTH * HEIGHT }, (_, p) => image.data[p * 3 + c]));
-    geoPath = writeFixture(dir, 'out-scene.tif', geotiff({ width: WIDTH, height: HEIGHT, bands, epsg: 32633, origin: [500000, 4100000, 0.5, 0.5] }));
-    geoResult = await detect(geoPath, { model });
+  // Computed by the first test that needs them rather than in beforeAll: mutation testing
+  // (npm run test:mutation) counts code run in hooks as covered by no test and reruns every
+  // test for each such mutant.
+  let ready: Promise<void> | null = null;
+  beforeEach(async () => {
+    ready ??= (async () => {
+      const image = scene();
+      result = await detect(image, { model });
+      const bands = [0, 1, 2].map((c) => Uint8Array.from({ length: WIDTH * HEIGHT }, (_, p) => image.data[p * 3 + c]));
+      geoPath = writeFixture(dir, 'out-scene.tif', geotiff({ width: WIDTH, height: HEIGHT, bands, epsg: 32633, origin: [500000, 4100000, 0.5, 0.5] }));
+      geoResult = await detect(geoPath, { model });
+    })();
+    await ready;
   });
 
   it('picks the format from the extension', () => {

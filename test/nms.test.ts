@@ -399,3 +399,58 @@ describe('TorchScript ops lwganet::nms_rotated / nms_aligned (models exported fr
     }
   });
 });
+
+// ------------------------------------------------------------------ argument messages
+
+describe('rotatedNms / rotatedIou argument errors name the argument, what was expected and what came', () => {
+  const one: Box[] = [[0, 0, 4, 2, 0]];
+  it.each([
+    [() => rotatedIou(undefined as never, [0, 0, 1, 1, 0]), TypeError, 'Expected a box [cx, cy, w, h, angle] or { cx, cy, w, h, angle } for a but received undefined of type undefined'],
+    [() => rotatedIou([0, 0, 1, 1, 0], [0, 0, 1, 1] as never), RangeError, 'Expected 5 values [cx, cy, w, h, angle] for b but received an array of length 4 of type object'],
+    [() => rotatedIou(['0', 0, 1, 1, 0] as never, [0, 0, 1, 1, 0]), TypeError, 'Expected a number for a[0] but received "0" of type string'],
+    [() => rotatedIou([0, NaN, 1, 1, 0], [0, 0, 1, 1, 0]), RangeError, 'Expected a finite number for a[1] but received NaN of type number'],
+    [() => rotatedIou([0, 0, 1, 1, 0], { cx: 0, cy: 0, w: -1, h: 1, angle: 0 }), RangeError, 'Expected a non-negative size for b.w but received -1 of type number'],
+    [() => rotatedIou([0, 0, 1, 1, 0], { cx: 0, cy: 0, w: 1, h: 1 } as never), TypeError, 'Expected a number for b.angle but received undefined of type undefined'],
+    [() => rotatedNms('boxes' as never, [1], 0.5), TypeError, 'Expected a Float32Array or Float64Array of N·5 values, or an array of boxes for boxes but received "boxes" of type string'],
+    [() => rotatedNms(new Float64Array(7), [1], 0.5), RangeError, 'Expected a multiple of 5 (cx, cy, w, h, angle per box) for boxes.length but received 7 of type number'],
+    [() => rotatedNms([[0, 0, 1, 1, 0], [0, 0, 1, 1]] as never, [1, 1], 0.5), RangeError, 'Expected 5 values [cx, cy, w, h, angle] for boxes[1] but received an array of length 4 of type object'],
+    [() => rotatedNms([null] as never, [1], 0.5), TypeError, 'Expected a box [cx, cy, w, h, angle] or { cx, cy, w, h, angle } for boxes[0] but received null of type object'],
+    [() => rotatedNms([3] as never, [1], 0.5), TypeError, 'Expected a box [cx, cy, w, h, angle] or { cx, cy, w, h, angle } for boxes[0] but received 3 of type number'],
+    [() => rotatedNms(Float32Array.from([0, 0, 1, 1, 0, 0, 0, 1, 1, NaN]), [1, 1], 0.5), RangeError, 'Expected a finite number for boxes[9] (box 1) but received NaN of type number'],
+    // Sizes are fields 2 and 3 of each box: a negative width in a typed array is caught by position.
+    [() => rotatedNms(Float32Array.from([0, 0, 1, 1, 0, 0, 0, -1, 1, 0]), [1, 1], 0.5), RangeError, 'Expected a non-negative size for boxes[7] (box 1) but received -1 of type number'],
+    [() => rotatedNms(Float64Array.from([0, 0, 1, 1, 0, 0, 0, 1, -1, 0]), [1, 1], 0.5), RangeError, 'Expected a non-negative size for boxes[8] (box 1) but received -1 of type number'],
+    [() => rotatedNms([{ cx: 0, cy: 0, w: 1, h: -2, angle: 0 }], [1], 0.5), RangeError, 'Expected a non-negative size for boxes[0].h but received -2 of type number'],
+    [() => rotatedNms(one, 1 as never, 0.5), TypeError, 'Expected an array or typed array of numbers for scores but received 1 of type number'],
+    [() => rotatedNms(one, null as never, 0.5), TypeError, 'Expected an array or typed array of numbers for scores but received null of type object'],
+    [() => rotatedNms(one, '1' as never, 0.5), TypeError, 'Expected an array or typed array of numbers for scores but received "1" of type string'],
+    [() => rotatedNms(one, { length: 1.5 } as never, 0.5), TypeError, 'Expected an array or typed array of numbers for scores'],
+    [() => rotatedNms(one, { length: -1 } as never, 0.5), TypeError, 'Expected an array or typed array of numbers for scores'],
+    [() => rotatedNms(one, { length: '1' } as never, 0.5), TypeError, 'Expected an array or typed array of numbers for scores'],
+    [() => rotatedNms(one, [1, 2], 0.5), RangeError, 'Expected 1 (one score per box) for scores.length but received 2 of type number'],
+    [() => rotatedNms([...one, ...one], [1, NaN], 0.5), RangeError, 'Expected a number that is not NaN for scores[1] but received NaN of type number'],
+    [() => rotatedNms(one, ['1'] as never, 0.5), TypeError, 'Expected a number for scores[0] but received "1" of type string'],
+    [() => rotatedNms(one, [1], '0.5' as never), TypeError, 'Expected a number in [0, 1] for iouThreshold but received "0.5" of type string'],
+    [() => rotatedNms(one, [1], -0.1), RangeError, 'Expected a number in [0, 1] for iouThreshold but received -0.1 of type number'],
+    [() => rotatedNms(one, [1], 0.5, null as never), TypeError, 'Expected an object { labels? } or undefined for options but received null of type object'],
+    [() => rotatedNms(one, [1], 0.5, { labels: 2 as never }), TypeError, 'Expected an array or typed array of integers for options.labels but received 2 of type number'],
+    [() => rotatedNms(one, [1], 0.5, { labels: [] }), RangeError, 'Expected 1 (one label per box) for options.labels.length but received 0 of type number'],
+    [() => rotatedNms([...one, ...one], [1, 1], 0.5, { labels: [0, '1'] as never }), TypeError, 'Expected an integer for options.labels[1] but received "1" of type string'],
+    [() => rotatedNms(one, [1], 0.5, { labels: [-(2 ** 31) - 1] }), RangeError, 'Expected an integer in the 32-bit range for options.labels[0] but received -2147483649 of type number'],
+  ])('%#', (call, type, message) => {
+    expect(call).toThrow(type);
+    expect(call).toThrow(message);
+  });
+
+  it('accepts boxes of zero size', () => {
+    expect(Array.from(rotatedNms([[0, 0, 0, 0, 0], [5, 5, 0, 2, 0]], [1, 2], 0.5))).toEqual([1, 0]);
+    expect(Array.from(rotatedNms(Float32Array.from([0, 0, 0, 0, 0]), [1], 0.5))).toEqual([0]);
+  });
+
+  it('accepts the ends of the 32-bit label range, scores of ±Infinity and thresholds 0 and 1', () => {
+    const two: Box[] = [[0, 0, 4, 2, 0], [10, 0, 4, 2, 0]];
+    expect(Array.from(rotatedNms(two, [1, 2], 0.5, { labels: [-(2 ** 31), 2 ** 31 - 1] }))).toEqual([1, 0]);
+    expect(Array.from(rotatedNms(two, [-Infinity, Infinity], 0))).toEqual([1, 0]);
+    expect(Array.from(rotatedNms(two, { length: 2, 0: 1, 1: 2 } as never, 1))).toEqual([1, 0]);
+  });
+});

@@ -72,4 +72,24 @@ describe('resolveTiling', () => {
     expect(() => resolveTiling(RULE, '128', 0)).toThrow(TypeError);
     expect(() => resolveTiling({ ...RULE, defaultTileSize: 100 }, undefined, 0)).toThrow(/METADATA|tiling/);
   });
+
+  it('says what it expected, and holds the model to its own rule', () => {
+    expect(() => resolveTiling(RULE, '128', 0)).toThrow('Expected a positive integer for tileSize but received "128" of type string');
+    expect(() => resolveTiling(RULE, 97, 0)).toThrow("Expected a multiple of 32 of at least 64 (this model's tile rule) for tileSize");
+    expect(() => resolveTiling(RULE, 128, '8')).toThrow(TypeError);
+    expect(() => resolveTiling(RULE, 128, '8')).toThrow('Expected a non-negative integer for overlap');
+    expect(() => resolveTiling(RULE, 128, 65)).toThrow('Expected an integer from 0 to half the tile size (64) for overlap');
+    // Half a tile is the largest overlap; integers only; tiles beyond exact integers are no tiles.
+    expect(resolveTiling(RULE, 128, 64)).toEqual({ tileSize: 128, overlap: 64 });
+    expect(() => resolveTiling(RULE, 128, 1.5)).toThrow(RangeError);
+    expect(() => resolveTiling(RULE, 2 ** 60, 0)).toThrow(RangeError);
+    // A default tile below the model's own minimum (though a multiple) is broken metadata.
+    for (const broken of [{ ...RULE, defaultTileSize: 100 }, { ...RULE, defaultTileSize: 32 }]) {
+      expect(() => resolveTiling(broken, 128, 0)).toThrow(expect.objectContaining({
+        code: 'METADATA_INVALID', message: 'Model metadata is invalid: tiling.defaultTileSize breaks its own tileMultiple/minTileSize rule',
+      }));
+    }
+    // The default tile may be the minimum itself.
+    expect(resolveTiling({ ...RULE, defaultTileSize: 64 }, undefined, undefined)).toEqual({ tileSize: 64, overlap: 16 });
+  });
 });
