@@ -48,7 +48,7 @@ const detectionDir = join(root, 'python', 'lwganet', 'detection');
 const generatorInputs = [
   generator,
   ...readdirSync(fixtureDir).filter((f) => f.endsWith('.py') && f !== 'make_models.py').sort().map((f) => join(fixtureDir, f)),
-  ...['native_ops.py', 'nms.py', 'coders.py', 'rotated_roi_align.py'].map((f) => join(detectionDir, f)),
+  ...['native_ops.py', 'nms.py', 'coders.py', 'rotated_roi_align.py', 'rotated_roi_align_reference.py'].map((f) => join(detectionDir, f)),
   join(root, 'python', 'lwganet', 'formats', 'pt2.py'), // writes the compiled (.pt2) fixtures
   // The fixtures' metadata is built by the package's metadata module, the DOTA names by its data file.
   ...['metadata.py', join('data', 'dota_label_sets.json')].map((f) => join(root, 'python', 'lwganet', f)),

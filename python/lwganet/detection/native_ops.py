@@ -41,6 +41,7 @@ The contract of the RoIAlign op (mmcv ``RoIAlignRotated`` with aligned=True, clo
 import torch
 
 from .nms import batched_nms_aligned, batched_nms_rotated
+from .rotated_roi_align_reference import rotated_roi_align as reference_rotated_roi_align
 
 __all__ = ["NAMESPACE", "SCHEMAS", "nms_aligned", "nms_rotated", "rotated_roi_align"]
 
@@ -85,8 +86,6 @@ def _nms_rotated_impl(boxes: torch.Tensor, scores: torch.Tensor, groups: torch.T
 
 def _rotated_roi_align_impl(features: torch.Tensor, rois: torch.Tensor, spatial_scale: float, out_size: int,
                             sampling_ratio: int) -> torch.Tensor:
-    from .rotated_roi_align import rotated_roi_align  # the reference (imports this module)
-
     if features.dim() != 4 or features.shape[0] != 1 or rois.dim() != 2 or rois.shape[1] != 5:
         raise ValueError(f"rotated_roi_align: features must be (1, C, H, W) and rois (N, 5), got "
                          f"{list(features.shape)} and {list(rois.shape)}")
@@ -98,7 +97,7 @@ def _rotated_roi_align_impl(features: torch.Tensor, rois: torch.Tensor, spatial_
     if out_size < 1 or sampling_ratio < 1:
         raise ValueError(f"rotated_roi_align: out_size must be at least 1 and sampling_ratio at least 1 (adaptive "
                          f"sampling, 0, is not supported), got {out_size} and {sampling_ratio}")
-    return rotated_roi_align(features, rois, spatial_scale, out_size, sampling_ratio)
+    return reference_rotated_roi_align(features, rois, spatial_scale, out_size, sampling_ratio)
 
 
 def _register() -> None:
