@@ -266,7 +266,7 @@ describe('detect() with a detector in JavaScript', () => {
     const seen: Array<[number, number]> = [];
     const result = await detect(img, { model, onProgress: (d, t) => seen.push([d, t]) });
     expect(seen).toEqual([[1, 4], [2, 4], [3, 4], [4, 4]]);
-    expect(result.tiling).toEqual({ tileSize: 64, overlap: 16, patches: 4 });
+    expect(result.tiling).toEqual({ tileSize: 64, overlap: 16, tiles: 4 });
     expect([result.width, result.height, result.geo, result.scoreThreshold, result.iouThreshold]).toEqual([100, 80, null, 0.3, 0.4]);
     expect(result.labels).toEqual(['car', 'ship', 'plane']);
     expect(result.palette).toEqual(detectionPalette(3));
@@ -324,7 +324,7 @@ describe('detect() with a detector in JavaScript', () => {
   it('falls back to the DOTA split (1024² patches, overlap 200) for a model without tiling', async () => {
     expect(FALLBACK_DETECTION_TILING).toEqual({ defaultTileSize: 1024, tileMultiple: 32, minTileSize: 32, defaultOverlap: 200 });
     const result = await detect(image(), { model: jsDetector(metadataFor({ tiling: null }), () => output([])) });
-    expect(result.tiling).toEqual({ tileSize: 1024, overlap: 200, patches: 1 });
+    expect(result.tiling).toEqual({ tileSize: 1024, overlap: 200, tiles: 1 });
   });
 
   it('rejects a detector output that breaks the contract, and aborts between patches', async () => {
@@ -358,7 +358,7 @@ describe('detect options', () => {
   });
 
   it.each([
-    [{ foo: 1 }, RangeError, /one of model, scoreThreshold, tileSize, overlap, iouThreshold, decode, onProgress, signal for options\.foo/],
+    [{ foo: 1 }, RangeError, /^Unknown option "foo" in options \(known: model, decode, onProgress, signal, scoreThreshold, tileSize, overlap, iouThreshold\)$/],
     [{ onProgress: 'x' }, TypeError, /^Expected a function for onProgress/],
     [{ decode: null }, TypeError, /^Expected an object for decode/],
     [{ decode: 1 }, TypeError, /^Expected an object for decode/],
@@ -384,7 +384,7 @@ describe('detection outputs', () => {
       { cx: 10, cy: 20, w: 8, h: 4, angle: 0, score: 0.9, label: 'plane', index: 0, polygon: [[6, 18], [14, 18], [14, 22], [6, 22]] },
       { cx: 95, cy: 3, w: 10, h: 2, angle: 0, score: 0.456, label: 'a<b&"c"', index: 1, polygon: [[90, 2], [100, 2], [100, 4], [90, 4]] },
     ],
-    tiling: { tileSize: 1024, overlap: 200, patches: 1 },
+    tiling: { tileSize: 1024, overlap: 200, tiles: 1 },
     scoreThreshold: 0.05,
     iouThreshold: 0.1,
   });
@@ -393,7 +393,7 @@ describe('detection outputs', () => {
     const result = base();
     expect(detectionsDocument(result)).toEqual({
       width: 100, height: 80, labels: ['plane', 'ship'], coordinates: 'pixel', angleConvention: 'le90', crs: null,
-      tiling: { tileSize: 1024, overlap: 200, patches: 1 }, scoreThreshold: 0.05, iouThreshold: 0.1, detections: result.detections,
+      tiling: { tileSize: 1024, overlap: 200, tiles: 1 }, scoreThreshold: 0.05, iouThreshold: 0.1, detections: result.detections,
     });
     const geo = { geoTransform: [1, 2, 0, 3, 0, -2], epsg: 4326 } as never;
     expect(detectionsDocument({ ...result, geo }).crs).toEqual({ epsg: 4326, geoTransform: [1, 2, 0, 3, 0, -2] });
@@ -456,7 +456,7 @@ describe('detection outputs', () => {
   });
 
   it('files: the format from the extension, JSON indented with a final newline', async () => {
-    expect(() => detectionFormatFor('boxes.csv')).toThrow('Expected a name ending in .json, .geojson or .txt for output file but received "boxes.csv" of type string');
+    expect(() => detectionFormatFor('boxes.csv')).toThrow('Expected a name ending in .json, .geojson, .gpkg, .fgb or .txt for output file but received "boxes.csv" of type string');
     expect(detectionFormatFor('a.JSON')).toBe('json');
     const dir = mkdtempSync(join(tmpdir(), 'lwganet-json-'));
     try {

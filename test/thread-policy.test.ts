@@ -59,6 +59,6 @@ describe('loadModel threadPolicy option', () => {
     expect(model.threadPolicy).toBe('fixed');
     model.dispose();
     expect((await loadModel(fixture('conv.pt'))).threadPolicy).toBe('adaptive');
-    await expect(loadModel(fixture('conv.pt'), { threadPolicy: 'sometimes' as never })).rejects.toThrow(TypeError);
+    await expect(loadModel(fixture('conv.pt'), { threadPolicy: 'sometimes' as never })).rejects.toThrow(RangeError);
   });
 });
