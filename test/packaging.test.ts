@@ -65,7 +65,33 @@ function useInstalledPackage(dir: string): void {
   expect(cli.stdout).toContain('fixture_identity');
 }
 
-beforeAll(() => {
+/**
+ * gdal-async's own install script fetches its prebuilt binding from its GitHub releases, which
+ * this machine cannot reach (users' machines can); without it, the script compiles a bundled
+ * GDAL for half an hour. A local server in node-pre-gyp's release layout stands in for GitHub,
+ * serving the binding the checkout built, through node-pre-gyp's documented mirror variable.
+ */
+let gdalMirror: Server | undefined;
+const gdalMirrorEnv: Record<string, string> = {};
+
+async function startGdalMirror(): Promise<void> {
+  const gdalDir = path.join(ROOT, 'node_modules', 'gdal-async');
+  const { version } = JSON.parse(fs.readFileSync(path.join(gdalDir, 'package.json'), 'utf8')) as { version: string };
+  const abiDir = `node-v${process.versions.modules}-${process.platform}-${process.arch}`;
+  const archive = path.join(work, `${abiDir}.tar.gz`);
+  execFileSync('tar', ['czf', archive, '-C', path.join(gdalDir, 'lib', 'binding'), abiDir]);
+  const bytes = fs.readFileSync(archive);
+  gdalMirror = createServer((req, res) => {
+    if (req.url !== `/v${version}/${abiDir}.tar.gz`) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-length': String(bytes.length) }).end(bytes);
+  });
+  await new Promise<void>((resolve) => gdalMirror!.listen(0, '127.0.0.1', resolve));
+  gdalMirrorEnv.npm_config_gdal_binary_host_mirror = `http://127.0.0.1:${(gdalMirror.address() as AddressInfo).port}/`;
+  Object.assign(installEnv, gdalMirrorEnv);
+}
+
+beforeAll(async () => {
+  await startGdalMirror();
   const packed = npm(['pack', '--pack-destination', work], ROOT, installEnv);
   expect(packed.status, packed.output).toBe(0);
   expect(packed.output).not.toContain('Unknown project config');
@@ -74,7 +100,11 @@ beforeAll(() => {
   expect(fs.existsSync(tarball), packed.output).toBe(true);
 }, 600_000);
 
-afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+afterAll(async () => {
+  gdalMirror?.closeAllConnections();
+  await new Promise((resolve) => (gdalMirror ? gdalMirror.close(resolve) : resolve(undefined)));
+  fs.rmSync(work, { recursive: true, force: true });
+});
 
 describe('the packed tarball', () => {
   it('ships the runtime, prebuild with its preloader, native sources and exporter, and no tests or build junk', () => {
@@ -157,6 +187,7 @@ describe('npm install of the packed package', () => {
       PATH: '/usr/local/bin:/usr/bin:/bin',
       HOME: path.join(work, 'empty-home'),
       npm_config_cache: path.join(os.homedir(), '.npm'),
+      ...gdalMirrorEnv,
     });
     expect(installed.status, installed.output).toBe(0);
     expect(installed.output).toContain('lwganet-node: no LibTorch found yet');
@@ -227,7 +258,8 @@ describe('first prediction on a clean machine', () => {
   async function step(label: string, dir: string, command: string, args: string[], measure: string) {
     const started = performance.now();
     const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(command, args, { cwd: dir, env: userEnv });
+      // PATH and HOME, plus the stand-in for gdal-async's release host (see startGdalMirror).
+      const child = spawn(command, args, { cwd: dir, env: { ...userEnv, ...gdalMirrorEnv } });
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -272,6 +304,8 @@ describe('first prediction on a clean machine', () => {
     expect(help.stdout).toMatch(/^\s+pretrained\b/m);
     expect(help.stdout).not.toMatch(/^\s+bench\b/m);
     const { setup } = await predict(dir, 'A');
+    // The geo engine works in the user's project (its binding fetched by its own install script).
+    expect(execFileSync('node', ['-e', "console.log(require('gdal-async').drivers.get('GTiff').description)"], { cwd: dir, env: consumerEnv, encoding: 'utf8' }).trim()).toBe('GTiff');
     expect(setup.stderr).toContain('pip install torch==');
     // The prebuild fits the torch setup installed: no compiler run.
     expect(setup.stderr).toContain('the addon loads with LibTorch');
