@@ -1,6 +1,6 @@
 /**
  * The raw contract of the native addon (build/Release/lwganet.node).
- * Imported only by lib/binding.ts; the public, validated API lives in lib/.
+ * Imported only by lib/native/binding.ts; the public, validated API lives in lib/.
  * Every function still checks its arguments natively (TypeError/RangeError), so a
  * wrong call straight into this binding throws instead of aborting the process.
  */

@@ -130,7 +130,7 @@ if (runtimeNames.includes('ort')) {
 if (missing.length) fail(`missing\n  - ${missing.join('\n  - ')}`);
 
 // "default": every runtime with its own OpenMP behaviour, as users get it (lwganet-node applies
-// lib/openmp-env.ts; the ceiling and Python run libgomp's defaults; onnxruntime has its own
+// lib/native/openmp-env.ts; the ceiling and Python run libgomp's defaults; onnxruntime has its own
 // spinning thread pool), so the shell's OpenMP variables are not passed on. passive/active
 // force one OMP_WAIT_POLICY on every runtime.
 const childEnv = { ...process.env };

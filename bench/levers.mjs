@@ -6,7 +6,7 @@
 //   cpu-cache  LWGANET_CPU_CACHE=0 vs the addon's block cache (native/cpu_memory.h)
 //   threads    1 vs 2 intra-op threads
 //   warmup     loadModel without vs with { warmup: true }: first-call latency (and load time)
-//   openmp     OMP_WAIT_POLICY=PASSIVE vs the package's OpenMP default (GOMP_SPINCOUNT=1000, lib/openmp-env.ts)
+//   openmp     OMP_WAIT_POLICY=PASSIVE vs the package's OpenMP default (GOMP_SPINCOUNT=1000, lib/native/openmp-env.ts)
 //   prepack    the opt-in load-time oneDNN weight packing (LWGANET_PREPACK=1, native/conv_prepack.h)
 //
 // Every side runs with the package's own defaults except the one lever it flips; the OpenMP

@@ -48,7 +48,7 @@ delete base.GOMP_SPINCOUNT;
 const POLICIES = {
   'ACTIVE + GOMP_SPINCOUNT=300000, fixed': [{ OMP_WAIT_POLICY: 'ACTIVE', GOMP_SPINCOUNT: '300000' }, 'fixed', threads],
   // GOMP_SPINCOUNT=300000 alone is exactly libgomp's default (300000 spins, 100 when throttled),
-  // and being set it stops lwganet-node from applying its own (lib/openmp-env.ts).
+  // and being set it stops lwganet-node from applying its own (lib/native/openmp-env.ts).
   'libgomp default, fixed': [{ GOMP_SPINCOUNT: '300000' }, 'fixed', threads],
   'PASSIVE, fixed': [{ OMP_WAIT_POLICY: 'PASSIVE' }, 'fixed', threads],
   'GOMP_SPINCOUNT=10000, fixed': [{ GOMP_SPINCOUNT: '10000' }, 'fixed', threads],

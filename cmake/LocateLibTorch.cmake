@@ -137,7 +137,7 @@ endif()
 # Only LibTorch's CPU libraries are linked, whatever the LibTorch: the addon uses nothing but
 # device-generic APIs (c10::Device, torch::cuda::device_count in libtorch_cpu, which asks the
 # CUDA hooks), so one binary loads with a CPU-only torch too. CUDA comes at run time: when the
-# LibTorch found at load has libtorch_cuda.so, lib/binding.ts opens it before the addon and it
+# LibTorch found at load has libtorch_cuda.so, lib/native/binding.ts opens it before the addon and it
 # registers its CUDA kernels and hooks. libtorch.so is not linked either: in a CUDA LibTorch it
 # is only a shim that pulls in libtorch_cuda.so.
 set(_lwganet_torch_libs "")

@@ -3,20 +3,20 @@
  * Public barrel: re-exports only, no logic.
  */
 
-export { Tensor } from './tensor.js';
-export type { TensorData, TensorDataLike, TensorSummary } from './tensor.js';
-export { DTYPES } from './dtype.js';
-export type { DType, TypedArray } from './dtype.js';
+export { Tensor } from './tensor/tensor.js';
+export type { TensorData, TensorDataLike, TensorSummary } from './tensor/tensor.js';
+export { DTYPES } from './tensor/dtype.js';
+export type { DType, TypedArray } from './tensor/dtype.js';
 export { LwganetError } from './errors.js';
 export type { LwganetErrorCode } from './errors.js';
-export { loadModel, loadModelSync, Model } from './model.js';
-export type { LoadModelOptions, RunOptions, ModelInputs, ModelOutput, ForwardArgument, CompiledEntry } from './model.js';
+export { loadModel, loadModelSync, Model } from './model/model.js';
+export type { LoadModelOptions, RunOptions, ModelInputs, ModelOutput, ForwardArgument, CompiledEntry } from './model/model.js';
 export type { PipelineOptions } from './options.js';
-export type { ThreadPolicy } from './thread-policy.js';
-export { devices } from './device.js';
-export { releaseCpuCache } from './memory.js';
-export type { DeviceInfo } from './device.js';
-export type { ModelMetadata, ModelTask, InputSpec, OutputSpec, TilingSpec, Palette, DetectionSpec, RpnSpec } from './metadata.js';
+export type { ThreadPolicy } from './model/thread-policy.js';
+export { devices } from './native/device.js';
+export { releaseCpuCache } from './native/memory.js';
+export type { DeviceInfo } from './native/device.js';
+export type { ModelMetadata, ModelTask, InputSpec, OutputSpec, TilingSpec, Palette, DetectionSpec, RpnSpec } from './model/metadata.js';
 export { decodeImage } from './image/decode.js';
 export type { DecodedImage, DecodeOptions, ImageInput, RawPixels, GeoInfo, GeoTransform, SourceInfo, ValueRange } from './image/types.js';
 export { DEFAULT_MAX_PIXELS } from './image/limits.js';
@@ -57,7 +57,7 @@ export { detect } from './tasks/detection.js';
 export type { DetectOptions, DetectionResult, Detection } from './tasks/detection.js';
 export { corners, dotaOrder, toLe90, wrapLe90 } from './detection/rotated-box.js';
 export type { RotatedBox, Quad } from './detection/rotated-box.js';
-export { DOTA_V1_0, DOTA_V1_5 } from './dota-classes.js';
+export { DOTA_V1_0, DOTA_V1_5 } from './detection/dota-classes.js';
 export { writeDetectionsFile } from './output/detections-file.js';
 export type { DetectionFormat, DetectionFileOptions } from './output/detections-file.js';
 export { writeDetectionsVector } from './output/detections-vector.js';

@@ -11,7 +11,7 @@ namespace lwganet {
 
 bool cudaCompiled() {
   // libtorch_cpu holds a CUDA hooks stub that says "not built"; libtorch_cuda, when it was
-  // loaded, registers the real hooks. Asked after the addon loaded, i.e. after lib/binding.ts
+  // loaded, registers the real hooks. Asked after the addon loaded, i.e. after lib/native/binding.ts
   // opened libtorch_cuda.so (or found none).
   return at::detail::getCUDAHooks().isBuilt();
 }

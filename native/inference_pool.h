@@ -61,7 +61,7 @@ class InferencePool {
 
   // Process exit: drops queued jobs, waits for the running ones to finish (LibTorch must not be
   // inside a forward while exit() destroys its globals) and parks every thread for good. Called
-  // from the main thread's process 'exit' event (lib/binding.ts), before any C++ exit handler,
+  // from the main thread's process 'exit' event (lib/native/binding.ts), before any C++ exit handler,
   // and again from an atexit handler for exits that skip that event. Idempotent.
   static void QuiesceForExit();
 

@@ -60,7 +60,7 @@ class ForwardJob : public Job {
   CapturedError error_;
 };
 
-// forward(inputs, threads?): the intra-op threads of this one call (lib/thread-policy.ts picks
+// forward(inputs, threads?): the intra-op threads of this one call (lib/model/thread-policy.ts picks
 // them per forward); the model's own count when omitted. Checked in TypeScript already.
 int callThreads(const Napi::CallbackInfo& info, int fallback) {
   if (info.Length() < 2 || !info[1].IsNumber()) return fallback;

@@ -1,4 +1,4 @@
-// NativeModel: the JS object behind lib/model.ts. Holds a shared reference to a LoadedModule;
+// NativeModel: the JS object behind lib/model/model.ts. Holds a shared reference to a LoadedModule;
 // forwardSync runs on the JS thread, forward on the inference threads.
 #pragma once
 

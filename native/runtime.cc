@@ -79,7 +79,7 @@ std::string loadedLibblas() {
 Napi::Object describeRuntime(Napi::Env env) {
   Napi::Object info = Napi::Object::New(env);
   // TORCH_VERSION is what the addon was compiled against; the loaded library may differ when a
-  // prebuild or a moved LibTorch is involved, which lib/binding.ts reports.
+  // prebuild or a moved LibTorch is involved, which lib/native/binding.ts reports.
   std::string loaded = loadedLibtorchVersion();
   info.Set("libtorchVersion", Napi::String::New(env, loaded.empty() ? TORCH_VERSION : loaded));
   info.Set("libtorchPath", Napi::String::New(env, loadedLibtorchPath()));

@@ -2,7 +2,7 @@
 // Stands in for node-gyp when prebuildify runs (`--node-gyp`): prebuildify has no cmake-js
 // backend. It builds the addon with cmake-js in the package root, then installs it into
 // <cwd>/build/Release, where prebuildify picks it up. The install step drops the build's RPATH:
-// a prebuild gets its LibTorch preloaded by lib/binding.ts.
+// a prebuild gets its LibTorch preloaded by lib/native/binding.ts.
 // prebuildify's node-gyp arguments (--target, --devdir, ...) are ignored: the addon uses N-API.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';

@@ -1,5 +1,5 @@
 // npm install step of lwganet-node (the package's "install" script). Optional: npm 11 runs it only
-// when the user allows it, and the package works without it (lib/binding.ts finds LibTorch at
+// when the user allows it, and the package works without it (lib/native/binding.ts finds LibTorch at
 // load; `npx lwganet setup` provisions one and builds the addon when needed). When it runs:
 //  1. the shipped prebuild loads with a LibTorch found here → record that LibTorch
 //     (prebuilds/<platform>-<arch>/libtorch.json) so later loads try it first;
@@ -21,12 +21,12 @@ const say = (message) => console.error(`lwganet-node: ${message}`);
 if (fs.existsSync(path.join(root, '.git'))) process.exit(0);
 
 const { findLibtorch } = require(path.join(root, 'dist', 'libtorch', 'locate.js'));
-const { addonBuilds, chooseLibtorch } = require(path.join(root, 'dist', 'binding.js'));
+const { addonBuilds, chooseLibtorch } = require(path.join(root, 'dist', 'native', 'binding.js'));
 const SETUP_HINT = 'run `npx lwganet setup`: it installs the LibTorch this package needs (a Python venv with torch, in ~/.cache/lwganet-node) and builds the addon if the prebuild does not fit';
 
 /** Loads the addon in a child process, so a failure cannot take this process down. */
 function loads() {
-  const probe = `require(${JSON.stringify(path.join(root, 'dist', 'binding.js'))}).binding().devices()`;
+  const probe = `require(${JSON.stringify(path.join(root, 'dist', 'native', 'binding.js'))}).binding().devices()`;
   const result = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
   return { ok: result.status === 0, reason: (result.stderr || '').split('\n').find((l) => l.includes('Error')) ?? result.stderr };
 }

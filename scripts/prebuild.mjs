@@ -47,7 +47,7 @@ const sidecar = {
   platform: process.platform,
   arch: process.arch,
   libc: 'glibc',
-  rpath: 'none: lib/binding.ts preloads the LibTorch it finds (same release) with lwganet-preload.node',
+  rpath: 'none: lib/native/binding.ts preloads the LibTorch it finds (same release) with lwganet-preload.node',
 };
 fs.writeFileSync(path.join(dir, `${pkg.name}.json`), `${JSON.stringify(sidecar, null, 2)}\n`);
 console.log(`prebuild: ${path.relative(root, path.join(dir, sidecar.file))} for LibTorch ${sidecar.libtorch}, CPU or CUDA at run time`);

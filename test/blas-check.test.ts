@@ -1,7 +1,7 @@
 // Reference-BLAS detection: which loaded libblas files count as the slow reference one.
 import { describe, expect, it } from 'vitest';
 import { devices } from '../lib/index.js';
-import { usesReferenceBlas } from '../lib/blas-check.js';
+import { usesReferenceBlas } from '../lib/native/blas-check.js';
 
 describe('usesReferenceBlas', () => {
   it('flags a system-BLAS LibTorch on Debian\'s reference libblas, and nothing else', () => {

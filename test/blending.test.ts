@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel, type Model } from '../lib/model.js';
+import { loadModel, type Model } from '../lib/model/model.js';
 import { segment } from '../lib/tasks/segmentation.js';
 import { softmax } from '../lib/tasks/top-k.js';
 import { exportDenseFixtures, IMAGENET_MEAN, IMAGENET_STD } from './helpers/dense-models.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gdal } from '../lib/geo/gdal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromFile } from 'geotiff';
-import { loadModel, type Model } from '../lib/model.js';
+import { loadModel, type Model } from '../lib/model/model.js';
 import { detectChanges, probabilityFunction } from '../lib/tasks/change-detection.js';
 import { hasStack, runCli } from './helpers/cli-run.js';
 import { CHANGE2_U, CHANGE_C, CHANGE_V, expectedChangeProbability, exportDenseFixtures, normalised } from './helpers/dense-models.js';

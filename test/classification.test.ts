@@ -4,9 +4,9 @@ import { softmax, topK } from '../lib/tasks/top-k.js';
 import { halfToNumber } from '../lib/tasks/half.js';
 import { preprocess } from '../lib/image/preprocess.js';
 import { LwganetError } from '../lib/errors.js';
-import { Tensor } from '../lib/tensor.js';
-import type { ModelMetadata } from '../lib/metadata.js';
-import type { Model } from '../lib/model.js';
+import { Tensor } from '../lib/tensor/tensor.js';
+import type { ModelMetadata } from '../lib/model/metadata.js';
+import type { Model } from '../lib/model/model.js';
 import { encode, geotiff, pattern, tempDir, writeFixture } from './helpers/image-fixtures.js';
 import { exportModel, pythonForward } from './helpers/image-model.js';
 
@@ -162,7 +162,7 @@ describe('classify with a real exported model (needs the addon and the Python ex
   });
   beforeAll(async () => {
     modelPath = exportModel(tmp.dir);
-    const { loadModel } = await import('../lib/model.js');
+    const { loadModel } = await import('../lib/model/model.js');
     model = await loadModel(modelPath);
   }, 300_000);
 

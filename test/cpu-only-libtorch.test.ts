@@ -1,5 +1,5 @@
 // One addon binary for a CPU-only and a CUDA LibTorch: it links only LibTorch's CPU libraries,
-// and lib/binding.ts opens libtorch_cuda.so at load when the LibTorch it finds has one. A CPU-only
+// and lib/native/binding.ts opens libtorch_cuda.so at load when the LibTorch it finds has one. A CPU-only
 // torch (what `lwganet setup` installs by default) is simulated by a view of the pip torch: a
 // directory of symlinks without its CUDA libraries, used through LIBTORCH like any LibTorch.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addonBuilds } from '../lib/binding.js';
+import { addonBuilds } from '../lib/native/binding.js';
 import { fixture } from './helpers/fixtures.js';
 
 const ROOT = path.join(__dirname, '..');

@@ -9,13 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { LwganetError } from '../lib/errors.js';
 import type { BandSource } from '../lib/image/band-source.js';
 import { planTiles } from '../lib/image/tiling.js';
-import type { ModelMetadata } from '../lib/metadata.js';
-import type { ModelOutput } from '../lib/model.js';
+import type { ModelMetadata } from '../lib/model/metadata.js';
+import type { ModelOutput } from '../lib/model/model.js';
 import { runTiled } from '../lib/tasks/dense-engine.js';
 import { DEFAULT_MAX_SCENE_PIXELS, gridFor, resolveDenseOptions } from '../lib/tasks/dense-options.js';
 import { reduceLogits, segment } from '../lib/tasks/segmentation.js';
 import type { TaskModel } from '../lib/tasks/task-model.js';
-import { Tensor } from '../lib/tensor.js';
+import { Tensor } from '../lib/tensor/tensor.js';
 import { pattern } from './helpers/image-fixtures.js';
 
 const MEAN = [0.3, 0.5, 0.7];

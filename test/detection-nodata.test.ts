@@ -1,7 +1,7 @@
 // detect() on a georeferenced image with nodata: a box whose centre pixel is nodata is dropped
 // (there is no image there); the same pixels without nodata keep it.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadModel, type Model } from '../lib/model.js';
+import { loadModel, type Model } from '../lib/model/model.js';
 import { detect } from '../lib/tasks/detection.js';
 import { blobImage, type Blob } from './helpers/blob-images.js';
 import { fixture } from './helpers/fixtures.js';

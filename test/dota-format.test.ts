@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clipQuadToImage } from '../lib/detection/clip-quad.js';
 import { corners, dotaOrder, type Quad } from '../lib/detection/rotated-box.js';
-import { DOTA_V1_0 } from '../lib/dota-classes.js';
+import { DOTA_V1_0 } from '../lib/detection/dota-classes.js';
 import { detectionsDotaText, writeDetectionsDota } from '../lib/output/detections-dota.js';
 import { updateDotaTask1 } from '../lib/output/dota-task1.js';
 import type { DetectionResult } from '../lib/tasks/detection.js';

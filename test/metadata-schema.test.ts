@@ -3,13 +3,13 @@
 // Here: an archive exported by the Python package for every task loads in Node with metadata
 // that follows the schema, and parseMetadata() accepts exactly what the schema accepts on every
 // single-field change of those documents (a key removed, a value of the wrong type, a value
-// outside its enum or range, null), so lib/metadata.ts cannot drift from the dataclasses.
+// outside its enum or range, null), so lib/model/metadata.ts cannot drift from the dataclasses.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel } from '../lib/model.js';
-import { parseMetadata } from '../lib/metadata.js';
+import { loadModel } from '../lib/model/model.js';
+import { parseMetadata } from '../lib/model/metadata.js';
 import { LwganetError } from '../lib/errors.js';
 import { tempDir } from './helpers/image-fixtures.js';
 import { ROOT, runPython } from './helpers/image-python.js';
@@ -109,7 +109,7 @@ function* mutations(doc: Json, schema: Schema, path: Array<string | number> = []
   yield* walk(doc, schema, path);
 }
 
-describe('metadata.schema.json and lib/metadata.ts', () => {
+describe('metadata.schema.json and lib/model/metadata.ts', () => {
   it.each(EXPORTS.map(([task]) => task))('an exported %s archive loads in Node with metadata that follows the schema', async (task) => {
     const model = await loadModel(archives[task]);
     try {

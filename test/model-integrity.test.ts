@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LwganetError, loadModel, loadModelSync } from '../lib/index.js';
-import { METADATA_MAX_BYTES } from '../lib/model-archive.js';
+import { METADATA_MAX_BYTES } from '../lib/model/model-archive.js';
 import { fixture } from './helpers/fixtures.js';
 import { runPython } from './helpers/image-python.js';
 

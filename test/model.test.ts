@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DTYPES, LwganetError, Tensor, loadModel, loadModelSync, type DType, type ModelOutput } from '../lib/index.js';
-import { binding } from '../lib/binding.js';
+import { binding } from '../lib/native/binding.js';
 import { fixture } from './helpers/fixtures.js';
 
 const f32 = (values: number[], shape = [values.length]) => new Tensor('float32', new Float32Array(values), shape);

@@ -1,7 +1,7 @@
 // Garbage straight into the raw binding: every call must throw or reject a JS error; none may
 // abort the process (a crash here would take the whole test file down).
 import { describe, expect, it } from 'vitest';
-import { binding } from '../lib/binding.js';
+import { binding } from '../lib/native/binding.js';
 import { fixture } from './helpers/fixtures.js';
 
 const OPTIONS = { device: 'cpu', dtype: 'float32', threads: 1 } as const;

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LwganetError, Tensor, loadModel, loadModelSync, rotatedIou, rotatedNms, type ModelOutput } from '../lib/index.js';
-import { binding } from '../lib/binding.js';
+import { binding } from '../lib/native/binding.js';
 import { fixture } from './helpers/fixtures.js';
 
 type Box = [number, number, number, number, number];

@@ -1,8 +1,8 @@
-// The OpenMP defaults the package sets before loading the addon (lib/openmp-env.ts).
+// The OpenMP defaults the package sets before loading the addon (lib/native/openmp-env.ts).
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyOpenMpDefaults } from '../lib/openmp-env.js';
+import { applyOpenMpDefaults } from '../lib/native/openmp-env.js';
 import { ROOT } from './helpers/image-python.js';
 
 describe('applyOpenMpDefaults', () => {

@@ -3,7 +3,7 @@
 // affect only the requests they concern. No timing assertions: only counts and values.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InferencePool, LwganetError, Tensor, createInferencePool, loadModel, type ModelOutput } from '../lib/index.js';
-import { binding } from '../lib/binding.js';
+import { binding } from '../lib/native/binding.js';
 import { fixture } from './helpers/fixtures.js';
 import { asTensor, image, maxAbsDiff, outcome, small, until, values } from './helpers/pool-inputs.js';
 import { failsOnNegativeModel } from './helpers/pool-models.js';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromFile } from 'geotiff';
 import { decodeImage } from '../lib/image/decode.js';
 import { LwganetError } from '../lib/errors.js';
-import { loadModel, type Model } from '../lib/model.js';
+import { loadModel, type Model } from '../lib/model/model.js';
 import { segment, type SegmentationResult } from '../lib/tasks/segmentation.js';
 import { softmax } from '../lib/tasks/top-k.js';
 import { hasStack, runCli } from './helpers/cli-run.js';

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chooseLibtorch, type AddonBuild } from '../lib/binding.js';
+import { chooseLibtorch, type AddonBuild } from '../lib/native/binding.js';
 import { LwganetError } from '../lib/errors.js';
 import { findSetupPython } from '../lib/setup/find-python.js';
 import { setup } from '../lib/setup/setup.js';

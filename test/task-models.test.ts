@@ -5,8 +5,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel, type Model } from '../lib/model.js';
-import { Tensor } from '../lib/tensor.js';
+import { loadModel, type Model } from '../lib/model/model.js';
+import { Tensor } from '../lib/tensor/tensor.js';
 import { segment } from '../lib/tasks/segmentation.js';
 import { detectChanges } from '../lib/tasks/change-detection.js';
 import { exportModel } from './helpers/image-model.js';

@@ -1,7 +1,7 @@
 // The adaptive thread count: it must probe both counts, then follow whichever is faster for a
 // shape, notice when that changes (a busy machine), and never adapt under 'fixed'.
 import { describe, expect, it } from 'vitest';
-import { ThreadChooser, shapeKey } from '../lib/thread-policy.js';
+import { ThreadChooser, shapeKey } from '../lib/model/thread-policy.js';
 import { loadModel } from '../lib/index.js';
 import { fixture } from './helpers/fixtures.js';
 

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corners } from '../lib/detection/rotated-box.js';
-import { DOTA_V1_0 } from '../lib/dota-classes.js';
+import { DOTA_V1_0 } from '../lib/detection/dota-classes.js';
 import { classAreas, pixelAreaM2 } from '../lib/geo/area.js';
 import { gdal } from '../lib/geo/gdal.js';
 import type { GeoInfo, GeoTransform } from '../lib/image/types.js';

@@ -2,7 +2,7 @@
 // reported as load failures, and the same through InferencePool.
 import { afterEach, describe, expect, it } from 'vitest';
 import { InferencePool, LwganetError, Tensor, createInferencePool, loadModel, loadModelSync } from '../lib/index.js';
-import { WARMUP_CALLS } from '../lib/warmup.js';
+import { WARMUP_CALLS } from '../lib/model/warmup.js';
 import { fixture } from './helpers/fixtures.js';
 
 const probeInput = () => new Tensor('float32', new Float32Array(3 * 40 * 50), [1, 3, 40, 50]);

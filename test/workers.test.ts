@@ -7,7 +7,7 @@ import { fixture } from './helpers/fixtures.js';
 import { geotiff, pattern, tempDir, writeFixture } from './helpers/image-fixtures.js';
 
 const DIST = path.join(__dirname, '..', 'dist', 'index.js');
-const BINDING = path.join(__dirname, '..', 'dist', 'binding.js');
+const BINDING = path.join(__dirname, '..', 'dist', 'native', 'binding.js');
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');

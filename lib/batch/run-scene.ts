@@ -10,7 +10,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LwganetError } from '../errors.js';
 import { requireTask } from '../tasks/task-model.js';
-import type { ModelTask } from '../metadata.js';
+import type { ModelTask } from '../model/metadata.js';
 import { fileIdentity, type FileIdentity } from './identity.js';
 import { isDone, writeRecord, type OutputRecord } from './manifest.js';
 import type { ModelCache } from './model-cache.js';

@@ -1,6 +1,6 @@
 /** The note every command prints when a model's weights are not trained ones. */
 
-import type { ModelMetadata } from '../metadata.js';
+import type { ModelMetadata } from '../model/metadata.js';
 
 /** Where trained weights for each task come from (upstream released none for segmentation or change detection). */
 function trainedWeightsHint(metadata: ModelMetadata): string {

@@ -5,7 +5,7 @@
  * (python/lwganet/detection/native_ops.py).
  */
 
-import { binding } from '../binding.js';
+import { binding } from '../native/binding.js';
 import { invalidArgument } from '../errors.js';
 
 /** A rotated box as an object: centre, width, height, angle in radians, le90: θ ∈ [−π/2, π/2), w ≥ h). */

@@ -6,7 +6,7 @@
  * bench/preprocess.mjs), and bit-identical to the same formula evaluated in float64 by NumPy.
  */
 
-import type { InputSpec } from '../metadata.js';
+import type { InputSpec } from '../model/metadata.js';
 
 /** One lookup table per output channel. */
 export function buildLookupTables(input: Pick<InputSpec, 'valueScale' | 'mean' | 'std' | 'channels'>): Float32Array[] {

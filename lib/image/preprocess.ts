@@ -7,8 +7,8 @@
 
 import sharp from 'sharp';
 import { LwganetError, invalidArgument } from '../errors.js';
-import type { InputSpec, ModelMetadata } from '../metadata.js';
-import { Tensor } from '../tensor.js';
+import type { InputSpec, ModelMetadata } from '../model/metadata.js';
+import { Tensor } from '../tensor/tensor.js';
 import { decodeImage, decodeResized } from './decode.js';
 import { buildLookupTables, normalizeInto } from './normalize.js';
 import { checkPlannedSize, planResize, type ResizePlan } from './resize-plan.js';

@@ -6,7 +6,7 @@
  */
 
 import { LwganetError } from '../errors.js';
-import type { InputSpec, ResizeRule } from '../metadata.js';
+import type { InputSpec, ResizeRule } from '../model/metadata.js';
 
 /** Resize to (resizeWidth × resizeHeight), then keep the box (left, top, width, height). */
 export interface ResizePlan {

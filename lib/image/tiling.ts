@@ -17,7 +17,7 @@
 
 import { LwganetError } from '../errors.js';
 import { optionError } from '../options.js';
-import type { TilingSpec } from '../metadata.js';
+import type { TilingSpec } from '../model/metadata.js';
 
 /** Where the tiles of one image go. */
 export interface TileGrid {

@@ -5,7 +5,7 @@
  * map used for masks starts with black, which is invisible as an outline on dark imagery.)
  */
 
-import type { Palette } from '../metadata.js';
+import type { Palette } from '../model/metadata.js';
 
 const GOLDEN_ANGLE = 137.50776405003785;
 

@@ -9,7 +9,7 @@ import { extname } from 'node:path';
 import sharp from 'sharp';
 import { invalidArgument } from '../errors.js';
 import type { GeoInfo } from '../image/types.js';
-import type { Palette } from '../metadata.js';
+import type { Palette } from '../model/metadata.js';
 import { writeAtomically } from './atomic.js';
 import { writeMaskGeotiff } from './mask-geotiff.js';
 import { checkMask, writeMaskPng } from './mask-png.js';

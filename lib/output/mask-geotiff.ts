@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { invalidArgument } from '../errors.js';
 import { gdal } from '../image/gdal-raster.js';
 import type { GeoInfo } from '../image/types.js';
-import type { Palette } from '../metadata.js';
+import type { Palette } from '../model/metadata.js';
 import { writeAtomically } from './atomic.js';
 import { checkMask } from './mask-png.js';
 

@@ -5,7 +5,7 @@
  */
 
 import { invalidArgument } from '../errors.js';
-import type { Palette } from '../metadata.js';
+import type { Palette } from '../model/metadata.js';
 import { writePng } from './png-writer.js';
 
 export interface MaskPngOptions {

@@ -7,7 +7,7 @@
 import { LwganetError, invalidArgument } from '../errors.js';
 import { openBandSource } from '../image/band-source.js';
 import type { DecodeOptions, ImageInput } from '../image/types.js';
-import type { Palette } from '../metadata.js';
+import type { Palette } from '../model/metadata.js';
 import { checkMask } from './mask-png.js';
 import { writePng } from './png-writer.js';
 

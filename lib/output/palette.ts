@@ -4,7 +4,7 @@
  * users already recognise. Change masks use black (unchanged) and white (changed).
  */
 
-import type { Palette } from '../metadata.js';
+import type { Palette } from '../model/metadata.js';
 
 /** Black = unchanged, white = changed. */
 export const CHANGE_PALETTE: Palette = [[0, 0, 0], [255, 255, 255]];

@@ -8,7 +8,7 @@
 import { createDeflate } from 'node:zlib';
 import { crc32 } from 'node:zlib';
 import type { FileHandle } from 'node:fs/promises';
-import type { Palette } from '../metadata.js';
+import type { Palette } from '../model/metadata.js';
 import { writeAtomically } from './atomic.js';
 
 export interface PngHeader {

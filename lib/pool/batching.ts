@@ -4,9 +4,9 @@
  * one output per request (splitOutput). No I/O, no timers: the pool decides when to batch.
  */
 
-import type { ModelOutput } from '../model.js';
-import { Tensor } from '../tensor.js';
-import type { TypedArray } from '../dtype.js';
+import type { ModelOutput } from '../model/model.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { TypedArray } from '../tensor/dtype.js';
 
 /** Inputs in forward's order; null stands for an omitted optional argument. */
 export type OrderedInputs = ReadonlyArray<Tensor | null>;

@@ -4,9 +4,9 @@
  * to the next compiled size (the padded rows' outputs are dropped).
  */
 
-import type { Model } from '../model.js';
-import { Tensor } from '../tensor.js';
-import type { TypedArray } from '../dtype.js';
+import type { Model } from '../model/model.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { TypedArray } from '../tensor/dtype.js';
 import type { OrderedInputs } from './batching.js';
 
 /** The batch sizes a pool may run a model at: null for TorchScript or a package with a dynamic entry. */

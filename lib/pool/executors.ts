@@ -13,12 +13,12 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { LwganetError } from '../errors.js';
-import type { ModelMetadata } from '../metadata.js';
-import { type ForwardArgument, type ModelOutput, loadModel, type Model } from '../model.js';
-import { RUN_ORDERED } from '../run-ordered.js';
+import type { ModelMetadata } from '../model/metadata.js';
+import { type ForwardArgument, type ModelOutput, loadModel, type Model } from '../model/model.js';
+import { RUN_ORDERED } from '../model/run-ordered.js';
 import type { OrderedInputs } from './batching.js';
 import { compiledBatchSizes } from './compiled-batches.js';
-import type { ThreadPolicy } from '../thread-policy.js';
+import type { ThreadPolicy } from '../model/thread-policy.js';
 import { type FromWorker, type ForwardMessage, type ResultMessage, type WorkerConfig, fromWireError, fromWireValue, toWireTensor, transferList } from './messages.js';
 
 /** What the pool validates requests against. */

@@ -28,13 +28,13 @@
 
 import path from 'node:path';
 import { LwganetError } from '../errors.js';
-import type { ModelMetadata } from '../metadata.js';
-import type { ModelInputs, ModelOutput } from '../model.js';
+import type { ModelMetadata } from '../model/metadata.js';
+import type { ModelInputs, ModelOutput } from '../model/model.js';
 import { type OrderedInputs, batchKey, concatInputs, itemCount, splitOutput } from './batching.js';
 import { batchCap, padRows, runSize } from './compiled-batches.js';
 import { type Executor, NativeExecutor, WorkerExecutor } from './executors.js';
 import { type InferencePoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './pool-options.js';
-import { orderInputs } from '../input-order.js';
+import { orderInputs } from '../model/input-order.js';
 import { rejectUnknownOptions, requireObject, signalOption } from '../options.js';
 
 export interface PoolRunOptions {

@@ -4,12 +4,12 @@
  * clone drops an error's `code`, so both are turned into plain wire values and back.
  */
 
-import type { ThreadPolicy } from '../thread-policy.js';
-import type { ForwardArgument, ModelOutput } from '../model.js';
-import { type DType, TYPED_ARRAY_OF, isDType } from '../dtype.js';
+import type { ThreadPolicy } from '../model/thread-policy.js';
+import type { ForwardArgument, ModelOutput } from '../model/model.js';
+import { type DType, TYPED_ARRAY_OF, isDType } from '../tensor/dtype.js';
 import { LwganetError, type LwganetErrorCode } from '../errors.js';
-import type { ModelMetadata } from '../metadata.js';
-import { Tensor } from '../tensor.js';
+import type { ModelMetadata } from '../model/metadata.js';
+import { Tensor } from '../tensor/tensor.js';
 
 /** workerData of a pool worker. */
 export interface WorkerConfig {

@@ -4,9 +4,9 @@
  */
 
 import os from 'node:os';
-import { parseDevice } from '../device.js';
+import { parseDevice } from '../native/device.js';
 import { booleanOption, enumOption, integerOption, numberOption, rejectUnknownOptions, requireObject } from '../options.js';
-import { THREAD_POLICIES, type ThreadPolicy } from '../thread-policy.js';
+import { THREAD_POLICIES, type ThreadPolicy } from '../model/thread-policy.js';
 
 export type PoolExecutorKind = 'native' | 'worker-threads';
 

@@ -9,8 +9,8 @@
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadModel, type Model } from '../model.js';
-import { RUN_ORDERED_SYNC } from '../run-ordered.js';
+import { loadModel, type Model } from '../model/model.js';
+import { RUN_ORDERED_SYNC } from '../model/run-ordered.js';
 import { compiledBatchSizes } from './compiled-batches.js';
 import { type ForwardMessage, type FromWorker, type ResultMessage, type WorkerConfig, fromWireTensor, toWireError, toWireValue } from './messages.js';
 

@@ -95,7 +95,7 @@ function pipConfiguresIndex(python: string, env: NodeJS.ProcessEnv): boolean {
 
 /** Loads the addon in a child process: null when it works, else the error's first lines. */
 function addonProblem(env: NodeJS.ProcessEnv): string | null {
-  const probe = `require(${JSON.stringify(join(PACKAGE_ROOT, 'dist', 'binding.js'))}).binding().devices()`;
+  const probe = `require(${JSON.stringify(join(PACKAGE_ROOT, 'dist', 'native', 'binding.js'))}).binding().devices()`;
   const child = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', env, timeout: 120_000 });
   if (child.status === 0) return null;
   const lines = (child.stderr || '').split('\n');
@@ -104,7 +104,7 @@ function addonProblem(env: NodeJS.ProcessEnv): string | null {
 }
 
 function loadedAddonFile(env: NodeJS.ProcessEnv): string {
-  const probe = `const b = require(${JSON.stringify(join(PACKAGE_ROOT, 'dist', 'binding.js'))}); console.log(b.addonBuilds()[0].file)`;
+  const probe = `const b = require(${JSON.stringify(join(PACKAGE_ROOT, 'dist', 'native', 'binding.js'))}); console.log(b.addonBuilds()[0].file)`;
   return spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', env }).stdout.trim();
 }
 

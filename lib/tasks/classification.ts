@@ -10,9 +10,9 @@
 import { LwganetError, invalidArgument } from '../errors.js';
 import { preprocess } from '../image/preprocess.js';
 import type { ImageInput } from '../image/types.js';
-import type { ModelMetadata } from '../metadata.js';
+import type { ModelMetadata } from '../model/metadata.js';
 import { type PipelineOptions, type ResolvedPipelineOptions, positiveIntegerOption, requirePipelineOptions, resolvePipelineOptions } from '../options.js';
-import { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { floatValues, requireTask, runTask, type TaskModel } from './task-model.js';
 import { topK, type Prediction } from './top-k.js';
 

@@ -13,9 +13,9 @@ import { LwganetError } from '../errors.js';
 import type { BandSource } from '../image/band-source.js';
 import { buildLookupTables } from '../image/normalize.js';
 import { rowTiles, tileCount, tileWeights, type Tile, type TileGrid } from '../image/tiling.js';
-import type { ModelMetadata } from '../metadata.js';
-import type { ModelOutput } from '../model.js';
-import { Tensor } from '../tensor.js';
+import type { ModelMetadata } from '../model/metadata.js';
+import type { ModelOutput } from '../model/model.js';
+import { Tensor } from '../tensor/tensor.js';
 import { floatValues, runTask, type TaskModel } from './task-model.js';
 
 export interface TiledRun {

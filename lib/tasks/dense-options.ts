@@ -5,7 +5,7 @@
 
 import { LwganetError } from '../errors.js';
 import { planTiles, resolveTiling, type TileGrid } from '../image/tiling.js';
-import type { InputSizeRule, ModelMetadata } from '../metadata.js';
+import type { InputSizeRule, ModelMetadata } from '../model/metadata.js';
 import { type PipelineOptions, type ResolvedPipelineOptions, optionError, positiveIntegerOption, resolvePipelineOptions } from '../options.js';
 
 /** Options of every dense pipeline. */

@@ -5,7 +5,7 @@
  */
 
 import { resolveTiling } from '../image/tiling.js';
-import type { ModelMetadata, TilingSpec } from '../metadata.js';
+import type { ModelMetadata, TilingSpec } from '../model/metadata.js';
 import { type PipelineOptions, type ResolvedPipelineOptions, numberOption, resolvePipelineOptions } from '../options.js';
 
 export interface DetectOptions extends PipelineOptions {

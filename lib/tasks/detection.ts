@@ -22,7 +22,7 @@ import { openBandSource } from '../image/band-source.js';
 import { buildLookupTables } from '../image/normalize.js';
 import { planTiles, tileCount } from '../image/tiling.js';
 import type { GeoInfo, ImageInput } from '../image/types.js';
-import type { ModelMetadata, Palette } from '../metadata.js';
+import type { ModelMetadata, Palette } from '../model/metadata.js';
 import { detectionPalette } from '../output/detection-palette.js';
 import { DetectionCandidates, type Detection } from './detection-candidates.js';
 import { requirePipelineOptions } from '../options.js';

@@ -7,9 +7,9 @@
  */
 
 import { LwganetError } from '../errors.js';
-import { DETECTION_OUTPUT_KINDS, type ModelMetadata } from '../metadata.js';
-import type { ModelOutput } from '../model.js';
-import { Tensor } from '../tensor.js';
+import { DETECTION_OUTPUT_KINDS, type ModelMetadata } from '../model/metadata.js';
+import type { ModelOutput } from '../model/model.js';
+import { Tensor } from '../tensor/tensor.js';
 import { floatValues } from './task-model.js';
 
 /** Output names of a detector, by kind. */

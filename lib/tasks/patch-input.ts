@@ -10,8 +10,8 @@
  */
 
 import { invalidArgument } from '../errors.js';
-import type { InputSizeRule } from '../metadata.js';
-import { Tensor } from '../tensor.js';
+import type { InputSizeRule } from '../model/metadata.js';
+import { Tensor } from '../tensor/tensor.js';
 
 /** The input size for a patch of width × height pixels under the model's size rule. */
 export function patchInputSize(width: number, height: number, size: InputSizeRule): { width: number; height: number } {

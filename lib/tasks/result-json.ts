@@ -5,7 +5,7 @@
  * the arrays, serialise them yourself (`Array.from(result.mask)`, or write the mask file).
  */
 
-import { PREVIEW_VALUES } from '../tensor.js';
+import { PREVIEW_VALUES } from '../tensor/tensor.js';
 
 /** How a typed array appears in a result's JSON. */
 export interface ArraySummary {

@@ -11,7 +11,7 @@ import { LwganetError } from '../errors.js';
 import { openBandSource } from '../image/band-source.js';
 import { MASK_NODATA, applyNodata } from './nodata.js';
 import type { GeoInfo, ImageInput } from '../image/types.js';
-import type { ModelMetadata, Palette } from '../metadata.js';
+import type { ModelMetadata, Palette } from '../model/metadata.js';
 import { defaultPalette } from '../output/palette.js';
 import { runTiled } from './dense-engine.js';
 import { booleanOption, requirePipelineOptions } from '../options.js';

@@ -4,10 +4,10 @@
  */
 
 import { LwganetError, invalidArgument } from '../errors.js';
-import type { ModelMetadata, ModelTask } from '../metadata.js';
-import { Model, type ModelOutput } from '../model.js';
-import { RUN_ORDERED } from '../run-ordered.js';
-import { Tensor } from '../tensor.js';
+import type { ModelMetadata, ModelTask } from '../model/metadata.js';
+import { Model, type ModelOutput } from '../model/model.js';
+import { RUN_ORDERED } from '../model/run-ordered.js';
+import { Tensor } from '../tensor/tensor.js';
 import { halfToNumber } from './half.js';
 
 /** What a pipeline needs from a model: its metadata and an async forward. */

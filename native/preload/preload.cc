@@ -1,5 +1,5 @@
 // lwganet_preload.node: opens shared libraries by absolute path with RTLD_NOW | RTLD_GLOBAL and
-// never closes them. lib/binding.ts loads LibTorch's libraries through it before the addon, so
+// never closes them. lib/native/binding.ts loads LibTorch's libraries through it before the addon, so
 // the addon's DT_NEEDED entries (libtorch.so, libc10.so, ...) resolve to the LibTorch found at
 // load time instead of an RPATH. It links nothing but libc: it must load where LibTorch does not.
 // (Node's process.dlopen cannot do this: it closes a library that registers no module.)

@@ -3,7 +3,7 @@
 Stored as ``metadata.json`` in the TorchScript archive's extra files; the JSON uses camelCase
 keys (``to_dict`` converts the snake_case field names). These dataclasses are the source of
 ``metadata.schema.json`` (written by ``python -m lwganet.metadata_schema``; a test fails when the
-file is stale), which lib/metadata.ts is tested against. Field ``metadata`` entries carry what a
+file is stale), which lib/model/metadata.ts is tested against. Field ``metadata`` entries carry what a
 type cannot say: ``enum`` (allowed values), ``minimum``, ``exclusive_minimum``, ``maximum``, and
 ``omit_none`` (the key is left out of the JSON when the value is None; the schema then allows
 null only where ``nullable`` says so). Bump ``FORMAT_VERSION``

@@ -1,7 +1,7 @@
 """``metadata.schema.json`` (JSON Schema 2020-12), generated from the dataclasses of metadata.py.
 
 ``python -m lwganet.metadata_schema`` rewrites the file beside this module; tests/test_metadata_schema.py
-fails when it is stale, and the Node package's tests check lib/metadata.ts against it. Types come
+fails when it is stale, and the Node package's tests check lib/model/metadata.ts against it. Types come
 from the annotations, ``enum``/``minimum``/``maximum``/``exclusive_minimum``/``min_items`` from the
 field metadata, a discriminator field (``rule``, ``mode``, ``format``) fixed by ``init=False``
 becomes a ``const``; a key is required unless its field is ``omit_none`` or ``optional``, and may be

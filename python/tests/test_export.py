@@ -43,7 +43,7 @@ def test_classification_metadata(l0_export):
     text = meta.to_json()
     data = json.loads(text)
     assert list(data) == BRIEF_KEYS
-    assert '"valueScale": 255,' in text  # an integer, as lib/metadata.ts documents
+    assert '"valueScale": 255,' in text  # an integer, as lib/model/metadata.ts documents
     assert data["labelSet"] == "imagenet-1k" and data["numClasses"] == len(data["labels"]) == 1000
     assert data["labels"][:2] == ["tench", "goldfish"]
     assert data["input"] == {

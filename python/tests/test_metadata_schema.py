@@ -1,5 +1,5 @@
 """metadata.schema.json is what the dataclasses of metadata.py say, and every export's metadata
-follows it (the Node side checks lib/metadata.ts against the same file)."""
+follows it (the Node side checks lib/model/metadata.ts against the same file)."""
 
 import json
 

@@ -6,7 +6,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Tensor } from '../../lib/tensor.js';
+import type { Tensor } from '../../lib/tensor/tensor.js';
 import { runPython } from './image-python.js';
 
 /** Exports `model` (default lwganet_l0 with NWPU-RESISC45 labels, seeded weights) to `dir`. */

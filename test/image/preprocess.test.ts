@@ -20,7 +20,7 @@ import { preprocess, resizeForModel } from '../../lib/image/preprocess.js';
 import { planResize, roundHalfEven } from '../../lib/image/resize-plan.js';
 import { decodeImage, decodeResized } from '../../lib/image/decode.js';
 import { LwganetError } from '../../lib/errors.js';
-import type { InputSpec, ResizeRule } from '../../lib/metadata.js';
+import type { InputSpec, ResizeRule } from '../../lib/model/metadata.js';
 import { pattern, tempDir } from '../helpers/image-fixtures.js';
 import { helperScript, runPython } from '../helpers/image-python.js';
 

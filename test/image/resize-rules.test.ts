@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildLookupTables, normalizeInto } from '../../lib/image/normalize.js';
 import { preprocess, resizeForModel } from '../../lib/image/preprocess.js';
 import { checkPlannedSize, planResize, roundHalfEven } from '../../lib/image/resize-plan.js';
-import type { InputSpec, ResizeRule } from '../../lib/metadata.js';
+import type { InputSpec, ResizeRule } from '../../lib/model/metadata.js';
 import { pattern } from '../helpers/image-fixtures.js';
 
 const MEAN = [0.485, 0.456, 0.406];

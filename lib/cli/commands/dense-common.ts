@@ -5,7 +5,7 @@ import { classAreas, pixelAreaM2 } from '../../geo/area.js';
 import type { ApiFlag } from '../flags.js';
 import { positiveInteger } from '../options.js';
 import type { GeoInfo } from '../../image/types.js';
-import type { Model } from '../../model.js';
+import type { Model } from '../../model/model.js';
 import { maskFormatFor } from '../../output/mask-file.js';
 import { writeMaskVector } from '../../output/mask-vector.js';
 import { vectorFormatFor, type VectorCrs } from '../../output/vector-file.js';

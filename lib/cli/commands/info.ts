@@ -1,7 +1,7 @@
 /** `lwganet info FILE [--json]`: what a model file is, and what this LibTorch build can run it on. */
 
 import type { Command } from 'commander';
-import type { ModelMetadata } from '../../metadata.js';
+import type { ModelMetadata } from '../../model/metadata.js';
 import type { CliIO } from '../io.js';
 import { weightsNote } from '../weights-note.js';
 import { loadModelForCli } from './load-model.js';
@@ -47,7 +47,7 @@ function metadataLines(m: ModelMetadata): Array<[string, string]> {
 async function run(file: string, flags: { json?: boolean; device?: string }, io: CliIO): Promise<void> {
   const model = await loadModelForCli(file, flags);
   try {
-    const { devices } = await import('../../device.js');
+    const { devices } = await import('../../native/device.js');
     const runtime = devices();
     const metadata = model.metadata;
     if (flags.json) {

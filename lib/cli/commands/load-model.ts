@@ -5,7 +5,7 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { LwganetError } from '../../errors.js';
-import type { Model } from '../../model.js';
+import type { Model } from '../../model/model.js';
 import { asUsageError } from '../flags.js';
 
 /** What the commands pass on to loadModel (their --device and --threads). */
@@ -18,7 +18,7 @@ export async function loadModelForCli(file: string, flags: CliLoadFlags = {}): P
   if (!existsSync(file) || !statSync(file).isFile()) {
     throw new LwganetError('MODEL_NOT_FOUND', `Model file ${JSON.stringify(file)} does not exist (create one with "lwganet export" or "lwganet weights fetch")`);
   }
-  const { loadModel } = await import('../../model.js');
+  const { loadModel } = await import('../../model/model.js');
   const options = Object.fromEntries(Object.entries({ device: flags.device, threads: flags.threads }).filter(([, v]) => v !== undefined));
   try {
     return await loadModel(file, options);

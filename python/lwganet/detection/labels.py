@@ -2,7 +2,7 @@
 container-crane), in the class-index order of mmrotate's DOTA datasets (the names DOTA's
 annotation files and ``Task1_<class>.txt`` submissions use), with mmrotate's visualisation
 colours. The lists live in ``data/dota_label_sets.json``, which the Node package reads too
-(lib/dota-classes.ts): one file for both languages.
+(lib/detection/dota-classes.ts): one file for both languages.
 """
 
 import json

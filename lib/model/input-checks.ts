@@ -4,8 +4,8 @@
  * Models without metadata are checked by LibTorch alone.
  */
 
-import type { NativeTensorIn } from '../binding.js';
-import { LwganetError } from './errors.js';
+import type { NativeTensorIn } from '../../binding.js';
+import { LwganetError } from '../errors.js';
 import type { ModelMetadata } from './metadata.js';
 
 function describeShape(shape: readonly number[]): string {

@@ -4,11 +4,11 @@
  * Shared by Model.run/runSync and the InferencePool's per-request validation.
  */
 
-import type { NativeForwardArgument } from '../binding.js';
-import { LwganetError, invalidArgument } from './errors.js';
+import type { NativeForwardArgument } from '../../binding.js';
+import { LwganetError, invalidArgument } from '../errors.js';
 import { checkInputsAgainstMetadata } from './input-checks.js';
 import type { ModelMetadata } from './metadata.js';
-import { Tensor } from './tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 
 /** What a model's forward accepts, as much as input checking needs to know. */
 export interface ForwardSignature {

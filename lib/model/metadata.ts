@@ -7,8 +7,8 @@
  * anything else with METADATA_INVALID.
  */
 
-import { DETECTION_LABEL_SETS } from './dota-classes.js';
-import { LwganetError } from './errors.js';
+import { DETECTION_LABEL_SETS } from '../detection/dota-classes.js';
+import { LwganetError } from '../errors.js';
 
 export type ModelTask = 'classification' | 'features' | 'segmentation' | 'change-detection' | 'rotated-detection';
 

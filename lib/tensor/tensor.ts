@@ -7,8 +7,8 @@
  */
 
 import { type DType, type DataTypeMap, TYPED_ARRAY_OF, isDType, matchesDType, DTYPES } from './dtype.js';
-import { invalidArgument } from './errors.js';
-import { halfToNumber } from './tasks/half.js';
+import { invalidArgument } from '../errors.js';
+import { halfToNumber } from '../tasks/half.js';
 
 export type TensorData<D extends DType> = DataTypeMap[D];
 

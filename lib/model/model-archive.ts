@@ -11,7 +11,7 @@
  */
 
 import { crc32, inflateRawSync } from 'node:zlib';
-import { LwganetError } from './errors.js';
+import { LwganetError } from '../errors.js';
 
 export const METADATA_MAX_BYTES = 4 * 1024 * 1024;
 export const COMPRESSED_ENTRY_MAX_BYTES = 256 * 1024 * 1024;

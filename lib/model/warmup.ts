@@ -5,9 +5,9 @@
  * handed out, so a service's first request is as fast as the rest.
  */
 
-import { LwganetError } from './errors.js';
+import { LwganetError } from '../errors.js';
 import type { ModelMetadata } from './metadata.js';
-import { Tensor } from './tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 
 /** Side of the warm-up image for models that take any size: the task's own tile when it has one. */
 const ANY_SIZE_SIDE = 224;

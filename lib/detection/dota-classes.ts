@@ -7,13 +7,13 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 interface LabelSetFile {
   [name: string]: { labels: string[]; palette: Array<[number, number, number]> };
 }
 
-// lib/ (under vitest) and dist/ both sit one level below the package root, beside python/.
-const FILE = join(__dirname, '..', 'python', 'lwganet', 'data', 'dota_label_sets.json');
+const FILE = join(PACKAGE_ROOT, 'python', 'lwganet', 'data', 'dota_label_sets.json');
 const SETS = JSON.parse(readFileSync(FILE, 'utf8')) as LabelSetFile;
 
 /** Label sets a rotated-detection model may declare by name (any other model says "custom"). */

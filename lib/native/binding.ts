@@ -11,15 +11,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import type * as Native from '../binding.js';
+import type * as Native from '../../binding.js';
 import { warnOnReferenceBlas } from './blas-check.js';
 import { applyOpenMpDefaults } from './openmp-env.js';
-import { LwganetError } from './errors.js';
-import { baseVersion, libtorchCandidates, sameRelease, type Libtorch } from './libtorch/locate.js';
+import { LwganetError } from '../errors.js';
+import { baseVersion, libtorchCandidates, sameRelease, type Libtorch } from '../libtorch/locate.js';
 
 export type Binding = typeof Native;
 
-import { PACKAGE_ROOT } from './package-root.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 /** What the user runs to get a LibTorch the addon can use, or to rebuild the addon. */
 export const FIX_SETUP = 'npx lwganet setup';

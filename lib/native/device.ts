@@ -3,9 +3,9 @@
  */
 
 import os from 'node:os';
-import type { NativeDevices } from '../binding.js';
+import type { NativeDevices } from '../../binding.js';
 import { binding, cudaLibraryFailure } from './binding.js';
-import { optionError } from './options.js';
+import { optionError } from '../options.js';
 
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 

@@ -12,17 +12,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { NativeCompiledEntry, NativeForwardArgument, NativeLoadOptions, NativeModel, NativeTensorAlias, NativeTensorIn, NativeTensorOut, NativeValue } from '../binding.js';
-import { binding } from './binding.js';
-import { parseDevice } from './device.js';
-import { type DType, TYPED_ARRAY_OF, isDType } from './dtype.js';
-import { LwganetError, fromNative, invalidArgument } from './errors.js';
+import type { NativeCompiledEntry, NativeForwardArgument, NativeLoadOptions, NativeModel, NativeTensorAlias, NativeTensorIn, NativeTensorOut, NativeValue } from '../../binding.js';
+import { binding } from '../native/binding.js';
+import { parseDevice } from '../native/device.js';
+import { type DType, TYPED_ARRAY_OF, isDType } from '../tensor/dtype.js';
+import { LwganetError, fromNative, invalidArgument } from '../errors.js';
 import { type ModelMetadata, parseMetadata } from './metadata.js';
 import { checkModelArchive } from './model-archive.js';
-import { Tensor } from './tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { orderInputs } from './input-order.js';
 import { warmUp } from './warmup.js';
-import { booleanOption, enumOption, integerOption, rejectUnknownOptions, requireObject, signalOption } from './options.js';
+import { booleanOption, enumOption, integerOption, rejectUnknownOptions, requireObject, signalOption } from '../options.js';
 import { RUN_ORDERED, RUN_ORDERED_SYNC } from './run-ordered.js';
 import { THREAD_POLICIES, ThreadChooser, type ThreadPolicy, shapeKey } from './thread-policy.js';
 
@@ -35,7 +35,7 @@ export interface LoadModelOptions {
   threads?: number;
   /**
    * 'adaptive' (default): each forward runs with `threads` or with 1 thread, whichever was
-   * faster lately for that input shape, measured as the model runs (lib/thread-policy.ts): all
+   * faster lately for that input shape, measured as the model runs (lib/model/thread-policy.ts): all
    * threads on an idle machine, one when other processes keep the cores busy, where an OpenMP
    * team would wait for its descheduled members at every op. 'fixed': always `threads`.
    */
@@ -43,7 +43,7 @@ export interface LoadModelOptions {
   /**
    * Run the model on a zero image of its metadata's input size before handing it out (default
    * false), so the first real request does not pay for graph optimisation and kernel creation
-   * (lib/warmup.ts). Needs the archive's metadata.
+   * (lib/model/warmup.ts). Needs the archive's metadata.
    */
   warmup?: boolean;
 }

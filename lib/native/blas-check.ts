@@ -5,7 +5,7 @@
  * bench/README.md). Warned about once per process, at load.
  */
 
-import type { NativeDevices } from '../binding.js';
+import type { NativeDevices } from '../../binding.js';
 
 /** True when LibTorch calls the system BLAS and the library loaded is Debian/Ubuntu's reference one. */
 export function usesReferenceBlas(blas: NativeDevices['blas']): boolean {
