@@ -91,6 +91,7 @@ function memorySource(rgb: Uint8Array, width: number, height: number): BandSourc
       reads.push([top, bottom]);
       return rgb.slice(top * width * 3, bottom * width * 3);
     },
+    nodataMask: () => null,
     async readWindow() {
       throw new Error('not used by the dense engine');
     },
