@@ -3,7 +3,7 @@
 // the whole first-prediction path of a new user (fresh HOME: install, `npx lwganet setup`,
 // `npx lwganet pretrained l0`, `npx lwganet classify`) with npm's default script policy and
 // with the install script allowed.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -70,9 +70,24 @@ function useInstalledPackage(dir: string): void {
  * this machine cannot reach (users' machines can); without it, the script compiles a bundled
  * GDAL for half an hour. A local server in node-pre-gyp's release layout stands in for GitHub,
  * serving the binding the checkout built, through node-pre-gyp's documented mirror variable.
+ * It runs in a child process: several installs below are synchronous (spawnSync) and would
+ * block a server living in this one.
  */
-let gdalMirror: Server | undefined;
+let gdalMirror: ChildProcess | undefined;
 const gdalMirrorEnv: Record<string, string> = {};
+
+const MIRROR_SERVER = `
+const http = require('node:http');
+const fs = require('node:fs');
+const [urlPath, file] = process.argv.slice(1);
+const bytes = fs.readFileSync(file);
+const server = http.createServer((req, res) => {
+  if (req.url !== urlPath) return void res.writeHead(404).end();
+  res.writeHead(200, { 'content-length': String(bytes.length) }).end(bytes);
+});
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+process.on('disconnect', () => process.exit(0));
+`;
 
 async function startGdalMirror(): Promise<void> {
   const gdalDir = path.join(ROOT, 'node_modules', 'gdal-async');
@@ -80,13 +95,14 @@ async function startGdalMirror(): Promise<void> {
   const abiDir = `node-v${process.versions.modules}-${process.platform}-${process.arch}`;
   const archive = path.join(work, `${abiDir}.tar.gz`);
   execFileSync('tar', ['czf', archive, '-C', path.join(gdalDir, 'lib', 'binding'), abiDir]);
-  const bytes = fs.readFileSync(archive);
-  gdalMirror = createServer((req, res) => {
-    if (req.url !== `/v${version}/${abiDir}.tar.gz`) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-length': String(bytes.length) }).end(bytes);
+  const child = spawn(process.execPath, ['-e', MIRROR_SERVER, `/v${version}/${abiDir}.tar.gz`, archive], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  gdalMirror = child;
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout!.setEncoding('utf8').once('data', (line: string) => resolve(line.trim()));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the gdal-async mirror exited with ${code}`)));
   });
-  await new Promise<void>((resolve) => gdalMirror!.listen(0, '127.0.0.1', resolve));
-  gdalMirrorEnv.npm_config_gdal_binary_host_mirror = `http://127.0.0.1:${(gdalMirror.address() as AddressInfo).port}/`;
+  gdalMirrorEnv.npm_config_gdal_binary_host_mirror = `http://127.0.0.1:${port}/`;
   Object.assign(installEnv, gdalMirrorEnv);
 }
 
@@ -101,8 +117,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  gdalMirror?.closeAllConnections();
-  await new Promise((resolve) => (gdalMirror ? gdalMirror.close(resolve) : resolve(undefined)));
+  gdalMirror?.kill();
   fs.rmSync(work, { recursive: true, force: true });
 });
 
