@@ -63,6 +63,8 @@ interface ChildReport {
   sum: number[];
   conv: number[];
   cuda: { code?: string; message: string } | null;
+  /** A compiled (.pt2) package: its output width, or the error loading it gave. */
+  compiled: { width: number } | { code?: string; message: string };
   mapped: string[];
   stderr: string;
 }
@@ -80,8 +82,13 @@ function runWith(libtorch: string, extraEnv: Record<string, string> = {}): Child
     const out = Array.from(conv.runSync(x).data.slice(0, 64));
     let cuda = null;
     try { l.loadModelSync(${JSON.stringify(fixture('identity.pt'))}, { device: 'cuda' }); } catch (e) { cuda = { code: e.code, message: e.message }; }
+    let compiled;
+    try {
+      const m = l.loadModelSync(${JSON.stringify(fixture('compiled.pt2'))});
+      compiled = { width: m.runSync(new l.Tensor('float32', new Float32Array(3 * 224 * 224), [1, 3, 224, 224])).shape[1] };
+    } catch (e) { compiled = { code: e.code, message: e.message }; }
     const mapped = [...new Set(fs.readFileSync('/proc/self/maps', 'utf8').split('\\n').map((l) => l.split(/\\s+/)[5]).filter((f) => f && /\\.so/.test(f)))];
-    console.log(JSON.stringify({ devices, sum, conv: out, cuda, mapped }));`;
+    console.log(JSON.stringify({ devices, sum, conv: out, cuda, compiled, mapped }));`;
   const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: path.join(work, 'home'), LIBTORCH: libtorch, ...extraEnv };
   const child = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8', timeout: 120_000 });
   expect(child.status, child.stderr).toBe(0);
@@ -143,6 +150,20 @@ describe.runIf(isCudaTorch)('one binary with a CPU-only and with a CUDA LibTorch
   it('loaded through LWGANET_BINDING: CUDA comes from the LibTorch the addon found', () => {
     expect(override.mapped).toContain(fs.realpathSync(path.join(torchLib, 'libtorch_cuda.so')));
     expect(override.devices.cudaCompiled).toBe(true);
+  });
+
+  it('opens libtorch.so, which the addon does not link but a compiled package does, so .pt2 models load and run', () => {
+    expect(full.mapped).toContain(fs.realpathSync(path.join(torchLib, 'libtorch.so')));
+    expect(full.compiled).toEqual({ width: 3 });
+    expect(override.compiled).toEqual({ width: 3 });
+  });
+
+  it('without a libtorch.so that opens, a compiled package fails to load saying why', () => {
+    // This view's libtorch.so would need libtorch_cuda.so, so it is left out (a CPU wheel's needs only libtorch_cpu.so).
+    expect(cpu.compiled).toMatchObject({ code: 'MODEL_CORRUPT' });
+    expect((cpu.compiled as { message: string }).message).toMatch(/libtorch\.so, which could not be opened: .*libtorch\.so does not exist/);
+    expect((broken.compiled as { message: string }).message).toMatch(/libtorch\.so, which could not be opened: it needs LibTorch's CUDA library, which did not load/);
+    expect(broken.sum).toEqual([11, 22]);
   });
 
   it('with CUDA libraries that cannot open: runs on the CPU, warns, and says why CUDA is missing', () => {

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { NativeCompiledEntry, NativeForwardArgument, NativeLoadOptions, NativeModel, NativeTensorAlias, NativeTensorIn, NativeTensorOut, NativeValue } from '../../binding.js';
-import { binding } from '../native/binding.js';
+import { binding, libtorchUmbrellaFailure } from '../native/binding.js';
 import { parseDevice } from '../native/device.js';
 import { type DType, TYPED_ARRAY_OF, isDType } from '../tensor/dtype.js';
 import { LwganetError, fromNative, invalidArgument } from '../errors.js';
@@ -346,6 +346,15 @@ export class Model {
   }
 }
 
+/** A compiled package that cannot find libtorch.so: say why it was not opened at start-up. */
+function withLibraryReason(error: unknown): unknown {
+  const why = libtorchUmbrellaFailure();
+  if (why && error instanceof Error && /libtorch\.so: cannot open shared object file/.test(error.message)) {
+    error.message += ` (compiled packages need LibTorch's libtorch.so, which could not be opened: ${why})`;
+  }
+  return error;
+}
+
 /** Loads a TorchScript file (path) or archive bytes on an inference thread. */
 export async function loadModel(source: string | Uint8Array, options?: LoadModelOptions): Promise<Model> {
   const caller = new Error();
@@ -358,7 +367,7 @@ export async function loadModel(source: string | Uint8Array, options?: LoadModel
     await checkSource(checked);
     model = new Model(await binding().loadModel(checked, resolved.native), resolved.threadPolicy);
   } catch (error) {
-    throw fromNative(error, caller);
+    throw fromNative(withLibraryReason(error), caller);
   }
   if (warmup) await warmUp(model, (inputs) => model.run(inputs));
   return model;
@@ -375,7 +384,7 @@ export function loadModelSync(source: string | Uint8Array, options?: LoadModelOp
     checkSourceSync(checked);
     model = new Model(binding().loadModelSync(checked, resolved.native), resolved.threadPolicy);
   } catch (error) {
-    throw fromNative(error);
+    throw fromNative(withLibraryReason(error));
   }
   if (warmup) warmUp(model, (inputs) => model.runSync(inputs));
   return model;

@@ -92,12 +92,19 @@ const LIBTORCH_CPU_LIBRARIES = ['libc10.so', 'libtorch_cpu.so'];
 /**
  * LibTorch's CUDA libraries (only in CUDA builds), in dependency order. The addon does not link
  * them: opened, they register LibTorch's CUDA kernels and hooks, and `cuda` devices work.
- * (libtorch.so is not opened: in a CUDA LibTorch it only pulls in libtorch_cuda.so.)
  */
 const LIBTORCH_CUDA_LIBRARIES = ['libc10_cuda.so', 'libtorch_cuda.so'];
+/**
+ * The addon does not need libtorch.so, but the shared library inside a compiled (.pt2) package
+ * does: opened here, its name is already resolved when the package is loaded. In a CUDA LibTorch
+ * it needs libtorch_cuda.so, so it is opened after the CUDA libraries and only if they loaded.
+ */
+const LIBTORCH_UMBRELLA = 'libtorch.so';
 
 /** Why LibTorch's CUDA libraries were there but could not be opened, once per JS environment. */
 let cudaOpenFailure: string | undefined;
+/** Why libtorch.so was not opened (compiled packages cannot load), once per JS environment. */
+let umbrellaOpenFailure: string | undefined;
 
 type Preloader = { open(file: string): void };
 
@@ -109,6 +116,25 @@ function preload(build: AddonBuild, libtorch: Libtorch): void {
     if (existsSync(file)) loader.open(file);
   }
   openCudaLibraries(loader, libtorch.libdir);
+  openUmbrella(loader, libtorch.libdir);
+}
+
+/** Opens libtorch.so for compiled packages; a failure leaves TorchScript models working. */
+function openUmbrella(loader: Preloader, libdir: string): void {
+  const file = path.join(libdir, LIBTORCH_UMBRELLA);
+  if (cudaOpenFailure) {
+    umbrellaOpenFailure = `it needs LibTorch's CUDA library, which did not load (${cudaOpenFailure})`;
+    return;
+  }
+  if (!existsSync(file)) {
+    umbrellaOpenFailure = `${file} does not exist`;
+    return;
+  }
+  try {
+    loader.open(file);
+  } catch (error) {
+    umbrellaOpenFailure = `${file}: ${(error as Error).message}`;
+  }
 }
 
 /** Opens LibTorch's CUDA libraries in `libdir` when it has them; a failure leaves the CPU working. */
@@ -163,7 +189,10 @@ function loadAddon(): Binding {
       // Before anything asks LibTorch for its CUDA hooks, which it looks up only once.
       const loader = ['lwganet_preload.node', 'lwganet-preload.node'].map((n) => path.join(path.dirname(override), n)).find((f) => existsSync(f));
       const libdir = loadedLibtorchDir();
-      if (loader && libdir) openCudaLibraries(require(loader) as Preloader, libdir);
+      if (loader && libdir) {
+        openCudaLibraries(require(loader) as Preloader, libdir);
+        openUmbrella(require(loader) as Preloader, libdir);
+      }
       return addon;
     } catch (error) {
       const message = (error as Error).message;
@@ -187,6 +216,11 @@ function loadAddon(): Binding {
     const message = (error as Error).message;
     return fail(`Could not load the lwganet-node native addon ${build.file} with LibTorch ${chosen.version} from ${chosen.source} (${chosen.libdir}).\nCause: ${message.split('\n')[0]}\nFix: ${hintFor(message)}`, error);
   }
+}
+
+/** Why libtorch.so, which compiled (.pt2) packages link, was not opened (undefined when it was). */
+export function libtorchUmbrellaFailure(): string | undefined {
+  return umbrellaOpenFailure;
 }
 
 /** Why LibTorch's CUDA libraries were present but did not load (undefined when they loaded or are absent). */
