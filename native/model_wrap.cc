@@ -165,7 +165,7 @@ Napi::Value NativeModel::Forward(const Napi::CallbackInfo& info) {
   try {
     std::vector<c10::IValue> inputs = ReadInputs(info[0]);
     for (c10::IValue& input : inputs) {
-      if (input.isTensor()) input = input.toTensor().clone();
+      if (input.isTensor()) input = copyBorrowedInput(input.toTensor());
     }
     auto* job = new ForwardJob(module_, std::move(inputs), callThreads(info, threads_), deferred, pendingRuns_);
     ++*pendingRuns_;

@@ -118,6 +118,13 @@ bool isBorrowedFromJs(const at::Tensor& tensor) {
   return tensor.has_storage() && tensor.storage().data_ptr().get_deleter() == &borrowedFromJs;
 }
 
+at::Tensor copyBorrowedInput(const at::Tensor& tensor) {
+  // Borrowed inputs are dense CPU buffers (borrowInputTensor), so one memcpy copies them.
+  at::Tensor copy = at::empty(tensor.sizes(), tensor.options());
+  if (tensor.nbytes() > 0) std::memcpy(copy.data_ptr(), tensor.data_ptr(), tensor.nbytes());
+  return copy;
+}
+
 at::Tensor prepareOutputTensor(const at::Tensor& tensor, bool halfToFloat) {
   at::Tensor out = tensor;
   if (!out.device().is_cpu()) out = out.to(at::kCPU);

@@ -28,6 +28,12 @@ at::Tensor borrowInputTensor(Napi::Value value, const std::string& where);
 // True when `tensor`'s storage is memory borrowed from a JavaScript input.
 bool isBorrowedFromJs(const at::Tensor& tensor);
 
+// A copy of a borrowed input made with memcpy on the calling (JS) thread. Not Tensor::clone():
+// its copy kernel opens an OpenMP parallel region for a large tensor, which gives the JS thread an
+// OpenMP team of its own; libgomp then manages more threads than there are CPUs and stops spinning
+// between the forward's parallel regions on the inference thread (L0 224² on 2 cores: 21 ms instead of 8).
+at::Tensor copyBorrowedInput(const at::Tensor& tensor);
+
 // Makes an output safe to hand to JavaScript (any thread, under InferenceMode):
 // contiguous, on the CPU, of a public dtype, and owning its memory.
 at::Tensor prepareOutputTensor(const at::Tensor& tensor, bool halfToFloat);
