@@ -10,7 +10,7 @@
 //
 //   node bench/compare.mjs [--cases all|ID,...] [--runtimes lwganet,ceiling,debian-ceiling,python,ort] [--rounds 5]
 //                          [--iterations N] [--warmup N] [--threads N] [--seed 0] [--quick]
-//                          [--omp-wait-policy default|passive|active] [--ceiling PATH]
+//                          [--omp-wait-policy default|passive|active] [--gomp-spincount N] [--ceiling PATH]
 //
 // Writes bench/results/compare-<stamp>.json, compare-latest.md, compare-latest.svg/.png.
 
@@ -57,6 +57,7 @@ try {
       seed: { type: 'string', default: '0' },
       quick: { type: 'boolean', default: false },
       'omp-wait-policy': { type: 'string', default: 'default' },
+      'gomp-spincount': { type: 'string' }, // one GOMP_SPINCOUNT for every runtime (libgomp's spin between regions)
       ceiling: { type: 'string', default: join(root, 'build', 'Release', 'lwganet-native-ceiling') },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -66,7 +67,7 @@ try {
 }
 if (opts.help) {
   console.log(`usage: node bench/compare.mjs [--cases all|ID,...] [--runtimes ${Object.keys(RUNTIMES).join(',')}] [--rounds N]
-       [--iterations N] [--warmup N] [--threads N] [--seed N] [--quick] [--omp-wait-policy default|passive|active] [--ceiling PATH]
+       [--iterations N] [--warmup N] [--threads N] [--seed N] [--quick] [--omp-wait-policy default|passive|active] [--gomp-spincount N] [--ceiling PATH]
 cases: ${CASES.map((c) => c.id).join(', ')} (--quick: ${QUICK_CASES.join(', ')})`);
   process.exit(0);
 }
@@ -137,6 +138,9 @@ const childEnv = { ...process.env };
 delete childEnv.OMP_WAIT_POLICY;
 delete childEnv.GOMP_SPINCOUNT;
 if (ompPolicy !== 'default') childEnv.OMP_WAIT_POLICY = ompPolicy.toUpperCase();
+const spinCount = opts['gomp-spincount'];
+if (spinCount !== undefined && !/^\d+$/.test(spinCount)) fail(`--gomp-spincount must be a whole number, not '${spinCount}'`);
+if (spinCount !== undefined) childEnv.GOMP_SPINCOUNT = spinCount;
 
 // ------------------------------------------------------------------ models and inputs
 
@@ -295,7 +299,7 @@ const run = {
   environment: {
     node: process.version, platform: `${os.platform()} ${os.arch()}`, cpu: os.cpus()[0]?.model ?? 'unknown CPU',
     cpus: os.cpus().length, loadAverage: os.loadavg(), busiest: Math.max(busiest, os.loadavg()[0]),
-    ompWaitPolicy: childEnv.OMP_WAIT_POLICY ?? null,
+    ompWaitPolicy: childEnv.OMP_WAIT_POLICY ?? null, gompSpinCount: childEnv.GOMP_SPINCOUNT ?? null,
     libtorch: versions.lwganet ?? null, pythonTorch: versions.python ?? null, onnxruntime: versions.ort ?? null,
     debianLibtorch: runtimeNames.includes('debian-ceiling') ? debianLibtorchVersion() : null,
   },

@@ -114,7 +114,7 @@ export function markdown(run) {
   }
   const e = run.environment;
   lines.push('', `Node ${e.node}, ${e.cpu} × ${e.cpus}, LibTorch ${e.libtorch ?? '?'}${debian ? `, Debian LibTorch ${e.debianLibtorch ?? '?'}` : ''}, onnxruntime-node ${e.onnxruntime ?? '?'}, ` +
-    `OpenMP: ${e.ompWaitPolicy ? `OMP_WAIT_POLICY=${e.ompWaitPolicy} for every runtime` : 'each runtime\'s own defaults'}, load average ${e.loadAverage.map((x) => x.toFixed(2)).join(' ')}. ` +
+    `OpenMP: ${e.ompWaitPolicy || e.gompSpinCount ? `${[e.ompWaitPolicy && `OMP_WAIT_POLICY=${e.ompWaitPolicy}`, e.gompSpinCount && `GOMP_SPINCOUNT=${e.gompSpinCount}`].filter(Boolean).join(' ')} for every runtime` : 'each runtime\'s own defaults'}, load average ${e.loadAverage.map((x) => x.toFixed(2)).join(' ')}. ` +
     'Event-loop lag: a 1 ms timer during back-to-back inference (an idle loop reads ≈ 1 ms; a runtime that blocks the JS thread reads ≈ its forward time). ' +
     'Outputs agree when every element is within tol = 1e-3 × the largest |output| of lwganet-node; "near-ties" when at most ' +
     `${NEAR_TIE_SHARE * 100}% of the elements are beyond it (the index max-pools may route a near-tied value differently under another rounding).`);

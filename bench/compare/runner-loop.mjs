@@ -95,8 +95,9 @@ export async function serve(args, load) {
   for (let i = 1; i < args.warmup; i++) await forward();
   say({ ready: true, version, load_ms: loadMs, first_call_ms: firstCallMs, output_shapes: outputs.map((o) => o.shape), rss_before_load_kb: rssBeforeLoadKb });
 
-  // Event-loop lag while inference runs (lagProbe). One setImmediate hop between calls (outside
-  // the timed span) lets the loop turn even when a runtime resolves its promise without yielding.
+  // Event-loop lag while inference runs (lagProbe), in untimed calls after each round's timed ones.
+  // One setImmediate hop between calls (outside the timed span) lets the loop turn even when a
+  // runtime resolves its promise without yielding.
   const lag = createHistogram();
   const probe = lagProbe(lag);
   const lines = createInterface({ input: process.stdin });
@@ -109,11 +110,20 @@ export async function serve(args, load) {
       continue;
     }
     const samples = [];
-    probe.start();
     for (let i = 0; i < n; i++) {
       const t0 = nowUs();
       await forward();
       samples.push(nowUs() - t0);
+      await new Promise(setImmediate);
+    }
+    // The lag is read in calls of its own, after the timed ones: a timer firing every 1 ms wakes
+    // the JS thread in the middle of a forward that does not block it (lwganet-node's), which on
+    // a 2-core machine takes a core from that forward's OpenMP team, but never in the middle of
+    // one that blocks the loop (onnxruntime-node's); timing with it running slowed lwganet-node's
+    // L0 224² b1 from ~5 to ~7.5 ms and not onnxruntime-node's.
+    probe.start();
+    for (let i = 0; i < Math.ceil(n / 4); i++) {
+      await forward();
       await new Promise(setImmediate);
     }
     probe.stop();
