@@ -106,6 +106,7 @@ Napi::Value LwganetAddon::LoadModelSync(const Napi::CallbackInfo& info) {
   try {
     LoadArguments args = readLoadArguments(info);
     threads = args.threads;
+    SingleThreadedScope serial;  // on the JS thread: no OpenMP team here (runtime.h)
     module = loadModule(args.request);
   } catch (...) {
     throw toJsError(env, captureCurrentException("MODEL_CORRUPT", "Model load failed"));

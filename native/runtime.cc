@@ -16,13 +16,21 @@
 
 namespace lwganet {
 
+namespace {
+thread_local int currentIntraOpThreads = -1;  // what this thread last set (-1: LibTorch's default)
+}  // namespace
+
 void applyIntraOpThreads(int threads) {
-  thread_local int current = -1;
-  if (threads != current) {
+  if (threads != currentIntraOpThreads) {
     at::set_num_threads(threads);
-    current = threads;
+    currentIntraOpThreads = threads;
   }
 }
+
+SingleThreadedScope::SingleThreadedScope() : previous_(at::get_num_threads()) { at::set_num_threads(1); }
+
+// Restores the count as LibTorch reports it, so applyIntraOpThreads' record stays true.
+SingleThreadedScope::~SingleThreadedScope() { at::set_num_threads(previous_); }
 
 std::string loadedLibtorchPath() {
   Dl_info info;

@@ -10,14 +10,17 @@ import { fixture } from './helpers/fixtures.js';
 
 const ROOT = path.join(__dirname, '..');
 
-/** Threads of a fresh Node process after async forwards of conv.pt with 2 intra-op threads (and one runSync at the end if asked). */
-function threadsAfter(withRunSync: boolean): number {
+/**
+ * Threads of a fresh Node process after loading twin_convs.pt (2 intra-op threads; its load runs a
+ * parallel kernel) and async forwards of a 64×56×56 input (and one runSync at the end if asked).
+ */
+function threadsAfter(load: 'loadModel' | 'loadModelSync', withRunSync: boolean): number {
   const script = `
     const fs = require('node:fs');
     const l = require(${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))});
     (async () => {
-      const model = await l.loadModel(${JSON.stringify(fixture('conv.pt'))}, { threads: 2, threadPolicy: 'fixed' });
-      const x = new l.Tensor('float32', new Float32Array(3 * 224 * 224).fill(0.5), [1, 3, 224, 224]);
+      const model = await l.${load}(${JSON.stringify(fixture('twin_convs.pt'))}, { threads: 2, threadPolicy: 'fixed' });
+      const x = new l.Tensor('float32', new Float32Array(64 * 56 * 56).fill(0.5), [1, 64, 56, 56]);
       for (let i = 0; i < 4; i++) await model.run(x);
       if (${withRunSync}) model.runSync(x);
       console.log(fs.readdirSync('/proc/self/task').length);
@@ -31,8 +34,14 @@ describe.runIf(process.platform === 'linux')('OpenMP teams', () => {
   it('an async run() gives the JS thread no OpenMP team (its input copy is not a parallel kernel)', () => {
     // runSync() forwards on the JS thread, which then owns a team: one more thread, the calibration
     // that shows the count sees a JS-thread team.
-    const asyncOnly = threadsAfter(false);
-    const withJsTeam = threadsAfter(true);
+    const asyncOnly = threadsAfter('loadModel', false);
+    const withJsTeam = threadsAfter('loadModel', true);
+    expect(withJsTeam).toBe(asyncOnly + 1);
+  });
+
+  it('loadModelSync() loads on the JS thread without giving it a team either', () => {
+    const asyncOnly = threadsAfter('loadModelSync', false);
+    const withJsTeam = threadsAfter('loadModelSync', true);
     expect(withJsTeam).toBe(asyncOnly + 1);
   });
 });
