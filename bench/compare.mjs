@@ -10,7 +10,7 @@
 //
 //   node bench/compare.mjs [--cases all|ID,...] [--runtimes lwganet,ceiling,debian-ceiling,python,ort] [--rounds 5]
 //                          [--iterations N] [--warmup N] [--threads N] [--seed 0] [--quick]
-//                          [--omp-wait-policy default|passive|active] [--gomp-spincount N] [--ceiling PATH]
+//                          [--omp-wait-policy default|passive|active] [--gomp-spincount N] [--thread-policy adaptive|fixed] [--ceiling PATH]
 //
 // Writes bench/results/compare-<stamp>.json, compare-latest.md, compare-latest.svg/.png.
 
@@ -57,6 +57,7 @@ try {
       seed: { type: 'string', default: '0' },
       quick: { type: 'boolean', default: false },
       'omp-wait-policy': { type: 'string', default: 'default' },
+      'thread-policy': { type: 'string', default: 'adaptive' }, // lwganet-node's threadPolicy (adaptive|fixed)
       'gomp-spincount': { type: 'string' }, // one GOMP_SPINCOUNT for every runtime (libgomp's spin between regions)
       ceiling: { type: 'string', default: join(root, 'build', 'Release', 'lwganet-native-ceiling') },
       help: { type: 'boolean', short: 'h', default: false },
@@ -67,7 +68,7 @@ try {
 }
 if (opts.help) {
   console.log(`usage: node bench/compare.mjs [--cases all|ID,...] [--runtimes ${Object.keys(RUNTIMES).join(',')}] [--rounds N]
-       [--iterations N] [--warmup N] [--threads N] [--seed N] [--quick] [--omp-wait-policy default|passive|active] [--gomp-spincount N] [--ceiling PATH]
+       [--iterations N] [--warmup N] [--threads N] [--seed N] [--quick] [--omp-wait-policy default|passive|active] [--gomp-spincount N] [--thread-policy adaptive|fixed] [--ceiling PATH]
 cases: ${CASES.map((c) => c.id).join(', ')} (--quick: ${QUICK_CASES.join(', ')})`);
   process.exit(0);
 }
@@ -138,6 +139,7 @@ const childEnv = { ...process.env };
 delete childEnv.OMP_WAIT_POLICY;
 delete childEnv.GOMP_SPINCOUNT;
 if (ompPolicy !== 'default') childEnv.OMP_WAIT_POLICY = ompPolicy.toUpperCase();
+if (!['adaptive', 'fixed'].includes(opts['thread-policy'])) fail(`--thread-policy must be adaptive or fixed, not '${opts['thread-policy']}'`);
 const spinCount = opts['gomp-spincount'];
 if (spinCount !== undefined && !/^\d+$/.test(spinCount)) fail(`--gomp-spincount must be a whole number, not '${spinCount}'`);
 if (spinCount !== undefined) childEnv.GOMP_SPINCOUNT = spinCount;
@@ -182,7 +184,7 @@ function spawnRuntime(name, c, modelFile, input, outputFile) {
     '--warmup', `${c.warmup}`, '--save-output', outputFile];
   switch (name) {
     case 'lwganet':
-    case 'pt2': return new RuntimeChild(name, process.execPath, [join(here, 'lwganet-runner.mjs'), '--model', modelFile, ...common], childEnv);
+    case 'pt2': return new RuntimeChild(name, process.execPath, [join(here, 'lwganet-runner.mjs'), '--model', modelFile, '--thread-policy', opts['thread-policy'], ...common], childEnv);
     case 'ort': return new RuntimeChild(name, process.execPath, [join(here, 'ort-runner.mjs'), '--model', modelFile, ...common], childEnv);
     case 'python': return new RuntimeChild(name, python, [join(here, 'torchscript_runner.py'), '--model', modelFile, ...common], childEnv);
     case 'ceiling': return new RuntimeChild(name, opts.ceiling, [modelFile, '--serve', ...common], childEnv);
@@ -299,7 +301,7 @@ const run = {
   environment: {
     node: process.version, platform: `${os.platform()} ${os.arch()}`, cpu: os.cpus()[0]?.model ?? 'unknown CPU',
     cpus: os.cpus().length, loadAverage: os.loadavg(), busiest: Math.max(busiest, os.loadavg()[0]),
-    ompWaitPolicy: childEnv.OMP_WAIT_POLICY ?? null, gompSpinCount: childEnv.GOMP_SPINCOUNT ?? null,
+    ompWaitPolicy: childEnv.OMP_WAIT_POLICY ?? null, gompSpinCount: childEnv.GOMP_SPINCOUNT ?? null, threadPolicy: opts['thread-policy'],
     libtorch: versions.lwganet ?? null, pythonTorch: versions.python ?? null, onnxruntime: versions.ort ?? null,
     debianLibtorch: runtimeNames.includes('debian-ceiling') ? debianLibtorchVersion() : null,
   },

@@ -53,6 +53,9 @@ const POLICIES = {
   'PASSIVE, fixed': [{ OMP_WAIT_POLICY: 'PASSIVE' }, 'fixed', threads],
   'GOMP_SPINCOUNT=10000, fixed': [{ GOMP_SPINCOUNT: '10000' }, 'fixed', threads],
   'GOMP_SPINCOUNT=1000, fixed': [{ GOMP_SPINCOUNT: '1000' }, 'fixed', threads],
+  'GOMP_SPINCOUNT=30000, fixed': [{ GOMP_SPINCOUNT: '30000' }, 'fixed', threads],
+  'GOMP_SPINCOUNT=1000, adaptive': [{ GOMP_SPINCOUNT: '1000' }, 'adaptive', threads],
+  'GOMP_SPINCOUNT=30000, adaptive': [{ GOMP_SPINCOUNT: '30000' }, 'adaptive', threads],
   '1 thread': [{}, 'fixed', 1],
   'package default (adaptive)': [{}, 'adaptive', threads],
 };

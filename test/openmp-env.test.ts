@@ -6,10 +6,10 @@ import { applyOpenMpDefaults } from '../lib/native/openmp-env.js';
 import { ROOT } from './helpers/image-python.js';
 
 describe('applyOpenMpDefaults', () => {
-  it('sets a short spin when the process chose no OpenMP policy', () => {
+  it('sets a bounded spin when the process chose no OpenMP policy', () => {
     const env: NodeJS.ProcessEnv = { PATH: '/bin' };
     expect(applyOpenMpDefaults(env)).toBe(true);
-    expect(env).toEqual({ PATH: '/bin', GOMP_SPINCOUNT: '1000' });
+    expect(env).toEqual({ PATH: '/bin', GOMP_SPINCOUNT: '30000' });
   });
 
   it('keeps a policy or spin count the user set, and sets nothing next to it', () => {
@@ -31,7 +31,7 @@ describe('applyOpenMpDefaults', () => {
       Object.assign(env, extra);
       return JSON.parse(execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8' }).trim().split('\n').pop()!);
     };
-    expect(run({})).toEqual([null, '1000']);
+    expect(run({})).toEqual([null, '30000']);
     expect(run({ OMP_WAIT_POLICY: 'PASSIVE' })).toEqual(['PASSIVE', null]);
   });
 });

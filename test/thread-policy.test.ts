@@ -35,6 +35,18 @@ describe('ThreadChooser', () => {
     expect(idle.filter((t) => t === 2).length).toBeGreaterThan(idle.length * 0.85);
   });
 
+  it('does not switch on one slow forward among fast ones (a passing burst), only on slowness that lasts', () => {
+    const chooser = new ThreadChooser(2, 'adaptive');
+    drive(chooser, 'k', 32, (t) => (t === 2 ? 5 : 6));
+    // Every 8th forward of the team is slowed 6× by something passing.
+    let i = 0;
+    const bursts = drive(chooser, 'k', 96, (t) => (t === 2 ? (++i % 8 === 0 ? 30 : 5) : 6));
+    expect(bursts.filter((t) => t === 2).length).toBeGreaterThan(bursts.length * 0.85);
+    // Two slow forwards in a row are not passing: the count changes.
+    const lasting = drive(chooser, 'k', 8, (t) => (t === 2 ? 30 : 6));
+    expect(lasting.slice(2)).toContain(1);
+  });
+
   it('keeps separate estimates per input shape', () => {
     const chooser = new ThreadChooser(4, 'adaptive');
     drive(chooser, 'small', 40, (t) => (t === 4 ? 9 : 3));

@@ -30,8 +30,13 @@ const FASTER_WEIGHT = 0.7;
 interface ShapeStats {
   estimateMs: [number, number]; // [threads, 1 thread]
   samples: [number, number];
+  /** The last RECENT durations of each count, newest last. */
+  recentMs: [number[], number[]];
   calls: number;
 }
+
+/** A slower duration moves an estimate only as far as the median of this many recent ones. */
+const RECENT = 3;
 
 export class ThreadChooser {
   readonly #threads: number;
@@ -65,10 +70,21 @@ export class ThreadChooser {
     const stats = this.#stats(key);
     const slot = threads === 1 ? 1 : 0;
     const n = stats.samples[slot]++;
+    const recent = stats.recentMs[slot];
+    recent.push(ms);
+    if (recent.length > RECENT) recent.shift();
     // The first sample of a count may carry one-time costs (kernel selection, page faults): the
     // second replaces it outright.
     const estimate = stats.estimateMs[slot];
-    stats.estimateMs[slot] = n <= 1 ? ms : estimate + (ms < estimate ? FASTER_WEIGHT : SLOWER_WEIGHT) * (ms - estimate);
+    if (n <= 1 || ms < estimate) {
+      stats.estimateMs[slot] = n <= 1 ? ms : estimate + FASTER_WEIGHT * (ms - estimate);
+      return;
+    }
+    // Slower: one forward slowed by a passing burst elsewhere (another process's threads still
+    // spinning, a page-cache flush) must not switch the count; slowness that lasts moves the
+    // median of the recent durations, and with it the estimate.
+    const median = [...recent].sort((a, b) => a - b)[Math.floor(recent.length / 2)];
+    if (median > estimate) stats.estimateMs[slot] = estimate + SLOWER_WEIGHT * (median - estimate);
   }
 
   /** What the chooser currently believes, for tests and monitoring. */
@@ -80,7 +96,7 @@ export class ThreadChooser {
   #stats(key: string): ShapeStats {
     let stats = this.#shapes.get(key);
     if (!stats) {
-      stats = { estimateMs: [Infinity, Infinity], samples: [0, 0], calls: 0 };
+      stats = { estimateMs: [Infinity, Infinity], samples: [0, 0], recentMs: [[], []], calls: 0 };
       this.#shapes.set(key, stats);
     }
     return stats;
