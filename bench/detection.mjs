@@ -7,7 +7,7 @@
 // of medians of cumulative pieces (proposals − network, full − proposals), measured in
 // interleaved rounds so drift hits every piece alike.
 //
-// Usage: npm run build:ts && node bench/detection.mjs [--size 1024] [--rounds 5] [--threads 2] [--quick]
+// Usage: npm run build:ts && node bench/detection.mjs [--size 1024] [--rounds 5] [--threads 2] [--thread-policy fixed|adaptive] [--quick]
 // Writes bench/results/detection-latest.md and detection-<timestamp>.json.
 
 import { execFileSync } from 'node:child_process';
@@ -32,6 +32,11 @@ const QUICK = argv.includes('--quick');
 const SIZE = flag('size', QUICK ? 256 : 1024);
 const ROUNDS = flag('rounds', QUICK ? 1 : 5);
 const THREADS = flag('threads', Math.min(2, cpus().length));
+// 'fixed' unless asked: the adaptive default spends a model's first six forwards probing both
+// thread counts, which is all a few rounds of multi-second forwards would time.
+const ti = argv.indexOf('--thread-policy');
+const THREAD_POLICY = ti >= 0 ? argv[ti + 1] : 'fixed';
+if (!['fixed', 'adaptive'].includes(THREAD_POLICY)) throw new Error(`--thread-policy must be fixed or adaptive, not ${THREAD_POLICY}`);
 
 if (!existsSync(DIST)) throw new Error('dist/ is missing: run `npm run build` first');
 if (!existsSync(PYTHON)) throw new Error('.venv is missing: run `bash scripts/setup.sh` first');
@@ -69,7 +74,7 @@ const pieces = [
   { name: 'nms_rotated', file: 'nms_rotated.pt', inputs: nmsInputs('nms_rotated') },
 ];
 for (const piece of pieces) {
-  piece.model = await loadModel(join(partsDir, piece.file), { threads: THREADS });
+  piece.model = await loadModel(join(partsDir, piece.file), { threads: THREADS, threadPolicy: THREAD_POLICY });
   await piece.model.run(piece.inputs); // warm-up: first call compiles and allocates
   piece.samples = [];
 }
@@ -113,7 +118,7 @@ const rows = [
 // something else was running.
 const busy = loads[0] > cpus().length / 2;
 const table = [
-  `## Oriented R-CNN (LWGANet-L2 FPN, seeded weights) per ${SIZE}² patch, CPU, ${THREADS} threads, ${ROUNDS} rounds`,
+  `## Oriented R-CNN (LWGANet-L2 FPN, seeded weights) per ${SIZE}² patch, CPU, ${THREADS} threads (${THREAD_POLICY} policy), ${ROUNDS} rounds`,
   '',
   '| stage | median ms (p10–p90) | share |',
   '|---|---|---|',
