@@ -208,6 +208,59 @@ describe('Model.run outputs', () => {
   });
 });
 
+/** Every tensor inside an output (arrays and records walked), and whether anything else is tensor-like. */
+function tensorLeaves(value: ModelOutput, into: Tensor[] = []): Tensor[] {
+  if (value instanceof Tensor) into.push(value);
+  else if (Array.isArray(value)) value.forEach((item) => tensorLeaves(item, into));
+  else if (typeof value === 'object' && value !== null) {
+    if ('dtype' in value || 'data' in value) throw new Error(`a tensor-like plain object: ${Object.keys(value).join(', ')}`);
+    Object.values(value).forEach((item) => tensorLeaves(item, into));
+  }
+  return into;
+}
+
+describe('outputs are built by the addon as the public Tensor', () => {
+  it('tensors at any depth are frozen Tensor instances, from run() and runSync()', async () => {
+    const x = f32([1, 2, 3]);
+    for (const [name, count] of [['identity.pt', 1], ['tuple_out.pt', 2], ['dict_out.pt', 2], ['nested_out.pt', 3]] as const) {
+      const model = await loadModel(fixture(name));
+      for (const out of [await model.run(x), model.runSync(x)]) {
+        const leaves = tensorLeaves(out);
+        expect(leaves.length, name).toBe(count);
+        for (const t of leaves) {
+          expect(Object.isFrozen(t) && Object.isFrozen(t.shape), name).toBe(true);
+          expect(t.data).toBeInstanceOf(Float32Array);
+          expect(t.size).toBe(t.shape.reduce((a, b) => a * b, 1));
+        }
+      }
+    }
+  });
+
+  it('an output that is an input (sync) is a Tensor over the caller memory, also with an omitted optional input', () => {
+    const model = loadModelSync(fixture('optional_arg.pt'));
+    const backing = new Float32Array([9, 5, 6]);
+    const out = model.runSync([new Tensor('float32', backing.subarray(1), [2]), null]);
+    expect(out).toBeInstanceOf(Tensor);
+    const t = out as Tensor;
+    expect(t.data.buffer).toBe(backing.buffer);
+    expect(t.data.byteOffset).toBe(4);
+    expect(values(t.data)).toEqual([5, 6]);
+  });
+
+  it('the raw binding refuses a class registration that is not a class and a token', () => {
+    const raw = binding();
+    for (const args of [[], [Tensor], [{}, {}], [Tensor, 1], [1, {}]]) {
+      expect(() => (raw.setTensorClass as (...a: unknown[]) => void)(...args)).toThrow(TypeError);
+    }
+  });
+
+  it('the Tensor class keeps its checks for user code: a fourth argument that is not the addon token changes nothing', () => {
+    const Open = Tensor as unknown as new (...args: unknown[]) => Tensor;
+    expect(() => new Open('float32', new Float32Array(2), [3], {})).toThrow(RangeError);
+    expect(() => new Open('float8', new Float32Array(2), [2], {})).toThrow(TypeError);
+  });
+});
+
 describe('zero copy and large tensors', () => {
   it('runSync reads input memory in place (an in-place model changes the caller array); run() works on a copy', async () => {
     const model = await loadModel(fixture('inplace_add.pt'));
