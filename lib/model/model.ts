@@ -322,37 +322,46 @@ function withLibraryReason(error: unknown): unknown {
   return error;
 }
 
-/** Loads a TorchScript file (path) or archive bytes on an inference thread. */
+/** What both loaders need before reading the archive: the options checked, the source resolved. */
+interface LoadRequest extends ResolvedLoadOptions {
+  source: string | Uint8Array;
+}
+
+function loadRequest(source: unknown, options: unknown): LoadRequest {
+  const resolved = resolveLoadOptions(options);
+  return { ...resolved, source: normaliseSource(source) };
+}
+
+/**
+ * Loads a TorchScript file (path) or archive bytes on an inference thread. loadModelSync() is the
+ * same steps on the calling thread: the archive check reads the file, and the addon loads it.
+ */
 export async function loadModel(source: string | Uint8Array, options?: LoadModelOptions): Promise<Model> {
   const caller = new Error();
+  let request: LoadRequest;
   let model: Model;
-  let warmup: boolean;
   try {
-    const resolved = resolveLoadOptions(options);
-    warmup = resolved.warmup;
-    const checked = normaliseSource(source);
-    await checkSource(checked);
-    model = new Model(await binding().loadModel(checked, resolved.native), resolved.threadPolicy);
+    request = loadRequest(source, options);
+    await checkSource(request.source);
+    model = new Model(await binding().loadModel(request.source, request.native), request.threadPolicy);
   } catch (error) {
     throw fromNative(withLibraryReason(error), caller);
   }
-  if (warmup) await warmUp(model, (inputs) => model.run(inputs));
+  if (request.warmup) await warmUp(model, (inputs) => model.run(inputs));
   return model;
 }
 
-/** Loads a TorchScript file or archive bytes on the calling thread. */
+/** Loads a TorchScript file or archive bytes on the calling thread (see loadModel). */
 export function loadModelSync(source: string | Uint8Array, options?: LoadModelOptions): Model {
+  let request: LoadRequest;
   let model: Model;
-  let warmup: boolean;
   try {
-    const resolved = resolveLoadOptions(options);
-    warmup = resolved.warmup;
-    const checked = normaliseSource(source);
-    checkSourceSync(checked);
-    model = new Model(binding().loadModelSync(checked, resolved.native), resolved.threadPolicy);
+    request = loadRequest(source, options);
+    checkSourceSync(request.source);
+    model = new Model(binding().loadModelSync(request.source, request.native), request.threadPolicy);
   } catch (error) {
     throw fromNative(withLibraryReason(error));
   }
-  if (warmup) warmUp(model, (inputs) => model.runSync(inputs));
+  if (request.warmup) warmUp(model, (inputs) => model.runSync(inputs));
   return model;
 }
