@@ -1,8 +1,11 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DTYPES, LwganetError, Tensor, loadModel, loadModelSync, type DType, type ModelOutput } from '../lib/index.js';
 import { binding } from '../lib/native/binding.js';
 import { fixture } from './helpers/fixtures.js';
+import { runPython } from './helpers/image-python.js';
 
 const f32 = (values: number[], shape = [values.length]) => new Tensor('float32', new Float32Array(values), shape);
 const values = (data: Tensor['data']) => Array.from(data as ArrayLike<number | bigint>);
@@ -245,6 +248,37 @@ describe('outputs are built by the addon as the public Tensor', () => {
     expect(t.data.buffer).toBe(backing.buffer);
     expect(t.data.byteOffset).toBe(4);
     expect(values(t.data)).toEqual([5, 6]);
+  });
+
+  it('outputs nested in tuples, lists and dicts that are inputs (sync) view the right input at the right offset', () => {
+    // forward(x, y) -> (x + 1, [x[1:], y], {'y': y}): three aliases below the top level, of two inputs.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lwganet-nested-alias-'));
+    try {
+      const file = path.join(dir, 'nested_alias.pt');
+      const script = path.join(dir, 'nested_alias.py'); // TorchScript compiles from source files only
+      fs.writeFileSync(script, [
+        'import sys, torch',
+        'from typing import Dict, List, Tuple',
+        'class M(torch.nn.Module):',
+        '    def forward(self, x: torch.Tensor, y: torch.Tensor) -> Tuple[torch.Tensor, List[torch.Tensor], Dict[str, torch.Tensor]]:',
+        '        return x + 1, [x[1:], y], {"y": y}',
+        'torch.jit.save(torch.jit.script(M()), sys.argv[1])',
+      ].join('\n'));
+      runPython([script, file]);
+      const model = loadModelSync(file);
+      const xs = new Float32Array([0, 1, 2, 3, 4]);
+      const ys = new Int32Array([7, 8, 9]);
+      const x = new Tensor('float32', xs.subarray(1), [4]);
+      const y = new Tensor('int32', ys.subarray(1), [2]);
+      const [plus, [tail, same], record] = model.runSync([x, y]) as [Tensor, Tensor[], Record<string, Tensor>];
+      for (const t of [plus, tail, same, record.y]) expect(t).toBeInstanceOf(Tensor);
+      expect(plus.data.buffer).not.toBe(xs.buffer);
+      expect(values(plus.data)).toEqual([2, 3, 4, 5]);
+      expect([tail.data.buffer, tail.data.byteOffset, values(tail.data)]).toEqual([xs.buffer, 8, [2, 3, 4]]);
+      for (const t of [same, record.y]) expect([t.data.buffer, t.data.byteOffset, t.dtype, values(t.data)]).toEqual([ys.buffer, 4, 'int32', [8, 9]]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the raw binding refuses a class registration that is not a class and a token', () => {
