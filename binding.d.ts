@@ -16,31 +16,24 @@ export interface NativeTensorIn {
   readonly shape: readonly number[];
 }
 
-/** A tensor coming out: `buffer` owns the LibTorch storage (external) or a copy of it. */
-export interface NativeTensorOut {
-  dtype: NativeDType;
-  buffer: ArrayBuffer;
-  shape: number[];
-}
+/**
+ * The class setTensorClass() registers (lib/tensor/tensor.ts's Tensor): output tensors are built
+ * as `new TensorClass(dtype, data, shape, token)`, with the token that registration passed.
+ */
+export type NativeTensorClass = new (dtype: NativeDType, data: ArrayBufferView, shape: number[], token: object) => NativeTensorIn;
 
 /**
- * An output that is one of the inputs, or a contiguous view of one (identity-like models):
- * it lives in the memory of `inputs[alias]`, starting `byteOffset` bytes into its data.
+ * What a TorchScript value becomes: tensors (instances of the registered class), arrays
+ * (tuple/list), records (dict), scalars. A tensor's data is an external buffer owning the
+ * LibTorch storage (forward), a copy in a V8 buffer (forwardSync), or, when the output is an
+ * input or a contiguous view of one (forwardSync only), a view on that input's memory.
  */
-export interface NativeTensorAlias {
-  dtype: NativeDType;
-  alias: number;
-  byteOffset: number;
-  shape: number[];
-}
-
-/** What a TorchScript value becomes: tensors, arrays (tuple/list), records (dict), scalars. */
 export type NativeValue =
-  | NativeTensorOut
-  | NativeTensorAlias
+  | NativeTensorIn
   | NativeValue[]
   | { [key: string]: NativeValue }
   | number
+  | bigint
   | boolean
   | string
   | null;
@@ -150,6 +143,11 @@ export interface NativeCpuCache {
   misses: number;
 }
 
+/**
+ * Registers the class output tensors are built with, for this JS environment (the main thread
+ * and each worker thread hold their own). Until it is called, a forward fails to return tensors.
+ */
+export function setTensorClass(tensorClass: NativeTensorClass, token: object): void;
 /** Loads a TorchScript archive from a path or the bytes of one, synchronously. */
 export function loadModelSync(source: string | Uint8Array, options: NativeLoadOptions): NativeModel;
 /** Loads a TorchScript archive on an inference thread. */

@@ -10,6 +10,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rotatedNms } from '../dist/index.js';
+import { seededRandom } from '../test/helpers/seeded-random.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -18,20 +19,8 @@ const IMAGE = 4096;
 const CLASSES = 15;
 const IOU = 0.1;
 
-/** Deterministic uniform [0, 1) (mulberry32), so every run times the same boxes. */
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function makeSet(n, seed) {
-  const rand = random(seed);
+  const rand = seededRandom(seed); // every run times the same boxes
   const objects = Array.from({ length: Math.max(1, n >> 3) }, () => [
     rand() * IMAGE, rand() * IMAGE, 10 + rand() * 90, 5 + rand() * 40, (rand() - 0.5) * Math.PI, Math.floor(rand() * CLASSES),
   ]);

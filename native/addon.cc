@@ -78,6 +78,7 @@ LwganetAddon::LwganetAddon(Napi::Env env, Napi::Object exports) {
   env.AddCleanupHook([gate] { gate->Close(); });
 
   DefineAddon(exports, {
+                           InstanceMethod<&LwganetAddon::SetTensorClass>("setTensorClass"),
                            InstanceMethod<&LwganetAddon::LoadModelSync>("loadModelSync"),
                            InstanceMethod<&LwganetAddon::LoadModel>("loadModel"),
                            InstanceMethod<&LwganetAddon::Devices>("devices"),
@@ -97,6 +98,11 @@ void LwganetAddon::Submit(Napi::Env env, Job* job) {
 
 void LwganetAddon::JobFinished(Napi::Env env) {
   if (--pending_ == 0) completions_.Unref(env);
+}
+
+Napi::Value LwganetAddon::SetTensorClass(const Napi::CallbackInfo& info) {
+  tensorClass.Set(info);
+  return info.Env().Undefined();
 }
 
 Napi::Value LwganetAddon::LoadModelSync(const Napi::CallbackInfo& info) {

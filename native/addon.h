@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "inference_pool.h"
+#include "tensor_class.h"
 
 namespace lwganet {
 
@@ -25,10 +26,12 @@ class LwganetAddon : public Napi::Addon<LwganetAddon> {
   void JobFinished(Napi::Env env);
 
   Napi::FunctionReference modelConstructor;
+  TensorClass tensorClass;
 
  private:
   using Completions = Napi::TypedThreadSafeFunction<LwganetAddon, Job, settleOnJsThread>;
 
+  Napi::Value SetTensorClass(const Napi::CallbackInfo& info);
   Napi::Value LoadModelSync(const Napi::CallbackInfo& info);
   Napi::Value LoadModel(const Napi::CallbackInfo& info);
   Napi::Value Devices(const Napi::CallbackInfo& info);

@@ -112,7 +112,7 @@ LoadedModule& NativeModel::LiveModule() const {
   return *module_;
 }
 
-std::vector<c10::IValue> NativeModel::ReadInputs(Napi::Value value) const {
+std::vector<c10::IValue> NativeModel::ReadInputs(Napi::Value value, std::vector<Napi::TypedArray>* data) const {
   const auto& arguments = LiveModule().arguments;
   if (!value.IsArray()) throwTypeError("Expected an array of tensors for inputs");
   Napi::Array array = value.As<Napi::Array>();
@@ -135,12 +135,13 @@ std::vector<c10::IValue> NativeModel::ReadInputs(Napi::Value value) const {
                                           "; lwganet-node passes tensors only");
     }
     Napi::Value element = array.Get(i);
+    if (data) data->emplace_back();
     if (element.IsNull() || element.IsUndefined()) {
       if (argument.type != "Optional[Tensor]") throw CodedError("INPUT_ARITY", "Model input " + where + " is required");
       inputs.emplace_back();
       continue;
     }
-    inputs.emplace_back(borrowInputTensor(element, where));
+    inputs.emplace_back(borrowInputTensor(element, where, data ? &data->back() : nullptr));
   }
   return inputs;
 }
@@ -148,15 +149,16 @@ std::vector<c10::IValue> NativeModel::ReadInputs(Napi::Value value) const {
 Napi::Value NativeModel::ForwardSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   OutputValue output;
+  std::vector<Napi::TypedArray> inputData;  // outputs that are inputs view these
   try {
-    std::vector<c10::IValue> inputs = ReadInputs(info[0]);
+    std::vector<c10::IValue> inputs = ReadInputs(info[0], &inputData);
     output = runForward(LiveModule(), std::move(inputs), callThreads(info, threads_));
   } catch (...) {
     throw toJsError(env, captureCurrentException("FORWARD_FAILED", "Model forward failed"));
   }
   // Copied into V8-owned buffers: a synchronous loop never yields to the finalizers that free
   // external buffers, so their memory would pile up (a memcpy, small next to the forward).
-  return outputToJs(env, output, /*ownedByV8=*/true);
+  return outputToJs(env, output, /*ownedByV8=*/true, inputData);
 }
 
 Napi::Value NativeModel::Forward(const Napi::CallbackInfo& info) {

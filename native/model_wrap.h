@@ -35,7 +35,8 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   Napi::Value GetPendingRuns(const Napi::CallbackInfo& info);
 
   // Reads the JS input array into borrowed tensors, checking arity against forward's schema.
-  std::vector<c10::IValue> ReadInputs(Napi::Value value) const;
+  // `data`, when given, receives each input's typed array (empty for an omitted input).
+  std::vector<c10::IValue> ReadInputs(Napi::Value value, std::vector<Napi::TypedArray>* data = nullptr) const;
   LoadedModule& LiveModule() const;
 
   std::shared_ptr<LoadedModule> module_;  // null after dispose()

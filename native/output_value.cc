@@ -12,6 +12,7 @@ namespace {
 // Index of the input whose memory `tensor` views, when it can be handed back as such a view.
 int aliasedInput(const at::Tensor& tensor, const OutputContext& context) {
   if (!isBorrowedFromJs(tensor) || !tensor.is_contiguous() || tensor.is_neg() || tensor.is_conj()) return -1;
+  if (!dtypeByScalar(tensor.scalar_type())) return -1;  // e.g. a bfloat16 view: copied and widened
   for (size_t i = 0; i < context.inputMemory.size(); ++i) {
     if (context.inputMemory[i] == tensor.storage().data()) return static_cast<int>(i);
   }
@@ -69,19 +70,22 @@ OutputValue prepareOutput(const c10::IValue& value, const OutputContext& context
   return out;
 }
 
-Napi::Value outputToJs(Napi::Env env, const OutputValue& value, bool ownedByV8) {
+Napi::Value outputToJs(Napi::Env env, const OutputValue& value, bool ownedByV8, const std::vector<Napi::TypedArray>& inputData) {
   switch (value.kind) {
     case OutputValue::Kind::Tensor:
-      if (value.aliasOf >= 0) return aliasToJs(env, value.tensor, value.aliasOf, value.aliasByteOffset);
-      return tensorToJs(env, value.tensor, ownedByV8);
+      if (value.aliasOf < 0) return tensorToJs(env, value.tensor, ownedByV8);
+      if (static_cast<size_t>(value.aliasOf) >= inputData.size() || inputData[value.aliasOf].IsEmpty()) {
+        throw Napi::Error::New(env, "lwganet-node: an output views an input whose JavaScript data is unknown");
+      }
+      return aliasToJs(env, value.tensor, inputData[value.aliasOf], value.aliasByteOffset);
     case OutputValue::Kind::Array: {
       Napi::Array array = Napi::Array::New(env, value.items.size());
-      for (size_t i = 0; i < value.items.size(); ++i) array.Set(static_cast<uint32_t>(i), outputToJs(env, value.items[i], ownedByV8));
+      for (size_t i = 0; i < value.items.size(); ++i) array.Set(static_cast<uint32_t>(i), outputToJs(env, value.items[i], ownedByV8, inputData));
       return array;
     }
     case OutputValue::Kind::Record: {
       Napi::Object record = Napi::Object::New(env);
-      for (size_t i = 0; i < value.items.size(); ++i) record.Set(value.keys[i], outputToJs(env, value.items[i], ownedByV8));
+      for (size_t i = 0; i < value.items.size(); ++i) record.Set(value.keys[i], outputToJs(env, value.items[i], ownedByV8, inputData));
       return record;
     }
     case OutputValue::Kind::Integer:

@@ -36,7 +36,11 @@ struct OutputContext {
 // Throws CodedError(OUTPUT_UNSUPPORTED) for anything else (objects, futures, non-string keys).
 OutputValue prepareOutput(const c10::IValue& value, const OutputContext& context);
 
+// Tensors become instances of the environment's Tensor class (tensor_class.h).
 // `ownedByV8`: tensors are copied into ArrayBuffers V8 allocates (see tensorToJs).
-Napi::Value outputToJs(Napi::Env env, const OutputValue& value, bool ownedByV8 = false);
+// `inputData`: each input's JS data (empty for an omitted one), which aliases view; only the
+// sync path has aliases, as the async path runs on copies of its inputs.
+Napi::Value outputToJs(Napi::Env env, const OutputValue& value, bool ownedByV8 = false,
+                       const std::vector<Napi::TypedArray>& inputData = {});
 
 }  // namespace lwganet

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "tensor_class.h"
 
 namespace lwganet {
 namespace {
@@ -66,7 +67,7 @@ const DTypeInfo* dtypeByScalar(at::ScalarType scalar) {
   return nullptr;
 }
 
-at::Tensor borrowInputTensor(Napi::Value value, const std::string& where) {
+at::Tensor borrowInputTensor(Napi::Value value, const std::string& where, Napi::TypedArray* jsData) {
   if (!value.IsObject() || value.IsArray()) throwTypeError("Expected a tensor object { dtype, data, shape } for " + where);
   Napi::Object object = value.As<Napi::Object>();
 
@@ -78,6 +79,7 @@ at::Tensor borrowInputTensor(Napi::Value value, const std::string& where) {
   Napi::Value dataValue = object.Get("data");
   if (!dataValue.IsTypedArray()) throwTypeError("Expected a typed array for " + where + ".data");
   Napi::TypedArray data = dataValue.As<Napi::TypedArray>();
+  if (jsData) *jsData = data;
   if (data.TypedArrayType() != dtype->array) {
     throwTypeError("Expected a " + std::string(typedArrayName(dtype->array)) + " for " + where + ".data (dtype " +
                    dtype->name + ") but received a " + typedArrayName(data.TypedArrayType()));
@@ -148,38 +150,36 @@ at::Tensor prepareOutputTensor(const at::Tensor& tensor, bool halfToFloat) {
 
 namespace {
 
-Napi::Object describeTensor(Napi::Env env, const at::Tensor& tensor) {
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("dtype", Napi::String::New(env, dtypeByScalar(tensor.scalar_type())->name));
+Napi::Array shapeOf(Napi::Env env, const at::Tensor& tensor) {
   Napi::Array shape = Napi::Array::New(env, tensor.dim());
   for (int64_t i = 0; i < tensor.dim(); ++i) shape.Set(static_cast<uint32_t>(i), Napi::Number::New(env, static_cast<double>(tensor.size(i))));
-  result.Set("shape", shape);
-  return result;
+  return shape;
+}
+
+// A public Tensor over `buffer` (from `byteOffset`), with `tensor`'s dtype and shape.
+Napi::Object newJsTensor(Napi::Env env, const at::Tensor& tensor, napi_value buffer, size_t byteOffset) {
+  const DTypeInfo* dtype = dtypeByScalar(tensor.scalar_type());
+  napi_value data;
+  napi_status status = napi_create_typedarray(env, dtype->array, tensor.numel(), buffer, byteOffset, &data);
+  NAPI_THROW_IF_FAILED(env, status, Napi::Object());
+  return tensorClassOf(env).New(env, dtype->name, Napi::Value(env, data), shapeOf(env, tensor));
+}
+
+Napi::ArrayBuffer copyToV8(Napi::Env env, const at::Tensor& prepared, size_t bytes) {
+  Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, bytes);
+  if (bytes > 0) std::memcpy(copy.Data(), prepared.data_ptr(), bytes);
+  return copy;
 }
 
 }  // namespace
 
-Napi::Object aliasToJs(Napi::Env env, const at::Tensor& view, int input, size_t byteOffset) {
-  Napi::Object result = describeTensor(env, view);
-  result.Set("alias", Napi::Number::New(env, input));
-  result.Set("byteOffset", Napi::Number::New(env, static_cast<double>(byteOffset)));
-  return result;
+Napi::Object aliasToJs(Napi::Env env, const at::Tensor& view, Napi::TypedArray input, size_t byteOffset) {
+  return newJsTensor(env, view, input.ArrayBuffer(), input.ByteOffset() + byteOffset);
 }
 
 Napi::Object tensorToJs(Napi::Env env, const at::Tensor& prepared, bool ownedByV8) {
-  Napi::Object result = describeTensor(env, prepared);
-
   size_t bytes = prepared.numel() * prepared.element_size();
-  if (bytes == 0) {
-    result.Set("buffer", Napi::ArrayBuffer::New(env, 0));
-    return result;
-  }
-  if (ownedByV8) {
-    Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, bytes);
-    std::memcpy(copy.Data(), prepared.data_ptr(), bytes);
-    result.Set("buffer", copy);
-    return result;
-  }
+  if (bytes == 0 || ownedByV8) return newJsTensor(env, prepared, copyToV8(env, prepared, bytes), 0);
   // The hint owns a reference to the tensor, so the storage lives exactly as long as the buffer.
   auto* owner = new at::Tensor(prepared);
   napi_value buffer;
@@ -193,19 +193,15 @@ Napi::Object tensorToJs(Napi::Env env, const at::Tensor& prepared, bool ownedByV
         napi_adjust_external_memory(env, released, &ignored);
       },
       owner, &buffer);
-  if (status == napi_ok) {
-    // Tell V8 how much memory the buffer holds, so garbage collection keeps up with big outputs.
-    int64_t ignored;
-    napi_adjust_external_memory(env, static_cast<int64_t>(bytes), &ignored);
-    result.Set("buffer", Napi::Value(env, buffer));
-    return result;
+  if (status != napi_ok) {
+    delete owner;
+    // Runtimes with a V8 memory cage (Electron) refuse external buffers: copy instead.
+    return newJsTensor(env, prepared, copyToV8(env, prepared, bytes), 0);
   }
-  delete owner;
-  // Runtimes with a V8 memory cage (Electron) refuse external buffers: copy instead.
-  Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, bytes);
-  std::memcpy(copy.Data(), prepared.data_ptr(), bytes);
-  result.Set("buffer", copy);
-  return result;
+  // Tell V8 how much memory the buffer holds, so garbage collection keeps up with big outputs.
+  int64_t ignored;
+  napi_adjust_external_memory(env, static_cast<int64_t>(bytes), &ignored);
+  return newJsTensor(env, prepared, buffer, 0);
 }
 
 }  // namespace lwganet

@@ -1,6 +1,6 @@
 // Tensors across the boundary. Inputs borrow the caller's typed-array memory (zero copy);
 // outputs hand LibTorch's storage to JavaScript as an external ArrayBuffer that keeps the
-// at::Tensor alive until the garbage collector releases it.
+// at::Tensor alive until the garbage collector releases it, wrapped in the public Tensor class.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -22,8 +22,9 @@ const DTypeInfo* dtypeByScalar(at::ScalarType scalar);
 
 // Reads one `{ dtype, data, shape }` descriptor (JS thread). The returned CPU tensor points at
 // the typed array's memory; the caller keeps that memory alive while the tensor is used.
-// Throws ArgumentError on any malformed field; `where` names the input in messages.
-at::Tensor borrowInputTensor(Napi::Value value, const std::string& where);
+// Throws ArgumentError on any malformed field; `where` names the input in messages. `data`, when
+// given, receives the typed array read (outputs that view this input are built over it).
+at::Tensor borrowInputTensor(Napi::Value value, const std::string& where, Napi::TypedArray* data = nullptr);
 
 // True when `tensor`'s storage is memory borrowed from a JavaScript input.
 bool isBorrowedFromJs(const at::Tensor& tensor);
@@ -38,13 +39,14 @@ at::Tensor copyBorrowedInput(const at::Tensor& tensor);
 // contiguous, on the CPU, of a public dtype, and owning its memory.
 at::Tensor prepareOutputTensor(const at::Tensor& tensor, bool halfToFloat);
 
-// Builds `{ dtype, buffer, shape }` from a prepared tensor (JS thread).
+// Builds a public Tensor (tensor_class.h) from a prepared tensor (JS thread).
 // `ownedByV8` copies the data into an ArrayBuffer V8 allocates, which a garbage collection frees
 // on the spot; an external buffer (the default, no copy) is freed only by a finalizer that N-API
 // runs once the event loop turns, so a synchronous loop of runSync() calls would pile them up.
 Napi::Object tensorToJs(Napi::Env env, const at::Tensor& prepared, bool ownedByV8 = false);
 
-// Builds `{ dtype, shape, alias, byteOffset }` for an output that views input number `input`.
-Napi::Object aliasToJs(Napi::Env env, const at::Tensor& view, int input, size_t byteOffset);
+// Builds a public Tensor over the memory of `input`, the JS data of the input that `view` views,
+// starting `byteOffset` bytes into it (no copy: the caller's memory, as PyTorch would share it).
+Napi::Object aliasToJs(Napi::Env env, const at::Tensor& view, Napi::TypedArray input, size_t byteOffset);
 
 }  // namespace lwganet

@@ -1,8 +1,11 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DTYPES, LwganetError, Tensor, loadModel, loadModelSync, type DType, type ModelOutput } from '../lib/index.js';
 import { binding } from '../lib/native/binding.js';
 import { fixture } from './helpers/fixtures.js';
+import { runPython } from './helpers/image-python.js';
 
 const f32 = (values: number[], shape = [values.length]) => new Tensor('float32', new Float32Array(values), shape);
 const values = (data: Tensor['data']) => Array.from(data as ArrayLike<number | bigint>);
@@ -205,6 +208,90 @@ describe('Model.run outputs', () => {
     let maxDiff = 0;
     for (let i = 0; i < expected.length; i++) maxDiff = Math.max(maxDiff, Math.abs((out.data[i] as number) - expected[i]));
     expect(maxDiff).toBeLessThan(1e-4);
+  });
+});
+
+/** Every tensor inside an output (arrays and records walked), and whether anything else is tensor-like. */
+function tensorLeaves(value: ModelOutput, into: Tensor[] = []): Tensor[] {
+  if (value instanceof Tensor) into.push(value);
+  else if (Array.isArray(value)) value.forEach((item) => tensorLeaves(item, into));
+  else if (typeof value === 'object' && value !== null) {
+    if ('dtype' in value || 'data' in value) throw new Error(`a tensor-like plain object: ${Object.keys(value).join(', ')}`);
+    Object.values(value).forEach((item) => tensorLeaves(item, into));
+  }
+  return into;
+}
+
+describe('outputs are built by the addon as the public Tensor', () => {
+  it('tensors at any depth are frozen Tensor instances, from run() and runSync()', async () => {
+    const x = f32([1, 2, 3]);
+    for (const [name, count] of [['identity.pt', 1], ['tuple_out.pt', 2], ['dict_out.pt', 2], ['nested_out.pt', 3]] as const) {
+      const model = await loadModel(fixture(name));
+      for (const out of [await model.run(x), model.runSync(x)]) {
+        const leaves = tensorLeaves(out);
+        expect(leaves.length, name).toBe(count);
+        for (const t of leaves) {
+          expect(Object.isFrozen(t) && Object.isFrozen(t.shape), name).toBe(true);
+          expect(t.data).toBeInstanceOf(Float32Array);
+          expect(t.size).toBe(t.shape.reduce((a, b) => a * b, 1));
+        }
+      }
+    }
+  });
+
+  it('an output that is an input (sync) is a Tensor over the caller memory, also with an omitted optional input', () => {
+    const model = loadModelSync(fixture('optional_arg.pt'));
+    const backing = new Float32Array([9, 5, 6]);
+    const out = model.runSync([new Tensor('float32', backing.subarray(1), [2]), null]);
+    expect(out).toBeInstanceOf(Tensor);
+    const t = out as Tensor;
+    expect(t.data.buffer).toBe(backing.buffer);
+    expect(t.data.byteOffset).toBe(4);
+    expect(values(t.data)).toEqual([5, 6]);
+  });
+
+  it('outputs nested in tuples, lists and dicts that are inputs (sync) view the right input at the right offset', () => {
+    // forward(x, y) -> (x + 1, [x[1:], y], {'y': y}): three aliases below the top level, of two inputs.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lwganet-nested-alias-'));
+    try {
+      const file = path.join(dir, 'nested_alias.pt');
+      const script = path.join(dir, 'nested_alias.py'); // TorchScript compiles from source files only
+      fs.writeFileSync(script, [
+        'import sys, torch',
+        'from typing import Dict, List, Tuple',
+        'class M(torch.nn.Module):',
+        '    def forward(self, x: torch.Tensor, y: torch.Tensor) -> Tuple[torch.Tensor, List[torch.Tensor], Dict[str, torch.Tensor]]:',
+        '        return x + 1, [x[1:], y], {"y": y}',
+        'torch.jit.save(torch.jit.script(M()), sys.argv[1])',
+      ].join('\n'));
+      runPython([script, file]);
+      const model = loadModelSync(file);
+      const xs = new Float32Array([0, 1, 2, 3, 4]);
+      const ys = new Int32Array([7, 8, 9]);
+      const x = new Tensor('float32', xs.subarray(1), [4]);
+      const y = new Tensor('int32', ys.subarray(1), [2]);
+      const [plus, [tail, same], record] = model.runSync([x, y]) as [Tensor, Tensor[], Record<string, Tensor>];
+      for (const t of [plus, tail, same, record.y]) expect(t).toBeInstanceOf(Tensor);
+      expect(plus.data.buffer).not.toBe(xs.buffer);
+      expect(values(plus.data)).toEqual([2, 3, 4, 5]);
+      expect([tail.data.buffer, tail.data.byteOffset, values(tail.data)]).toEqual([xs.buffer, 8, [2, 3, 4]]);
+      for (const t of [same, record.y]) expect([t.data.buffer, t.data.byteOffset, t.dtype, values(t.data)]).toEqual([ys.buffer, 4, 'int32', [8, 9]]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the raw binding refuses a class registration that is not a class and a token', () => {
+    const raw = binding();
+    for (const args of [[], [Tensor], [{}, {}], [Tensor, 1], [1, {}]]) {
+      expect(() => (raw.setTensorClass as (...a: unknown[]) => void)(...args)).toThrow(TypeError);
+    }
+  });
+
+  it('the Tensor class keeps its checks for user code: a fourth argument that is not the addon token changes nothing', () => {
+    const Open = Tensor as unknown as new (...args: unknown[]) => Tensor;
+    expect(() => new Open('float32', new Float32Array(2), [3], {})).toThrow(RangeError);
+    expect(() => new Open('float8', new Float32Array(2), [2], {})).toThrow(TypeError);
   });
 });
 

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { LwganetError, Tensor, loadModel, loadModelSync, rotatedIou, rotatedNms, type ModelOutput } from '../lib/index.js';
 import { binding } from '../lib/native/binding.js';
 import { fixture } from './helpers/fixtures.js';
+import { seededRandom } from './helpers/seeded-random.mjs';
 
 type Box = [number, number, number, number, number];
 type Point = [number, number];
@@ -76,18 +77,6 @@ function refNms(boxes: Box[], scores: number[], threshold: number, labels?: numb
 
 // ------------------------------------------------------------------ random data
 
-/** Deterministic uniform [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomBox(rand: () => number, spread = 100): Box {
   return [rand() * spread, rand() * spread, 1 + rand() * 40, 1 + rand() * 40, (rand() - 0.5) * 2 * Math.PI];
 }
@@ -138,7 +127,7 @@ describe('rotatedIou', () => {
   });
 
   it('matches the polygon-clipping reference on random pairs, symmetrically', () => {
-    const rand = random(1);
+    const rand = seededRandom(1);
     let overlapping = 0;
     for (let i = 0; i < 2000; i++) {
       const a = randomBox(rand, 40);
@@ -175,7 +164,7 @@ describe('rotatedIou', () => {
 
 describe('rotatedNms', () => {
   it('matches the sequential reference on random sets, with and without labels', () => {
-    const rand = random(2);
+    const rand = seededRandom(2);
     for (const [n, threshold] of [[50, 0.1], [200, 0.3], [400, 0.5], [300, 0]] as const) {
       const boxes = clusteredBoxes(rand, n);
       const scores = boxes.map(() => rand());
@@ -188,7 +177,7 @@ describe('rotatedNms', () => {
   });
 
   it('reads typed arrays on SharedArrayBuffer memory like ordinary ones', () => {
-    const rand = random(7);
+    const rand = seededRandom(7);
     const boxes = clusteredBoxes(rand, 60);
     const scores = boxes.map(() => rand());
     const labels = boxes.map(() => Math.floor(rand() * 3));
@@ -208,7 +197,7 @@ describe('rotatedNms', () => {
     const far: Box = [100, 0, 10, 4, 0.2];
     expect(Array.from(rotatedNms([far, box, far, box], [0.2, 0.9, 0.2, 0.3], 0.5))).toEqual([1, 0]);
     // Ties over many random boxes: a few distinct score values.
-    const rand = random(3);
+    const rand = seededRandom(3);
     const boxes = clusteredBoxes(rand, 200);
     const scores = boxes.map(() => Math.floor(rand() * 4) / 4);
     expect(Array.from(rotatedNms(flat(boxes), scores, 0.2))).toEqual(refNms(boxes, scores, 0.2));
@@ -229,7 +218,7 @@ describe('rotatedNms', () => {
   });
 
   it('takes Float32Array, Float64Array, tuples and objects alike, and empty input', () => {
-    const rand = random(4);
+    const rand = seededRandom(4);
     const boxes = clusteredBoxes(rand, 60).map((b) => Array.from(Float32Array.from(b)) as Box);
     const scores = Float32Array.from(boxes, () => rand());
     const expected = Array.from(rotatedNms(flat(boxes), scores, 0.2));

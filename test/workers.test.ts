@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { Tensor, loadModel, type ModelOutput } from '../lib/index.js';
 import { fixture } from './helpers/fixtures.js';
 import { geotiff, pattern, tempDir, writeFixture } from './helpers/image-fixtures.js';
 
@@ -46,6 +47,46 @@ describe('worker_threads', () => {
     const exits = workers.map((worker) => new Promise<number>((resolve) => worker.once('exit', resolve)));
     workers.forEach((worker) => worker.postMessage('done'));
     expect(await Promise.all(exits)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('outputs are Tensor instances of each thread\'s own class, in a worker and in the main thread alongside it', async () => {
+    // Each environment registers its Tensor class with its own addon instance: the main thread's
+    // first, then the worker's; the main thread's outputs must stay of its class afterwards.
+    const leaves = (value: ModelOutput): unknown[] =>
+      Array.isArray(value) ? value.flatMap(leaves) : value instanceof Tensor || typeof value !== 'object' || value === null ? [value] : Object.values(value).flatMap(leaves);
+    const nested = await loadModel(fixture('nested_out.pt'), { threads: 1 });
+    const x = new Tensor('float32', new Float32Array([1, 2, 3]));
+    const check = async () => [...leaves(await nested.run(x)), ...leaves(nested.runSync(x))];
+    expect((await check()).every((leaf) => leaf instanceof Tensor)).toBe(true);
+
+    const source = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const { loadModel, Tensor } = require(workerData.dist);
+      const leaves = (v) => Array.isArray(v) ? v.flatMap(leaves) : v instanceof Tensor || typeof v !== 'object' || v === null ? [v] : Object.values(v).flatMap(leaves);
+      (async () => {
+        const nested = await loadModel(workerData.nested, { threads: 1 });
+        const identity = await loadModel(workerData.identity, { threads: 1 });
+        const x = new Tensor('float32', new Float32Array([1, 2, 3]));
+        const outs = [...leaves(await nested.run(x)), ...leaves(nested.runSync(x)), await identity.run(x), identity.runSync(x)];
+        parentPort.postMessage({ count: outs.length, tensors: outs.filter((o) => o instanceof Tensor).length,
+          aliased: outs[outs.length - 1].data.buffer === x.data.buffer });
+        parentPort.once('message', () => process.exit(0));
+      })().catch((error) => parentPort.postMessage({ error: String(error && error.stack || error) }));`;
+    const worker = new Worker(source, { eval: true, workerData: { dist: DIST, nested: fixture('nested_out.pt'), identity: fixture('identity.pt') } });
+    try {
+      const report = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      expect(report).toEqual({ count: 8, tensors: 8, aliased: true });
+      const again = await check();
+      expect(again.length).toBe(6);
+      expect(again.every((leaf) => leaf instanceof Tensor)).toBe(true);
+    } finally {
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.postMessage('done');
+      await exited;
+    }
   });
 
   it('imports in a worker started without workerData and decodes a GeoTIFF there', async () => {

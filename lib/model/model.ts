@@ -12,10 +12,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { NativeCompiledEntry, NativeForwardArgument, NativeLoadOptions, NativeModel, NativeTensorAlias, NativeTensorIn, NativeTensorOut, NativeValue } from '../../binding.js';
+import type { NativeCompiledEntry, NativeForwardArgument, NativeLoadOptions, NativeModel, NativeTensorIn, NativeValue } from '../../binding.js';
 import { binding, libtorchUmbrellaFailure } from '../native/binding.js';
 import { parseDevice } from '../native/device.js';
-import { type DType, TYPED_ARRAY_OF, isDType } from '../tensor/dtype.js';
 import { LwganetError, fromNative, invalidArgument } from '../errors.js';
 import { type ModelMetadata, parseMetadata } from './metadata.js';
 import { checkModelArchive } from './model-archive.js';
@@ -159,44 +158,12 @@ function checkSourceSync(source: string | Uint8Array): void {
   checkModelArchive(bytes, `Model file ${source}`);
 }
 
-function isRecord(value: NativeValue): value is Record<string, unknown> & NativeValue {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-// Tensor descriptors are told from dict records by fields no converted dict value can have:
-// a bare ArrayBuffer, or a numeric alias next to a string dtype (TorchScript dicts are uniform).
-function isTensorOut(value: NativeValue): value is NativeTensorOut {
-  return isRecord(value) && value.buffer instanceof ArrayBuffer;
-}
-
-function isTensorAlias(value: NativeValue): value is NativeTensorAlias {
-  return isRecord(value) && typeof value.alias === 'number' && typeof value.dtype === 'string' && Array.isArray(value.shape);
-}
-
-function checkedDType(dtype: string): DType {
-  if (!isDType(dtype)) throw new LwganetError('OUTPUT_UNSUPPORTED', `Model output has unknown dtype ${dtype}`);
-  return dtype;
-}
-
-function wrapOutput(value: NativeValue, inputs: ReadonlyArray<NativeTensorIn | null>): ModelOutput {
-  if (Array.isArray(value)) return value.map((item) => wrapOutput(item, inputs));
-  if (isTensorOut(value)) {
-    const dtype = checkedDType(value.dtype);
-    return new Tensor(dtype, new TYPED_ARRAY_OF[dtype](value.buffer), value.shape);
-  }
-  if (isTensorAlias(value)) {
-    // The output is (a view of) an input: share the caller's memory, as PyTorch would.
-    const dtype = checkedDType(value.dtype);
-    const source = inputs[value.alias]!.data;
-    const length = value.shape.reduce((a, b) => a * b, 1);
-    return new Tensor(dtype, new TYPED_ARRAY_OF[dtype](source.buffer, source.byteOffset + value.byteOffset, length), value.shape);
-  }
-  if (isRecord(value)) {
-    const record: { [key: string]: ModelOutput } = {};
-    for (const [key, item] of Object.entries(value)) record[key] = wrapOutput(item as NativeValue, inputs);
-    return record;
-  }
-  return value;
+/**
+ * The addon builds output tensors as this package's Tensor (lib/native/binding.ts registers the
+ * class per JS environment): tensors, arrays, records and scalars are already the public value.
+ */
+function asModelOutput(value: NativeValue): ModelOutput {
+  return value as ModelOutput;
 }
 
 export class Model {
@@ -311,7 +278,7 @@ export class Model {
     } catch (error) {
       throw fromNative(error, caller);
     }
-    return wrapOutput(output, tensors);
+    return asModelOutput(output);
   }
 
   #forwardSync(ordered: Array<NativeTensorIn | null>): ModelOutput {
@@ -322,7 +289,7 @@ export class Model {
     const start = performance.now();
     const output = this.#native.forwardSync(ordered as NativeTensorIn[], threads);
     if (alone) this.#chooser.record(key, threads, performance.now() - start);
-    return wrapOutput(output, ordered);
+    return asModelOutput(output);
   }
 
   /** Runs forward on the calling thread (blocks the event loop for the forward's duration). */
@@ -355,37 +322,46 @@ function withLibraryReason(error: unknown): unknown {
   return error;
 }
 
-/** Loads a TorchScript file (path) or archive bytes on an inference thread. */
+/** What both loaders need before reading the archive: the options checked, the source resolved. */
+interface LoadRequest extends ResolvedLoadOptions {
+  source: string | Uint8Array;
+}
+
+function loadRequest(source: unknown, options: unknown): LoadRequest {
+  const resolved = resolveLoadOptions(options);
+  return { ...resolved, source: normaliseSource(source) };
+}
+
+/**
+ * Loads a TorchScript file (path) or archive bytes on an inference thread. loadModelSync() is the
+ * same steps on the calling thread: the archive check reads the file, and the addon loads it.
+ */
 export async function loadModel(source: string | Uint8Array, options?: LoadModelOptions): Promise<Model> {
   const caller = new Error();
+  let request: LoadRequest;
   let model: Model;
-  let warmup: boolean;
   try {
-    const resolved = resolveLoadOptions(options);
-    warmup = resolved.warmup;
-    const checked = normaliseSource(source);
-    await checkSource(checked);
-    model = new Model(await binding().loadModel(checked, resolved.native), resolved.threadPolicy);
+    request = loadRequest(source, options);
+    await checkSource(request.source);
+    model = new Model(await binding().loadModel(request.source, request.native), request.threadPolicy);
   } catch (error) {
     throw fromNative(withLibraryReason(error), caller);
   }
-  if (warmup) await warmUp(model, (inputs) => model.run(inputs));
+  if (request.warmup) await warmUp(model, (inputs) => model.run(inputs));
   return model;
 }
 
-/** Loads a TorchScript file or archive bytes on the calling thread. */
+/** Loads a TorchScript file or archive bytes on the calling thread (see loadModel). */
 export function loadModelSync(source: string | Uint8Array, options?: LoadModelOptions): Model {
+  let request: LoadRequest;
   let model: Model;
-  let warmup: boolean;
   try {
-    const resolved = resolveLoadOptions(options);
-    warmup = resolved.warmup;
-    const checked = normaliseSource(source);
-    checkSourceSync(checked);
-    model = new Model(binding().loadModelSync(checked, resolved.native), resolved.threadPolicy);
+    request = loadRequest(source, options);
+    checkSourceSync(request.source);
+    model = new Model(binding().loadModelSync(request.source, request.native), request.threadPolicy);
   } catch (error) {
     throw fromNative(withLibraryReason(error));
   }
-  if (warmup) warmUp(model, (inputs) => model.runSync(inputs));
+  if (request.warmup) warmUp(model, (inputs) => model.runSync(inputs));
   return model;
 }

@@ -15,6 +15,7 @@ import type * as Native from '../../binding.js';
 import { warnOnReferenceBlas } from './blas-check.js';
 import { applyOpenMpDefaults } from './openmp-env.js';
 import { LwganetError } from '../errors.js';
+import { FROM_ADDON, Tensor } from '../tensor/tensor.js';
 import { baseVersion, libtorchCandidates, sameRelease, type Libtorch } from '../libtorch/locate.js';
 
 export type Binding = typeof Native;
@@ -233,6 +234,10 @@ export function binding(): Binding {
   if (loaded) return loaded;
   applyOpenMpDefaults();
   const candidate = loadAddon();
+  // Outputs come back as this environment's Tensor class: each worker thread has its own class
+  // and its own addon instance, which keeps the class it is given here.
+  // (The four-argument signature the addon calls is hidden from Tensor's public type.)
+  candidate.setTensorClass(Tensor as unknown as Native.NativeTensorClass, FROM_ADDON);
   const runtime = candidate.devices(); // one native report for both checks (it reads the build config)
   checkLibtorchVersion(runtime);
   warnOnReferenceBlas(runtime.blas);

@@ -13,14 +13,13 @@
  * Files appear whole or not at all: written under a temporary name, then renamed.
  */
 
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Geometry, SpatialReference } from 'gdal-async';
 import { invalidArgument } from '../errors.js';
 import { toLonLat, lonLatReference } from '../geo/crs.js';
 import { gdal } from '../geo/gdal.js';
-import { sweepStaleTempFiles, tempNameFor, trackTempFile, untrackTempFile } from './temp-files.js';
+import { writeAtomicallyAt } from './atomic.js';
 
 export type VectorFormat = 'geojson' | 'gpkg' | 'fgb';
 /** 'wgs84': longitude/latitude on WGS 84; 'native': the input's own CRS. */
@@ -97,11 +96,8 @@ export async function writeVectorLayer(file: string, layer: VectorLayerSpec, fea
   const nativeSrs = layer.srs ?? pixelReference();
   const outSrs = reproject ? (format === 'geojson' ? lonLatReference() : g.SpatialReference.fromEPSG(4326)) : nativeSrs;
   const layerOptions = format === 'geojson' && reproject ? ['RFC7946=YES'] : [];
-  sweepStaleTempFiles(file);
   // The extension stays last: GPKG insists on it.
-  const temp = `${tempNameFor(file, randomBytes(4).toString('hex'))}${extname(file)}`;
-  trackTempFile(temp);
-  try {
+  await writeAtomicallyAt(file, async (temp) => {
     const ds = await g.drivers.get(DRIVERS[format]).createAsync(temp, 0, 0, 0, g.GDT_Byte);
     try {
       const out = ds.layers.create(layer.name, outSrs, g.wkbPolygon, layerOptions);
@@ -119,13 +115,7 @@ export async function writeVectorLayer(file: string, layer: VectorLayerSpec, fea
       ds.close();
     }
     if (format === 'geojson' && !reproject) await nameCrsInGeoJson(temp, nativeSrs);
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  } finally {
-    untrackTempFile(temp);
-  }
+  }, extname(file));
   return { format, crs };
 }
 

@@ -74,6 +74,13 @@ function toTypedArray<D extends DType>(dtype: D, data: unknown): DataTypeMap[D] 
   throw invalidArgument('data', `a ${Ctor.name} (or a plain array) for ${dtype} tensors`, data);
 }
 
+/**
+ * @internal The native addon's key to Tensor's unchecked construction path. lib/native/binding.ts
+ * hands it to the addon with the class (setTensorClass); it is not exported from the package,
+ * so user code cannot skip the checks.
+ */
+export const FROM_ADDON: object = Object.freeze({});
+
 export class Tensor<D extends DType = DType> {
   readonly dtype: D;
   readonly data: TensorData<D>;
@@ -84,7 +91,18 @@ export class Tensor<D extends DType = DType> {
    * @param data a typed array of the dtype's kind (wrapped, not copied) or a plain array (copied)
    * @param shape dimensions; defaults to `[data.length]`. Their product must equal `data.length`.
    */
-  constructor(dtype: D, data: TensorDataLike<D>, shape?: readonly number[]) {
+  constructor(dtype: D, data: TensorDataLike<D>, shape?: readonly number[]);
+  constructor(dtype: D, data: TensorDataLike<D>, shape?: readonly number[], from?: object) {
+    if (from === FROM_ADDON) {
+      // A model output: the addon took the dtype from its own table, made a typed array of that
+      // dtype's kind over the output's memory and a fresh array of the output's sizes, so each
+      // check below would hold; skipping them keeps a run() free of per-output work.
+      this.dtype = dtype;
+      this.data = data as TensorData<D>;
+      this.shape = Object.freeze(shape as number[]);
+      Object.freeze(this);
+      return;
+    }
     if (!isDType(dtype)) throw invalidArgument('dtype', `one of ${DTYPES.join(', ')}`, dtype);
     const typed = toTypedArray(dtype, data);
     if (Object.prototype.toString.call(typed.buffer) === '[object SharedArrayBuffer]') {

@@ -6,21 +6,16 @@
  * θ = ½·atan2(2·cxy, cxx − cyy) in le90) and the score is n / (n + 100).
  */
 
+import type { Detection } from '../../lib/tasks/detection-candidates.js';
 import { pattern } from './image-fixtures.js';
 
 export type Blob =
   | { id: number; label: number; rect: [number, number, number, number] }
   | { id: number; label: number; rotated: { cx: number; cy: number; w: number; h: number; angle: number } };
 
-export interface ExpectedBox {
+/** The detection a blob must give (its box, score and class index), with the blob's id and pixel count. */
+export interface ExpectedBox extends Pick<Detection, 'cx' | 'cy' | 'w' | 'h' | 'angle' | 'score' | 'index'> {
   id: number;
-  cx: number;
-  cy: number;
-  w: number;
-  h: number;
-  angle: number;
-  score: number;
-  index: number;
   pixels: number;
 }
 

@@ -84,44 +84,43 @@ class Seg(torch.nn.Module):
             y = y[:, :, ::2, ::2]
         return y
 
-class Change(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.register_buffer("v", V)
-        self.c = C
-    def forward(self, a: torch.Tensor, b: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        check(a)
-        check(b)
-        p = torch.sigmoid(torch.einsum("c,nchw->nhw", self.v, a - b) + self.c).unsqueeze(1)
-        return p, p[:, :, ::4, ::4]
-
-class Change2(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.register_buffer("u", U)
-    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        check(a)
-        check(b)
-        return torch.stack([torch.einsum("c,nchw->nhw", self.u, a), torch.einsum("c,nchw->nhw", self.u, b)], 1)
-
 class ChangeLogit1(torch.nn.Module):
     def __init__(self):
         super().__init__()
         self.register_buffer("v", V)
         self.c = C
-    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    def logit(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         check(a)
         check(b)
         return (torch.einsum("c,nchw->nhw", self.v, a - b) + self.c).unsqueeze(1)
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return self.logit(a, b)
 
-class ChangeProb2(torch.nn.Module):
+class Change(ChangeLogit1):
+    """change.pt: the probability whose logit change_logit1.pt returns."""
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        p = torch.sigmoid(self.logit(a, b))
+        return p, p[:, :, ::4, ::4]
+
+class OnU(torch.nn.Module):
+    """change2.pt and change_prob2.pt: projections of the channels on U."""
     def __init__(self):
         super().__init__()
         self.register_buffer("u", U)
+    def project(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.einsum("c,nchw->nhw", self.u, x)
+
+class Change2(OnU):
     def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         check(a)
         check(b)
-        q = torch.sigmoid(torch.einsum("c,nchw->nhw", self.u, a - b))
+        return torch.stack([self.project(a), self.project(b)], 1)
+
+class ChangeProb2(OnU):
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        check(a)
+        check(b)
+        q = torch.sigmoid(self.project(a - b))
         return torch.stack([1 - q, q], 1)
 
 class Context(torch.nn.Module):

@@ -14,19 +14,26 @@ import { checkWritableOutput } from '../output-path.js';
 import type { CliIO } from '../io.js';
 import { startProgress, type Progress } from '../progress.js';
 
-/** Flags both dense commands take (API option names: the table below derives the flags from them). */
-export interface DenseFlags {
+/**
+ * Flags every tiled image command (segment, change, detect) takes: the model, the FLAG_ROWS
+ * below that they all list, --json and --no-progress (API option names).
+ */
+export interface TiledImageFlags {
   model: string;
-  out: string;
   tileSize?: number;
   overlap?: number;
-  batchSize: number;
   valueRange?: [number, number];
   bands?: [number, number, number];
   device?: string;
   threads?: number;
   json?: boolean;
   progress: boolean;
+}
+
+/** Flags both dense commands take. */
+export interface DenseFlags extends TiledImageFlags {
+  out: string;
+  batchSize: number;
   vector?: string;
   vectorCrs?: VectorCrs;
   simplify?: number;

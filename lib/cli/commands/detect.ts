@@ -18,11 +18,10 @@ import { checkWritableOutput } from '../output-path.js';
 import type { CliIO } from '../io.js';
 import { addApiFlags, asUsageError } from '../flags.js';
 import { weightsNote } from '../weights-note.js';
-import { FLAG_ROWS, decodeOptions, lazyProgress, modelSummary, unitNumber, vectorCrs } from './dense-common.js';
+import { FLAG_ROWS, decodeOptions, lazyProgress, modelSummary, unitNumber, vectorCrs, type TiledImageFlags } from './dense-common.js';
 import { loadModelForCli } from './load-model.js';
 
-interface DetectFlags {
-  model: string;
+interface DetectFlags extends TiledImageFlags {
   out?: string;
   draw?: string;
   crs?: VectorCrs;
@@ -30,14 +29,6 @@ interface DetectFlags {
   task1?: string;
   scoreThreshold?: number;
   iouThreshold?: number;
-  tileSize?: number;
-  overlap?: number;
-  valueRange?: [number, number];
-  bands?: [number, number, number];
-  device?: string;
-  threads?: number;
-  json?: boolean;
-  progress: boolean;
 }
 
 /** Fails before any inference when an output cannot be written where asked. */

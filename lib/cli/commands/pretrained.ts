@@ -7,47 +7,23 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Argument, Option, type Command } from 'commander';
-import { fetchWeights } from '../../weights/fetch.js';
 import { WEIGHTS_VARIANTS, type WeightsVariant } from '../../weights/variants.js';
 import type { CliIO } from '../io.js';
 import { httpUrl, sha256Hex } from '../options.js';
-import { startProgress, type Progress } from '../progress.js';
+import { type CliFetchFlags, fetchWeightsForCli } from './fetch-weights.js';
 
-interface PretrainedFlags {
+interface PretrainedFlags extends CliFetchFlags {
   out: string;
   format: 'pt';
-  from?: string;
-  sha256?: string;
-  force?: boolean;
-  cacheDir?: string;
-  progress: boolean;
 }
 
 async function pretrained(variant: WeightsVariant, flags: PretrainedFlags, io: CliIO): Promise<void> {
-  const holder: { bar: Progress | null } = { bar: null };
-  try {
-    const result = await fetchWeights(variant, {
-      from: flags.from,
-      force: flags.force,
-      sha256: flags.sha256,
-      cacheDir: flags.cacheDir,
-      env: io.env,
-      onProgress: (received, total) => {
-        if (total === null) return;
-        holder.bar ??= startProgress(io.progressStream, Math.ceil(total / 1024), 'KiB', flags.progress);
-        holder.bar.update(Math.floor(received / 1024));
-      },
-    });
-    holder.bar?.stop();
-    holder.bar = null;
-    io.err(result.cached ? `using the cached model ${result.model}\n` : `downloaded ${result.url} (sha256 ${result.sha256}) and exported it\n`);
-    const out = resolve(flags.out);
-    await mkdir(dirname(out), { recursive: true });
-    await copyFile(result.model, out);
-    io.out(`${out}\n`);
-  } finally {
-    holder.bar?.stop();
-  }
+  const result = await fetchWeightsForCli(variant, flags, io);
+  io.err(result.cached ? `using the cached model ${result.model}\n` : `downloaded ${result.url} (sha256 ${result.sha256}) and exported it\n`);
+  const out = resolve(flags.out);
+  await mkdir(dirname(out), { recursive: true });
+  await copyFile(result.model, out);
+  io.out(`${out}\n`);
 }
 
 export function registerPretrained(program: Command, io: CliIO): void {

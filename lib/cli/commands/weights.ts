@@ -1,49 +1,24 @@
 /** `lwganet weights fetch l0|l1|l2 [--from URL]`: official ImageNet-1k weights into the cache. */
 
 import { Argument, type Command } from 'commander';
-import { fetchWeights } from '../../weights/fetch.js';
 import { WEIGHTS_VARIANTS, type WeightsVariant } from '../../weights/variants.js';
 import type { CliIO } from '../io.js';
 import { httpUrl, sha256Hex } from '../options.js';
-import { startProgress, type Progress } from '../progress.js';
+import { type CliFetchFlags, fetchWeightsForCli } from './fetch-weights.js';
 
-interface FetchFlags {
-  from?: string;
-  force?: boolean;
-  sha256?: string;
-  cacheDir?: string;
+interface FetchFlags extends CliFetchFlags {
   json?: boolean;
-  progress: boolean;
 }
 
 async function fetch(variant: WeightsVariant, flags: FetchFlags, io: CliIO): Promise<void> {
-  const holder: { bar: Progress | null } = { bar: null };
-  try {
-    const result = await fetchWeights(variant, {
-      from: flags.from,
-      force: flags.force,
-      sha256: flags.sha256,
-      cacheDir: flags.cacheDir,
-      env: io.env,
-      onProgress: (received, total) => {
-        // Progress in kilobytes; only when the server announces the size.
-        if (total === null) return;
-        holder.bar ??= startProgress(io.progressStream, Math.ceil(total / 1024), 'KiB', flags.progress);
-        holder.bar.update(Math.floor(received / 1024));
-      },
-    });
-    holder.bar?.stop();
-    holder.bar = null;
-    if (flags.json) {
-      io.out(`${JSON.stringify({ variant, ...result }, null, 2)}\n`);
-      return;
-    }
-    if (result.cached) io.err(`already cached (use --force to fetch again)\n`);
-    else io.err(`downloaded ${result.url}\nsha256 ${result.sha256}\n`);
-    io.out(`${result.model}\n`);
-  } finally {
-    holder.bar?.stop();
+  const result = await fetchWeightsForCli(variant, flags, io);
+  if (flags.json) {
+    io.out(`${JSON.stringify({ variant, ...result }, null, 2)}\n`);
+    return;
   }
+  if (result.cached) io.err(`already cached (use --force to fetch again)\n`);
+  else io.err(`downloaded ${result.url}\nsha256 ${result.sha256}\n`);
+  io.out(`${result.model}\n`);
 }
 
 export function registerWeights(program: Command, io: CliIO): void {
