@@ -22,7 +22,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, VENV_PYTHON } from './image-python.js';
@@ -52,112 +52,8 @@ export const TILING = { defaultTileSize: 64, tileMultiple: 32, minTileSize: 64, 
 export const SEG_LABELS = ['building', 'road', 'tree', 'water', 'clutter'];
 export const SEG_PALETTE: Array<[number, number, number]> = [[128, 0, 0], [128, 64, 128], [0, 128, 0], [0, 0, 255], [0, 0, 0]];
 
-const SOURCE = `
-import json, sys, torch
-from typing import Tuple
-from lwganet.metadata import ModelMetadata
-W = torch.tensor(json.loads(sys.argv[2]), dtype=torch.float32)
-B = torch.tensor(json.loads(sys.argv[3]), dtype=torch.float32)
-V = torch.tensor(json.loads(sys.argv[4]), dtype=torch.float32)
-C = float(sys.argv[5])
-U = torch.tensor(json.loads(sys.argv[6]), dtype=torch.float32)
-meta_base = json.loads(sys.argv[7])
-G = torch.tensor(json.loads(sys.argv[8]), dtype=torch.float32)
-seg_labels = meta_base.pop("segLabels")
-seg_palette = meta_base.pop("segPalette")
-
-def check(x: torch.Tensor):
-    h, w = x.shape[2], x.shape[3]
-    if h != w or h % 32 != 0 or h < 64:
-        raise RuntimeError("fixture: tile must be square, a multiple of 32 and >= 64, got " + str(h) + "x" + str(w))
-
-class Seg(torch.nn.Module):
-    def __init__(self, half: bool):
-        super().__init__()
-        self.register_buffer("w", W)
-        self.register_buffer("b", B)
-        self.half_out = half
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check(x)
-        y = torch.einsum("kc,nchw->nkhw", self.w, x) + self.b.view(1, -1, 1, 1)
-        if self.half_out:
-            y = y[:, :, ::2, ::2]
-        return y
-
-class ChangeLogit1(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.register_buffer("v", V)
-        self.c = C
-    def logit(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        check(a)
-        check(b)
-        return (torch.einsum("c,nchw->nhw", self.v, a - b) + self.c).unsqueeze(1)
-    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        return self.logit(a, b)
-
-class Change(ChangeLogit1):
-    """change.pt: the probability whose logit change_logit1.pt returns."""
-    def forward(self, a: torch.Tensor, b: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        p = torch.sigmoid(self.logit(a, b))
-        return p, p[:, :, ::4, ::4]
-
-class OnU(torch.nn.Module):
-    """change2.pt and change_prob2.pt: projections of the channels on U."""
-    def __init__(self):
-        super().__init__()
-        self.register_buffer("u", U)
-    def project(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.einsum("c,nchw->nhw", self.u, x)
-
-class Change2(OnU):
-    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        check(a)
-        check(b)
-        return torch.stack([self.project(a), self.project(b)], 1)
-
-class ChangeProb2(OnU):
-    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        check(a)
-        check(b)
-        q = torch.sigmoid(self.project(a - b))
-        return torch.stack([1 - q, q], 1)
-
-class Context(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.register_buffer("w", W)
-        self.register_buffer("b", B)
-        self.register_buffer("g", G)
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check(x)
-        y = torch.einsum("kc,nchw->nkhw", self.w, x) + self.b.view(1, -1, 1, 1)
-        y = torch.nn.functional.avg_pool2d(y, 5, 1, 2, count_include_pad=True)
-        return y + torch.einsum("kc,nc->nk", self.g, x.mean((2, 3))).view(x.shape[0], -1, 1, 1)
-
-def save(module, name, **meta):
-    m = dict(meta_base)
-    m.update(meta)
-    # Through the package's metadata module: checked against the schema, written as every export is.
-    text = ModelMetadata.from_dict(m).to_json()
-    torch.jit.save(torch.jit.script(module), sys.argv[1] + "/" + name, _extra_files={"metadata.json": text})
-
-seg = dict(task="segmentation", model="fixture_seg", labels=seg_labels, numClasses=5, palette=seg_palette,
-           outputs=[{"name": "logits", "kind": "logits", "shape": ["N", 5, "H", "W"]}])
-save(Seg(False), "seg.pt", **seg)
-save(Seg(True), "half.pt", **seg)
-save(Context(), "context.pt", **dict(seg, model="fixture_context"))
-save(Seg(False), "classify.pt", **dict(seg, task="classification", palette=None, tiling=None))
-bgr = dict(meta_base["input"], colorOrder="BGR", mean=meta_base["input"]["mean"][::-1], std=meta_base["input"]["std"][::-1])
-save(Change(), "change.pt", task="change-detection", model="fixture_change", labels=["unchanged", "changed"], numClasses=2, input=bgr,
-     outputs=[{"name": "probability", "kind": "probability", "shape": ["N", 1, "H", "W"]}])
-save(Change2(), "change2.pt", task="change-detection", model="fixture_change2", labels=["unchanged", "changed"], numClasses=2,
-     outputs=[{"name": "logits", "kind": "logits", "shape": ["N", 2, "H", "W"]}])
-save(ChangeLogit1(), "change_logit1.pt", task="change-detection", model="fixture_change_logit1", labels=["unchanged", "changed"], numClasses=2,
-     outputs=[{"name": "logits", "kind": "logits", "shape": ["N", 1, "H", "W"]}])
-save(ChangeProb2(), "change_prob2.pt", task="change-detection", model="fixture_change_prob2", labels=["unchanged", "changed"], numClasses=2,
-     outputs=[{"name": "probability", "kind": "probability", "shape": ["N", 2, "H", "W"]}])
-`;
+/** The exporting script (a real .py file: TorchScript compiles from source text). */
+const SCRIPT = join(ROOT, 'test', 'fixtures', 'dense_models.py');
 
 function baseMetadata(): Record<string, unknown> {
   return {
@@ -191,16 +87,14 @@ export function exportDenseFixtures(_dir: string): { [K in keyof typeof FIXTURE_
   const args = [JSON.stringify(SEG_W), JSON.stringify(SEG_B), JSON.stringify(CHANGE_V), String(CHANGE_C), JSON.stringify(CHANGE2_U), JSON.stringify(baseMetadata()), JSON.stringify(CONTEXT_G)];
   // The script builds its metadata with the package's metadata module: a change there is a new key.
   const metadataModule = readFileSync(join(ROOT, 'python', 'lwganet', 'metadata.py'));
-  const key = createHash('sha256').update(SOURCE).update(JSON.stringify(args)).update(VENV_PYTHON).update(metadataModule).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(readFileSync(SCRIPT)).update(JSON.stringify(args)).update(VENV_PYTHON).update(metadataModule).digest('hex').slice(0, 16);
   const cache = join(tmpdir(), `lwganet-dense-fixtures-${key}`);
   const paths = Object.fromEntries(Object.entries(FIXTURE_FILES).map(([k, file]) => [k, join(cache, file)])) as { [K in keyof typeof FIXTURE_FILES]: string };
   if (Object.values(paths).every((p) => existsSync(p))) return paths;
   // Export into a private directory, then rename it into place: concurrent test files never see a partial set.
   const work = mkdtempSync(`${cache}.tmp-`);
-  const script = join(work, 'make_dense_fixtures.py');
-  writeFileSync(script, SOURCE);
   try {
-    execFileSync(VENV_PYTHON, [script, work, ...args], {
+    execFileSync(VENV_PYTHON, [SCRIPT, work, ...args], {
       encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000, env: { ...process.env, PYTHONPATH: join(ROOT, 'python') },
     });
   } catch (error) {
