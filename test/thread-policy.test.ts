@@ -35,6 +35,14 @@ describe('ThreadChooser', () => {
     expect(idle.filter((t) => t === 2).length).toBeGreaterThan(idle.length * 0.85);
   });
 
+  it('judges a count by its fastest probe: a team warming up on its first forwards does not lose to one thread', () => {
+    const chooser = new ThreadChooser(2, 'adaptive');
+    const team = [20, 12, 5];
+    let k = 0;
+    const chosen = drive(chooser, 'k', 40, (t) => (t === 2 ? team[k++] ?? 5 : 6));
+    expect(chosen.slice(6).filter((t) => t === 2).length).toBeGreaterThan(34 * 0.85);
+  });
+
   it('does not switch on one slow forward among fast ones (a passing burst), only on slowness that lasts', () => {
     const chooser = new ThreadChooser(2, 'adaptive');
     drive(chooser, 'k', 32, (t) => (t === 2 ? 5 : 6));

@@ -73,11 +73,15 @@ export class ThreadChooser {
     const recent = stats.recentMs[slot];
     recent.push(ms);
     if (recent.length > RECENT) recent.shift();
-    // The first sample of a count may carry one-time costs (kernel selection, page faults): the
-    // second replaces it outright.
+    // While probing, a count's estimate is its fastest probe: the first forwards of a count carry
+    // one-time costs (kernel selection, page faults, a new OpenMP team) that say nothing about it.
     const estimate = stats.estimateMs[slot];
-    if (n <= 1 || ms < estimate) {
-      stats.estimateMs[slot] = n <= 1 ? ms : estimate + FASTER_WEIGHT * (ms - estimate);
+    if (n < PROBES) {
+      stats.estimateMs[slot] = Math.min(estimate, ms);
+      return;
+    }
+    if (ms < estimate) {
+      stats.estimateMs[slot] = estimate + FASTER_WEIGHT * (ms - estimate);
       return;
     }
     // Slower: one forward slowed by a passing burst elsewhere (another process's threads still
