@@ -4,7 +4,7 @@
 // mmrotate's, and boxes clipped to the image on request.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { clipQuadToImage } from '../lib/detection/clip-quad.js';
 import { corners, dotaOrder, type Quad } from '../lib/detection/rotated-box.js';
 import { DOTA_V1_0 } from '../lib/detection/dota-classes.js';
@@ -41,14 +41,18 @@ function result(boxes: Box[]): DetectionResult {
 }
 
 interface Parsed { filename: string; labels: number[]; polygons: number[][]; bboxes: number[][] }
-let labels: Parsed[];
 
-beforeAll(async () => {
-  mkdirSync(join(dir, 'labels'));
-  await writeDetectionsDota(join(dir, 'labels', 'P0001.txt'), result(IMAGE_1));
-  await writeDetectionsDota(join(dir, 'labels', 'P0002.txt'), result(IMAGE_1), { clip: true });
-  labels = JSON.parse(runPython([helperScript('dota_reference.py'), 'labels', join(dir, 'labels')])).files;
-}, 60_000);
+/**
+ * Writes P0001.txt (plain) and P0002.txt (clipped) and parses them with mmrotate. Called by the
+ * tests that check them (not in a hook), so mutation testing credits the writer to those tests.
+ */
+async function mmrotateLabels(name: string): Promise<Parsed[]> {
+  const labels = join(dir, name);
+  mkdirSync(labels);
+  await writeDetectionsDota(join(labels, 'P0001.txt'), result(IMAGE_1));
+  await writeDetectionsDota(join(labels, 'P0002.txt'), result(IMAGE_1), { clip: true });
+  return JSON.parse(runPython([helperScript('dota_reference.py'), 'labels', labels])).files;
+}
 
 function polygonArea(p: number[]): number {
   let s = 0;
@@ -63,7 +67,8 @@ describe('DOTA label files', () => {
     expect(lines.every((line) => line.split(' ').length === 10 && line.endsWith(' 0'))).toBe(true);
   });
 
-  it('mmrotate\'s DOTADataset.load_annotations reads every box with its class and corners', () => {
+  it('mmrotate\'s DOTADataset.load_annotations reads every box with its class and corners', async () => {
+    const labels = await mmrotateLabels('labels-plain');
     const plain = labels.find((f) => f.filename === 'P0001.png')!;
     expect(plain.labels).toEqual(IMAGE_1.map((b) => DOTA_V1_0.indexOf(b.label)));
     plain.polygons.forEach((p, i) => {
@@ -73,7 +78,8 @@ describe('DOTA label files', () => {
     expect(Math.max(...plain.polygons[3].filter((_, k) => k % 2 === 0))).toBeGreaterThan(W);
   });
 
-  it('with clip: every corner inside the image, boxes inside unchanged, the crossing one smaller but kept', () => {
+  it('with clip: every corner inside the image, boxes inside unchanged, the crossing one smaller but kept', async () => {
+    const labels = await mmrotateLabels('labels-clip');
     const clipped = labels.find((f) => f.filename === 'P0002.png')!;
     const plain = labels.find((f) => f.filename === 'P0001.png')!;
     expect(clipped.labels).toEqual(plain.labels);
