@@ -204,6 +204,38 @@ describe('bad input', () => {
     await expect(detectChanges(a, b, { model, threshold: '0.5' as never })).rejects.toThrow(TypeError);
   });
 
+  it('marks the nodata of either input (255, probability NaN) and leaves it out of changedPixels', async () => {
+    const W = 40;
+    const H = 30;
+    // Two overlapping holes: A (before, band 0) and B (after, band 1); nodata value 0, no other zeros.
+    const inA = (p: number) => p % W < 10 && Math.floor(p / W) < 10;
+    const inB = (p: number) => p % W >= 5 && p % W < 15 && Math.floor(p / W) >= 5 && Math.floor(p / W) < 20;
+    const tif = (name: string, seed: number, hole: (p: number) => boolean, band: number) => {
+      const bands = [0, 1, 2].map((c) => pattern(W, H, 1, seed + c).map((v, p) => (c === band && hole(p) ? 0 : Math.max(1, v))));
+      return writeFixture(dir, name, geotiff({ width: W, height: H, bands, epsg: 32633, origin: [0, 300, 1, 1], noData: 0 }));
+    };
+    const before = tif('nodata-before.tif', 1, inA, 0);
+    const after = tif('nodata-after.tif', 4, inB, 1);
+    const plain = raw(W, H, 9);
+    const cases: Array<[string, string | ReturnType<typeof raw>, string | ReturnType<typeof raw>, (p: number) => boolean]> = [
+      ['both', before, after, (p) => inA(p) || inB(p)],
+      ['before only', before, plain, inA],
+      ['after only', plain, after, inB],
+    ];
+    for (const [what, a, b, hole] of cases) {
+      // Threshold 0: every pixel with data is changed, so a nodata pixel counted as changed shows.
+      const result = await detectChanges(a, b, { model, threshold: 0 });
+      let holes = 0;
+      for (let p = 0; p < W * H; p++) {
+        const nodata = hole(p);
+        holes += nodata ? 1 : 0;
+        expect([result.mask[p], Number.isNaN(result.probability[p])], `${what}: pixel ${p}`).toEqual(nodata ? [255, true] : [1, false]);
+      }
+      expect(result.noData, what).toBe(255);
+      expect(result.changedPixels, what).toBe(W * H - holes);
+    }
+  });
+
   it('maps each output convention to a probability and rejects 3 channels', () => {
     const v = Float32Array.from([2, -1, 0.25, 0.75]); // two pixels, plane stride 2
     expect(probabilityFunction(1, 'logits')(v, 2, 0)).toBeCloseTo(1 / (1 + Math.exp(-2)), 6);
