@@ -29,12 +29,17 @@ export const MUTATION_GROUPS = {
   },
   vector: {
     // Vector outputs through OGR (GeoJSON, GeoPackage, FlatGeobuf: detections and polygonized
-    // masks), CRS handling and areas in m², and the DOTA label and Task1 submission files.
+    // masks), CRS handling and areas in m².
     mutate: [
       'lib/output/vector-file.ts', 'lib/output/detections-vector.ts', 'lib/output/mask-vector.ts', 'lib/output/detections-geojson.ts',
-      'lib/geo/crs.ts', 'lib/geo/area.ts', 'lib/output/detections-dota.ts', 'lib/output/dota-task1.ts', 'lib/detection/clip-quad.ts',
+      'lib/geo/crs.ts', 'lib/geo/area.ts',
     ],
-    testFiles: ['test/vector-output.test.ts', 'test/dota-format.test.ts', 'test/detection-formats.test.ts', 'test/georeferencing.test.ts'],
+    testFiles: ['test/vector-output.test.ts', 'test/detection-formats.test.ts', 'test/georeferencing.test.ts'],
+  },
+  dota: {
+    // DOTA label files and Task1 submission files, and the clipping of boxes to the image.
+    mutate: ['lib/output/detections-dota.ts', 'lib/output/dota-task1.ts', 'lib/detection/clip-quad.ts'],
+    testFiles: ['test/dota-format.test.ts', 'test/detection-formats.test.ts'],
   },
   detection: {
     // Decoding (detector output, patch input, options), merging (NMS, le90 geometry) and the JSON
