@@ -184,6 +184,7 @@ describe('preprocess: errors say what is wrong', () => {
 
   it('names the metadata argument for a spec that is not an object or lacks its rules', async () => {
     await expect(preprocess(raw, 'imagenet' as never)).rejects.toThrow(new TypeError('Expected model metadata or its input spec for metadata but received "imagenet" of type string'));
+    await expect(preprocess(raw, null as never)).rejects.toThrow(new TypeError('Expected model metadata or its input spec for metadata but received null of type object'));
     await expect(preprocess(raw, { ...none, resize: undefined } as never)).rejects.toThrow(/^Expected model metadata or its input spec \(with resize, size, mean, std\) for metadata but received/);
   });
 
