@@ -36,7 +36,9 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe('detectChanges', () => {
-  it.each([[150, 97, 0], [150, 97, 16], [40, 30, 16], [200, 65, 32]])('%i×%i, overlap %i: BGR probability equals the direct computation', async (width, height, overlap) => {
+  // Tiles: columns start at 0, stride, … with the last moved back to the edge (150 wide, tile 64,
+  // overlap 16: 0, 48, 86), one tile for an image smaller than a tile.
+  it.each([[150, 97, 0, 6], [150, 97, 16, 6], [40, 30, 16, 1], [200, 65, 32, 12]])('%i×%i, overlap %i: BGR probability equals the direct computation (%i tiles)', async (width, height, overlap, tiles) => {
     const a = raw(width, height, 1);
     const b = raw(width, height, 2);
     const result = await detectChanges(a, b, { model, tileSize: 64, overlap, batchSize: 3 });
@@ -50,6 +52,7 @@ describe('detectChanges', () => {
     expect(result.changedPixels).toBe(changed);
     expect(changed).toBeGreaterThan(0);
     expect(changed).toBeLessThan(width * height);
+    expect(result.tiling).toEqual({ tileSize: 64, overlap, tiles });
   });
 
   it('serialises to a summary: mask and probability as { type, length, preview }', async () => {
@@ -182,6 +185,8 @@ describe('bad input', () => {
     expect(ok.geo?.geoTransform).toEqual([500000, 10, 0, 4600000, 0, -10]);
     const off = at('t2.tif', 500000.1, 32633); // 0.01 pixel
     await expect(detectChanges(a, off, { model })).rejects.toThrow('with geotransform [500000, 10, 0, 4600000, 0, -10] and "after" is in EPSG:32633 with [500000.1, 10, 0, 4600000, 0, -10]');
+    // Exactly a thousandth of a pixel apart still counts as the same grid.
+    await expect(detectChanges(at('e0.tif', 0, 32633), at('e1.tif', 1e-3 * 10, 32633), { model })).resolves.toMatchObject({ width: 70, height: 66 });
     // A user-defined CRS (GeoKey value 32767, no EPSG code) is named as such, not "EPSG:null".
     await expect(detectChanges(at('u0.tif', 500000, 32767), at('u1.tif', 500100, 32767), { model })).rejects.toThrow(/"before" is in a user-defined CRS .* "after" is in a user-defined CRS/);
   });
@@ -233,6 +238,8 @@ describe('bad input', () => {
       }
       expect(result.noData, what).toBe(255);
       expect(result.changedPixels, what).toBe(W * H - holes);
+      // Threshold 1: nothing is changed, so nothing may be taken off for the nodata pixels either.
+      expect((await detectChanges(a, b, { model, threshold: 1 })).changedPixels, what).toBe(0);
     }
   });
 
