@@ -1,0 +1,127 @@
+// The GDAL reader's rules on rasters written here with GDAL itself (gdal-async), one rule per
+// test with hand-worked expected values: what counts as georeferenced, the integer types'
+// 'dtype' ranges, the percentile positions, non-finite samples as nodata, and the geotransform
+// of a reduced (downsampled) read of a rotated grid.
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { gdal } from '../lib/geo/gdal.js';
+import { decodeImage } from '../lib/image/decode.js';
+import { openBandSource } from '../lib/image/band-source.js';
+import { tempDir } from './helpers/image-fixtures.js';
+
+const { dir, cleanup } = tempDir('lwganet-gdal-raster-');
+afterAll(() => cleanup());
+
+type Samples = Uint8Array | Int16Array | Uint32Array | Int32Array | Float32Array;
+const TYPES = new Map<Function, string>([[Uint8Array, 'Byte'], [Int16Array, 'Int16'], [Uint32Array, 'UInt32'], [Int32Array, 'Int32'], [Float32Array, 'Float32']]);
+
+/** Writes a GeoTIFF with GDAL: one array per band, optionally a geotransform and an EPSG CRS. */
+function writeRaster(name: string, width: number, height: number, bands: Samples[], geo: { geoTransform?: number[]; epsg?: number } = {}): string {
+  const g = gdal();
+  const file = join(dir, name);
+  const ds = g.open(file, 'w', 'GTiff', width, height, bands.length, TYPES.get(bands[0].constructor)!);
+  if (geo.geoTransform) ds.geoTransform = geo.geoTransform;
+  if (geo.epsg) ds.srs = g.SpatialReference.fromEPSG(geo.epsg);
+  bands.forEach((band, i) => ds.bands.get(i + 1).pixels.write(0, 0, width, height, band));
+  ds.close();
+  return file;
+}
+
+/** The red channel of interleaved RGB. */
+const red = (data: Uint8Array) => Array.from(data.filter((_, i) => i % 3 === 0));
+
+describe('what counts as georeferenced', () => {
+  it('any geotransform other than GDAL\'s default, even without a CRS; the default without a CRS is none', async () => {
+    const bands = [0, 1, 2].map((b) => Uint8Array.from({ length: 12 }, (_, i) => 10 * b + i));
+    const plain = await decodeImage(writeRaster('plain.tif', 4, 3, bands));
+    expect(plain.geo).toBeNull();
+    expect(plain.source.format).toBe('tiff');
+    // Each geotransform differs from [0, 1, 0, 0, 0, 1] in one term only.
+    for (let k = 0; k < 6; k++) {
+      const geoTransform = [0, 1, 0, 0, 0, 1];
+      geoTransform[k] = k === 1 || k === 5 ? 2 : 7;
+      const image = await decodeImage(writeRaster(`gt${k}.tif`, 4, 3, bands, { geoTransform }));
+      expect(image.geo, `geotransform ${geoTransform}`).toMatchObject({ geoTransform, crsWkt: null, epsg: null, window: [0, 0, 4, 3], fullWidth: 4, fullHeight: 3 });
+      expect(image.source.format).toBe('geotiff');
+    }
+  });
+});
+
+describe('value ranges', () => {
+  it.each([
+    ['Int16', Int16Array.from([-32768, 0, 32767]), 128],
+    ['UInt32', Uint32Array.from([0, 2 ** 31, 2 ** 32 - 1]), 128],
+    ['Int32', Int32Array.from([-(2 ** 31), 0, 2 ** 31 - 1]), 128],
+  ])("'dtype' maps the full %s range onto 0..255", async (name, band, middle) => {
+    const image = await decodeImage(writeRaster(`${name}.tif`, 3, 1, [band]), { valueRange: 'dtype' });
+    expect(image.source.bitsPerSample).toBe(Number(/\d+/.exec(name)![0]));
+    expect(red(image.data)).toEqual([0, middle, 255]);
+  });
+
+  it("percentile: the 2nd and 98th percentiles of the valid samples map to 0 and 255 (also for 'dtype' on float bands, which have no type range)", async () => {
+    // 0..100: the percentiles sit at sorted positions round(0.02·100) = 2 and round(0.98·100) = 98.
+    const ramp = Float32Array.from({ length: 101 }, (_, i) => i);
+    const file = writeRaster('ramp.tif', 101, 1, [ramp]);
+    const expected = Array.from(ramp, (v) => Math.min(255, Math.max(0, Math.round(((v - 2) * 255) / 96))));
+    expect(red((await decodeImage(file)).data)).toEqual(expected);
+    expect(red((await decodeImage(file, { valueRange: 'dtype' })).data)).toEqual(expected);
+    expect(red((await decodeImage(file, { valueRange: 'minmax' })).data)).toEqual(Array.from(ramp, (v) => Math.round(v * (255 / 100))));
+  });
+
+  it('infinite samples are nodata like NaN, and left out of the statistics', async () => {
+    const band = Float32Array.from([1, Infinity, -Infinity, Number.NaN, 5, 3]);
+    for (const valueRange of ['minmax', 'percentile'] as const) {
+      const image = await decodeImage(writeRaster(`inf-${valueRange}.tif`, 6, 1, [band]), { valueRange });
+      expect(Array.from(image.nodata ?? []), valueRange).toEqual([0, 1, 1, 1, 0, 0]);
+      // lo 1, hi 5: 3 → round(2 · 255 / 4) = 128; nodata pixels are 0.
+      expect(red(image.data), valueRange).toEqual([0, 0, 0, 0, 255, 128]);
+    }
+  });
+});
+
+describe('reduced reads', () => {
+  it('a whole raster read into a smaller buffer scales every geotransform term by its axis (rotated grid)', async () => {
+    const bands = [0, 1, 2].map((b) => Uint8Array.from({ length: 48 }, (_, i) => (7 * i + b) % 256));
+    const file = writeRaster('rotated.tif', 8, 6, bands, { geoTransform: [1000, 4, 0.5, 2000, -0.25, -4], epsg: 32633 });
+    // 8 × 6 read as 4 × 2: columns 2 pixels wide, rows 3 pixels high.
+    const image = await decodeImage(file, {}, () => [4, 2]);
+    expect([image.width, image.height]).toEqual([4, 2]);
+    expect(image.geo?.geoTransform).toEqual([1000, 8, 1.5, 2000, -0.5, -12]);
+    // A window is read at full resolution whatever the caller would downsample to.
+    const window = await decodeImage(file, { window: [2, 1, 6, 5] }, () => [2, 2]);
+    expect([window.width, window.height]).toEqual([4, 4]);
+  });
+});
+
+describe('band sources', () => {
+  it('read a georeferenced raster by windows: rows and windows equal the whole decode, nodata flags accumulate', async () => {
+    const band = Float32Array.from({ length: 48 }, (_, i) => (i % 7 === 3 ? Number.NaN : i));
+    const file = writeRaster('source.tif', 8, 6, [band], { geoTransform: [0, 1, 0, 6, 0, -1], epsg: 32633 });
+    const whole = await decodeImage(file, { valueRange: 'minmax' });
+    const source = await openBandSource(file, { valueRange: 'minmax' });
+    expect(source.windowed).toBe(true);
+    expect(source.geo?.geoTransform).toEqual([0, 1, 0, 6, 0, -1]);
+    expect(source.nodataMask()).toBeNull();
+    expect(Array.from(await source.read(0, 2))).toEqual(Array.from(whole.data.subarray(0, 2 * 8 * 3)));
+    const window = await source.readWindow(3, 2, 7, 6);
+    const expected: number[] = [];
+    for (let y = 2; y < 6; y++) expected.push(...whole.data.subarray((y * 8 + 3) * 3, (y * 8 + 7) * 3));
+    expect(Array.from(window)).toEqual(expected);
+    // Flags of rows 0–1 and of the window only, at their places in the whole image.
+    const flags = Array.from({ length: 48 }, (_, i) => (whole.nodata![i] && (i < 16 || (i % 8 >= 3 && i % 8 < 7 && i >= 16)) ? 1 : 0));
+    expect(Array.from(source.nodataMask()!)).toEqual(flags);
+  });
+
+  it('take a plain (not georeferenced) 8-bit TIFF whole, and reject a window option and bad windows', async () => {
+    const bands = [0, 1, 2].map((b) => Uint8Array.from({ length: 12 }, (_, i) => 10 * b + i));
+    const file = writeRaster('plain-source.tif', 4, 3, bands);
+    const source = await openBandSource(file);
+    expect(source.windowed).toBe(false);
+    expect(Array.from(await source.read(0, 3))).toEqual(Array.from((await decodeImage(file)).data));
+    await expect(openBandSource(file, null as never)).rejects.toThrow(TypeError);
+    await expect(openBandSource(file, { window: [0, 0, 2, 2] })).rejects.toThrow(/no window \(tiled inference reads the whole image\)/);
+    const geo = await openBandSource(writeRaster('geo-source.tif', 4, 3, bands, { geoTransform: [0, 1, 0, 3, 0, -1] }));
+    await expect(geo.readWindow(0, 0, 5, 3)).rejects.toThrow(RangeError);
+    await expect(openBandSource(writeRaster('geo-small.tif', 4, 3, bands, { geoTransform: [0, 1, 0, 3, 0, -1] }), { maxPixels: 6 }).then((s) => s.read(0, 3))).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE' });
+  });
+});
