@@ -9,7 +9,7 @@ import { clipQuadToImage } from '../lib/detection/clip-quad.js';
 import { corners, dotaOrder, type Quad } from '../lib/detection/rotated-box.js';
 import { DOTA_V1_0 } from '../lib/detection/dota-classes.js';
 import { detectionsDotaText, writeDetectionsDota } from '../lib/output/detections-dota.js';
-import { updateDotaTask1 } from '../lib/output/dota-task1.js';
+import { dotaImageId, dotaTask1Lines, updateDotaTask1 } from '../lib/output/dota-task1.js';
 import type { DetectionResult } from '../lib/tasks/detection.js';
 import { tempDir } from './helpers/image-fixtures.js';
 import { helperScript, runPython } from './helpers/image-python.js';
@@ -97,6 +97,35 @@ describe('DOTA label files', () => {
     // Axis-aligned square [90, 110] × [−10, 10] → exactly [90, 100] × [0, 10].
     const q = clipQuadToImage([[90, -10], [110, -10], [110, 10], [90, 10]], W, H) as Quad;
     expect(q.map((p) => p.join(',')).sort()).toEqual(['100,0', '100,10', '90,0', '90,10']);
+  });
+});
+
+describe('clipping by hand', () => {
+  it('an edge crossing x = 0 is cut where it crosses; the 5-gon loses its cheapest vertex (the first of two equal ones)', () => {
+    // Diamond around (2, 5): x = 0 cuts (2, 9)–(−2, 5) at (0, 7) and (−2, 5)–(2, 1) at (0, 3).
+    // Vertex losses: (0, 7) 4, (0, 3) 4, (2, 1) 8, (6, 5) 16, (2, 9) 8.
+    expect(clipQuadToImage([[-2, 5], [2, 1], [6, 5], [2, 9]], W, H)).toEqual([[0, 3], [2, 1], [6, 5], [2, 9]]);
+    // The same at the far sides: x = 100 cuts at (100, 73) and (100, 77), y = 80 at (7, 80) and (3, 80).
+    expect(clipQuadToImage([[102, 75], [98, 79], [94, 75], [98, 71]], W, H)).toEqual([[100, 77], [98, 79], [94, 75], [98, 71]]);
+    expect(clipQuadToImage([[5, 82], [1, 78], [5, 74], [9, 78]], W, H)).toEqual([[3, 80], [1, 78], [5, 74], [9, 78]]);
+  });
+
+  it('a triangle inside repeats its last corner; a box touching the image along one edge only is dropped', () => {
+    // Diamond around (0, 5): its right half, corners (0, 8) and (0, 2) met twice by the clip.
+    expect(clipQuadToImage([[3, 5], [0, 8], [-3, 5], [0, 2]], W, H)).toEqual([[3, 5], [0, 8], [0, 2], [0, 2]]);
+    expect(clipQuadToImage([[-4, 0], [0, 0], [0, 4], [-4, 4]], W, H)).toBeNull();
+    expect(clipQuadToImage([[10, -6], [20, -6], [20, 0], [10, 0]], W, H)).toBeNull();
+  });
+
+  it('the clip option must be a boolean; image ids are file names without whitespace', () => {
+    expect(() => detectionsDotaText(result(IMAGE_1), { clip: 'yes' as never })).toThrow(new TypeError('Expected a boolean for clip but received "yes" of type string'));
+    expect(detectionsDotaText(result(IMAGE_1), { clip: false })).toBe(detectionsDotaText(result(IMAGE_1)));
+    expect(dotaImageId('images/P0006.png')).toBe('P0006');
+    expect(dotaImageId('P0007')).toBe('P0007');
+    expect(() => dotaImageId('')).toThrow(RangeError);
+    expect(() => dotaImageId('my scene.tif')).toThrow(new RangeError('Expected a file name without whitespace for image id but received "my scene.tif" of type string'));
+    expect(() => dotaTask1Lines('', result(IMAGE_1))).toThrow(RangeError);
+    expect(() => dotaTask1Lines('P 1', result(IMAGE_1))).toThrow(RangeError);
   });
 });
 
