@@ -2,7 +2,7 @@
 // same files with independent readers): format and CRS choice, field types, the `crs` member of
 // GeoJSON files, ring orientation, a CRS whose authority puts northing first, CRS names, and
 // areas on a sphere and with holes worked out by hand.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpatialReference } from 'gdal-async';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -80,6 +80,17 @@ describe('format and CRS choice', () => {
     expect(await writeDetectionsVector(path('r3.fgb'), detections(UTM), { crs: 'wgs84' })).toEqual({ format: 'fgb', crs: 'wgs84' });
     expect(await writeDetectionsVector(path('r4.geojson'), detections(null), { crs: 'wgs84' })).toEqual({ format: 'geojson', crs: 'native' });
     expect(readLayer(path('r4.geojson')).srs?.toWKT()).toMatch(/image pixels/);
+  });
+});
+
+describe('failed writes', () => {
+  it('leave neither a file nor its temporary file', async () => {
+    // The final name is taken by a directory: the rename at the end fails.
+    const taken = path('taken.gpkg');
+    mkdirSync(taken);
+    await expect(writeDetectionsVector(taken, detections(UTM))).rejects.toThrow();
+    expect(readdirSync(dir).filter((name) => name.startsWith('.taken.gpkg.'))).toEqual([]);
+    expect(readdirSync(taken)).toEqual([]);
   });
 });
 
