@@ -93,6 +93,18 @@ describe('reduced reads', () => {
   });
 });
 
+describe('pixel limits', () => {
+  it('apply to the window read, and the message says it was the window', async () => {
+    const bands = [0, 1, 2].map((b) => Uint8Array.from({ length: 48 }, (_, i) => (i + b) % 256));
+    const file = writeRaster('limits.tif', 8, 6, bands, { geoTransform: [0, 1, 0, 6, 0, -1], epsg: 32633 });
+    await expect(decodeImage(file, { maxPixels: 12, window: [0, 0, 4, 4] })).rejects.toMatchObject({
+      code: 'IMAGE_TOO_LARGE',
+      message: expect.stringMatching(/^The window of .*limits\.tif.* is too large: 4×4 = 16 pixels exceeds the limit of 12/),
+    });
+    expect((await decodeImage(file, { maxPixels: 12, window: [0, 0, 4, 3] })).width).toBe(4);
+  });
+});
+
 describe('band sources', () => {
   it('read a georeferenced raster by windows: rows and windows equal the whole decode, nodata flags accumulate', async () => {
     const band = Float32Array.from({ length: 48 }, (_, i) => (i % 7 === 3 ? Number.NaN : i));
