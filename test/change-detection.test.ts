@@ -129,6 +129,13 @@ describe('detectChanges', () => {
       }
       expect(changed).toBeGreaterThan(n / 10);
       expect(changed).toBeLessThan(n * 0.9);
+      // Changed means above the threshold: a pixel whose probability (the model's float32 output,
+      // kept exactly) equals the threshold is not changed.
+      const p0 = result.probability.findIndex((q) => q > 0.2 && q < 0.8);
+      const t = result.probability[p0];
+      const at = await detectChanges(a, b, { model: prob2, tileSize: 64, overlap: 16, threshold: t });
+      expect(at.mask[p0]).toBe(0);
+      expect(at.changedPixels).toBe(result.probability.filter((q) => q > t).length);
     } finally {
       prob2.dispose();
     }
