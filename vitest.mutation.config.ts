@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import type { Plugin } from 'vite';
 import { defineConfig, mergeConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import base from './vitest.config';
 
 const files = (process.env.LWGANET_MUTATION_TESTS ?? '').split(',').filter(Boolean);
@@ -23,12 +24,21 @@ const forksPool: Plugin = {
   },
 };
 
+// Files run in the order the group lists them (quick in-process checks first): Stryker stops a
+// mutant's run at its first failing test, and Vitest's own order puts the slowest files first.
+class ListedOrder extends BaseSequencer {
+  override async sort(specs: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (spec: TestSpecification) => files.findIndex((file) => spec.moduleId.endsWith(file.replace(/^\.\//, '')));
+    return [...specs].sort((a, b) => rank(a) - rank(b));
+  }
+}
+
 // Stryker's vitest runner runs tests in worker threads, where geotiff.js's `web-worker` import
 // throws; geotiff is bundled by Vite here so that import can be pointed at a stand-in.
 const config = mergeConfig(base, defineConfig({
   plugins: [forksPool],
   resolve: { alias: { 'web-worker': resolve(__dirname, 'test/helpers/no-web-worker.ts') } },
-  test: { typecheck: { enabled: false }, server: { deps: { inline: ['geotiff'] } } },
+  test: { typecheck: { enabled: false }, server: { deps: { inline: ['geotiff'] } }, sequence: { sequencer: ListedOrder } },
 }));
 config.test!.include = files; // replaced, not merged (mergeConfig would append to the base list)
 export default config;
