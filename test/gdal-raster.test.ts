@@ -48,24 +48,28 @@ describe('what counts as georeferenced', () => {
 });
 
 describe('value ranges', () => {
+  // The type's extremes, then 28 samples of the middle value: the percentile stretch would map
+  // the middle value to 0 (its 2–98 % range is that value alone), the type range to 128.
+  const samples = (min: number, max: number, middle: number) => [min, max, ...Array<number>(28).fill(middle)];
   it.each([
-    ['Int16', Int16Array.from([-32768, 0, 32767]), 128],
-    ['UInt32', Uint32Array.from([0, 2 ** 31, 2 ** 32 - 1]), 128],
-    ['Int32', Int32Array.from([-(2 ** 31), 0, 2 ** 31 - 1]), 128],
-  ])("'dtype' maps the full %s range onto 0..255", async (name, band, middle) => {
-    const image = await decodeImage(writeRaster(`${name}.tif`, 3, 1, [band]), { valueRange: 'dtype' });
+    ['Int16', Int16Array.from(samples(-32768, 32767, 0))],
+    ['UInt32', Uint32Array.from(samples(0, 2 ** 32 - 1, 2 ** 31))],
+    ['Int32', Int32Array.from(samples(-(2 ** 31), 2 ** 31 - 1, 0))],
+  ])("'dtype' maps the full %s range onto 0..255", async (name, band) => {
+    const image = await decodeImage(writeRaster(`${name}.tif`, 30, 1, [band]), { valueRange: 'dtype' });
     expect(image.source.bitsPerSample).toBe(Number(/\d+/.exec(name)![0]));
-    expect(red(image.data)).toEqual([0, middle, 255]);
+    expect(red(image.data)).toEqual([0, 255, ...Array<number>(28).fill(128)]);
   });
 
   it("percentile: the 2nd and 98th percentiles of the valid samples map to 0 and 255 (also for 'dtype' on float bands, which have no type range)", async () => {
-    // 0..100: the percentiles sit at sorted positions round(0.02·100) = 2 and round(0.98·100) = 98.
-    const ramp = Float32Array.from({ length: 101 }, (_, i) => i);
-    const file = writeRaster('ramp.tif', 101, 1, [ramp]);
-    const expected = Array.from(ramp, (v) => Math.min(255, Math.max(0, Math.round(((v - 2) * 255) / 96))));
+    // 0..125: the percentiles sit at sorted positions round(0.02·125) = round(2.5) = 3 and
+    // round(0.98·125) = round(122.5) = 123, so 3 → 0 and 123 → 255 (255 / 120 = 2.125 per step).
+    const ramp = Float32Array.from({ length: 126 }, (_, i) => i);
+    const file = writeRaster('ramp.tif', 126, 1, [ramp]);
+    const expected = Array.from(ramp, (v) => Math.min(255, Math.max(0, Math.round((v - 3) * 2.125))));
     expect(red((await decodeImage(file)).data)).toEqual(expected);
     expect(red((await decodeImage(file, { valueRange: 'dtype' })).data)).toEqual(expected);
-    expect(red((await decodeImage(file, { valueRange: 'minmax' })).data)).toEqual(Array.from(ramp, (v) => Math.round(v * (255 / 100))));
+    expect(red((await decodeImage(file, { valueRange: 'minmax' })).data)).toEqual(Array.from(ramp, (v) => Math.round(v * (255 / 125))));
   });
 
   it('infinite samples are nodata like NaN, and left out of the statistics', async () => {

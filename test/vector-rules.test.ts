@@ -104,8 +104,8 @@ describe('detection features', () => {
     read.features.forEach((f, i) => {
       const { cx, cy, w, h, angle, score, label, index } = BOXES[i];
       expect(f.properties).toMatchObject({ cx, cy, w, h, angle, score, label, index });
-      // 8 × 4 pixels of |det| = 2·(−2) − 0.5·(−0.25) → 4.125 m² each.
-      expect(f.properties.area).toBeCloseTo(w * h * 4.125, 6);
+      // Pixels of |2·(−2) − 0.5·(−0.25)| = 3.875 m² each.
+      expect(f.properties.area).toBeCloseTo(w * h * 3.875, 6);
     });
   });
 
@@ -201,10 +201,11 @@ describe('areas worked out by hand', () => {
     // Rows from 2° N down to 0°: row 0 spans 1°–2°, row 1 spans 0°–1°.
     const geo = geoInfo([10, 1, 0, 2, 0, -1], null, SPHERE);
     expect(pixelAreaM2(geo, 1, 2)! / ((band(0, 1) + band(1, 2)) / 2) - 1).toBeCloseTo(0, 12);
-    // Class 1 in row 0, class 0 in row 1; 7 (≥ classes) and the skipped value 9 count nowhere.
-    const areas = classAreas(Uint8Array.from([1, 7, 0, 9]), 2, 2, 2, geo, 9)!;
+    // Class 1 in row 0, class 0 in row 1; 7 (≥ classes) and the skipped value 2 count nowhere.
+    const areas = classAreas(Uint8Array.from([1, 7, 0, 2]), 2, 2, 3, geo, 2)!;
     expect(areas[0] / band(0, 1) - 1).toBeCloseTo(0, 12);
     expect(areas[1] / band(1, 2) - 1).toBeCloseTo(0, 12);
+    expect(areas[2]).toBe(0);
     expect(pixelAreaM2(geo, 0, 2)).toBeNull();
     expect(pixelAreaM2(geo, 2, 0)).toBeNull();
   });
