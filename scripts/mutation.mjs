@@ -37,12 +37,13 @@ export const MUTATION_GROUPS = {
       'lib/output/vector-file.ts', 'lib/output/detections-vector.ts', 'lib/output/mask-vector.ts', 'lib/output/detections-geojson.ts',
       'lib/geo/crs.ts', 'lib/geo/area.ts',
     ],
-    testFiles: ['test/vector-output.test.ts', 'test/detection-formats.test.ts', 'test/georeferencing.test.ts'],
+    // In-process read-back first; fiona/pyproj (vector-output) and GDAL's mapping (georeferencing) after.
+    testFiles: ['test/vector-rules.test.ts', 'test/detection-formats.test.ts', 'test/vector-output.test.ts', 'test/georeferencing.test.ts'],
   },
   dota: {
     // DOTA label files and Task1 submission files, and the clipping of boxes to the image.
     mutate: ['lib/output/detections-dota.ts', 'lib/output/dota-task1.ts', 'lib/detection/clip-quad.ts'],
-    testFiles: ['test/dota-format.test.ts', 'test/detection-formats.test.ts'],
+    testFiles: ['test/detection-formats.test.ts', 'test/dota-format.test.ts'],
   },
   detection: {
     // Decoding (detector output, patch input, options), merging (NMS, le90 geometry) and the JSON
