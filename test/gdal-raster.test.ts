@@ -133,7 +133,12 @@ describe('band sources', () => {
     const file = writeRaster('plain-source.tif', 4, 3, bands);
     const source = await openBandSource(file);
     expect(source.windowed).toBe(false);
-    expect(Array.from(await source.read(0, 3))).toEqual(Array.from((await decodeImage(file)).data));
+    const whole = (await decodeImage(file)).data;
+    expect(Array.from(await source.read(0, 3))).toEqual(Array.from(whole));
+    expect(Array.from(await source.read(1, 3))).toEqual(Array.from(whole.subarray(4 * 3, 12 * 3)));
+    // Columns 1–2 of rows 1–2.
+    expect(Array.from(await source.readWindow(1, 1, 3, 3))).toEqual([5, 6, 9, 10].flatMap((p) => Array.from(whole.subarray(p * 3, p * 3 + 3))));
+    expect(source.nodataMask()).toBeNull();
     await expect(openBandSource(file, null as never)).rejects.toThrow(TypeError);
     await expect(openBandSource(file, { window: [0, 0, 2, 2] })).rejects.toThrow(/no window \(tiled inference reads the whole image\)/);
     const geo = await openBandSource(writeRaster('geo-source.tif', 4, 3, bands, { geoTransform: [0, 1, 0, 3, 0, -1] }));
