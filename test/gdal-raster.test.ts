@@ -83,6 +83,17 @@ describe('value ranges', () => {
   });
 });
 
+describe('option checks', () => {
+  it('bands: three integer indices inside the raster; valueRange: two finite numbers, min < max', async () => {
+    const bands = [0, 1, 2].map((b) => Uint8Array.from({ length: 12 }, (_, i) => 10 * b + i));
+    const file = writeRaster('options.tif', 4, 3, bands, { geoTransform: [0, 1, 0, 3, 0, -1], epsg: 32633 });
+    for (const bad of [[0, 1], [0, 1.5, 2], 'rgb']) await expect(decodeImage(file, { bands: bad as never }), JSON.stringify(bad)).rejects.toThrow(new TypeError(`Expected an array of 3 band indices for bands but received ${bad === 'rgb' ? '"rgb" of type string' : `an array of length ${(bad as number[]).length} of type object`}`));
+    await expect(decodeImage(file, { bands: [-1, 0, 1] })).rejects.toThrow(/band indices in 0..2/);
+    for (const bad of [[0, 10, 20], [Number.NaN, 5], [0, Infinity], [6, 5]]) await expect(decodeImage(file, { valueRange: bad as never }), JSON.stringify(bad)).rejects.toThrow(RangeError);
+    expect(red((await decodeImage(file, { bands: [2, 2, 2] })).data)).toEqual(Array.from(bands[2]));
+  });
+});
+
 describe('reduced reads', () => {
   it('a whole raster read into a smaller buffer scales every geotransform term by its axis (rotated grid)', async () => {
     const bands = [0, 1, 2].map((b) => Uint8Array.from({ length: 48 }, (_, i) => (7 * i + b) % 256));
@@ -91,6 +102,12 @@ describe('reduced reads', () => {
     const image = await decodeImage(file, {}, () => [4, 2]);
     expect([image.width, image.height]).toEqual([4, 2]);
     expect(image.geo?.geoTransform).toEqual([1000, 8, 1.5, 2000, -0.5, -12]);
+    // Only a target smaller on both sides reduces the read; sides round to whole pixels, at least 1.
+    expect([(await decodeImage(file, {}, () => [4, 10])).width, (await decodeImage(file, {}, () => [10, 3])).height]).toEqual([8, 6]);
+    const tiny = await decodeImage(file, {}, () => [0.4, 2.6]);
+    expect([tiny.width, tiny.height]).toEqual([1, 3]);
+    const rounded = await decodeImage(file, {}, () => [1.6, 0.4]);
+    expect([rounded.width, rounded.height]).toEqual([2, 1]);
     // A window is read at full resolution whatever the caller would downsample to.
     const window = await decodeImage(file, { window: [2, 1, 6, 5] }, () => [2, 2]);
     expect([window.width, window.height]).toEqual([4, 4]);
