@@ -108,6 +108,9 @@ describe('clipping by hand', () => {
     // The same at the far sides: x = 100 cuts at (100, 73) and (100, 77), y = 80 at (7, 80) and (3, 80).
     expect(clipQuadToImage([[102, 75], [98, 79], [94, 75], [98, 71]], W, H)).toEqual([[100, 77], [98, 79], [94, 75], [98, 71]]);
     expect(clipQuadToImage([[5, 82], [1, 78], [5, 74], [9, 78]], W, H)).toEqual([[3, 80], [1, 78], [5, 74], [9, 78]]);
+    // Uneven: x = 0 cuts at (0, 4.75) and (0, 7); losses (0, 4.75) 3.375, (3, 1) 11.625, (6, 5) 14,
+    // (2, 9) 8, (0, 7) 2.25: the last vertex goes, not the first.
+    expect(clipQuadToImage([[3, 1], [6, 5], [2, 9], [-1, 6]], W, H)).toEqual([[0, 4.75], [3, 1], [6, 5], [2, 9]]);
   });
 
   it('a triangle inside repeats its last corner; a box touching the image along one edge only is dropped', () => {
@@ -126,6 +129,30 @@ describe('clipping by hand', () => {
     expect(() => dotaImageId('my scene.tif')).toThrow(new RangeError('Expected a file name without whitespace for image id but received "my scene.tif" of type string'));
     expect(() => dotaTask1Lines('', result(IMAGE_1))).toThrow(RangeError);
     expect(() => dotaTask1Lines('P 1', result(IMAGE_1))).toThrow(RangeError);
+    expect(() => dotaTask1Lines(7 as never, result(IMAGE_1))).toThrow(new RangeError('Expected a non-empty name without whitespace for image id but received 7 of type number'));
+  });
+
+  it('a box wholly outside the image has no line when clipped; runs of whitespace in a class become one "_"', () => {
+    const outside = { cx: -30, cy: 10, w: 8, h: 4, angle: 0.2, score: 0.8, label: 'plane' };
+    const lines = detectionsDotaText(result([outside, IMAGE_1[0]]), { clip: true }).trim().split('\n');
+    expect(lines).toEqual(['6.00 18.00 14.00 18.00 14.00 22.00 6.00 22.00 plane 0']);
+    const spaced = result([IMAGE_1[0]]);
+    spaced.detections[0] = { ...spaced.detections[0], label: 'small \t vehicle' };
+    expect(detectionsDotaText(spaced)).toMatch(/ small_vehicle 0\n$/);
+    expect(dotaTask1Lines('P1', result([outside]), { clip: true }).get('plane')).toEqual([]);
+  });
+
+  it('Task1: a class outside the label set gets its own file; files are returned and have no blank lines after updates', async () => {
+    const out = join(dir, 'task1-extra');
+    const extra = result([IMAGE_1[0]]);
+    extra.detections[0] = { ...extra.detections[0], label: 'hot air balloon' };
+    const files = await updateDotaTask1(out, 'P0009.png', extra);
+    expect(files).toHaveLength(16);
+    expect(files.map((f) => f.slice(out.length + 1)).sort()).toEqual([...DOTA_V1_0.map((l) => `Task1_${l}.txt`), 'Task1_hot_air_balloon.txt'].sort());
+    await updateDotaTask1(out, 'P0010.png', extra);
+    await updateDotaTask1(out, 'P0009.png', extra);
+    const text = readFileSync(join(out, 'Task1_hot_air_balloon.txt'), 'utf8');
+    expect(text.split('\n')).toEqual([expect.stringMatching(/^P0010 /), expect.stringMatching(/^P0009 /), '']);
   });
 });
 
