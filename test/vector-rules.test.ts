@@ -8,7 +8,7 @@ import type { SpatialReference } from 'gdal-async';
 import { afterAll, describe, expect, it } from 'vitest';
 import { corners } from '../lib/detection/rotated-box.js';
 import { classAreas, pixelAreaM2 } from '../lib/geo/area.js';
-import { crsName } from '../lib/geo/crs.js';
+import { crsName, lonLatReference, spatialReferenceOf } from '../lib/geo/crs.js';
 import { gdal } from '../lib/geo/gdal.js';
 import type { GeoInfo, GeoTransform } from '../lib/image/types.js';
 import { detectionsGeoJson } from '../lib/output/detections-geojson.js';
@@ -203,6 +203,7 @@ describe('areas worked out by hand', () => {
     expect(pixelAreaM2(geo, 1, 2)! / ((band(0, 1) + band(1, 2)) / 2) - 1).toBeCloseTo(0, 12);
     // Class 1 in row 0, class 0 in row 1; 7 (≥ classes) and the skipped value 2 count nowhere.
     const areas = classAreas(Uint8Array.from([1, 7, 0, 2]), 2, 2, 3, geo, 2)!;
+    expect(areas).toHaveLength(3);
     expect(areas[0] / band(0, 1) - 1).toBeCloseTo(0, 12);
     expect(areas[1] / band(1, 2) - 1).toBeCloseTo(0, 12);
     expect(areas[2]).toBe(0);
@@ -220,6 +221,76 @@ describe('areas worked out by hand', () => {
     expect(byIndex[1].rings).toHaveLength(2);
     expect(byIndex[1].properties.area).toBeCloseTo(8 * 4, 9);
     expect(byIndex[2].properties.area).toBeCloseTo(4, 9);
+  });
+});
+
+describe('areas and CRSs: units and edge cases', () => {
+  // EPSG:2263 is in US survey feet: 2 × 2 ft pixels are 4 · (1200/3937)² m².
+  const FEET = geoInfo([1e6, 2, 0, 2e5, 0, -2], 2263);
+  const sqft = (1200 / 3937) ** 2;
+
+  it('planar areas scale by the unit; values at or above the class count, and the skipped one, count nowhere', async () => {
+    expect(pixelAreaM2(FEET, 3, 3)! / (4 * sqft) - 1).toBeCloseTo(0, 12);
+    const areas = classAreas(Uint8Array.from([0, 1, 1, 2, 3, 9]), 3, 2, 3, FEET, 9)!;
+    expect(areas).toHaveLength(3);
+    expect(areas.map((a) => a / (4 * sqft))).toEqual([expect.closeTo(1, 12), expect.closeTo(2, 12), expect.closeTo(1, 12)]);
+    await writeMaskVector(path('feet.gpkg'), Uint8Array.from([1, 1, 0, 1]), 2, 2, FEET, { background: 0 });
+    expect(readLayer(path('feet.gpkg')).features[0].properties.area as number / (12 * sqft) - 1).toBeCloseTo(0, 9);
+    expect(classAreas(Uint8Array.from([0]), 1, 1, 1, null)).toBeNull();
+  });
+
+  it('a CRS of unknown units (geocentric) has no areas; WKT wins over EPSG unless blank; neither is no CRS', () => {
+    const geocentric = geoInfo([0, 1, 0, 0, 0, -1], 4978);
+    expect(pixelAreaM2(geocentric, 2, 2)).toBeNull();
+    expect(classAreas(Uint8Array.from([0, 0, 0, 0]), 2, 2, 1, geocentric)).toBeNull();
+    expect(spatialReferenceOf(geoInfo([0, 1, 0, 0, 0, -1], 32631, '  '))?.getAuthorityCode(null)).toBe('32631');
+    expect(spatialReferenceOf(geoInfo([0, 1, 0, 0, 0, -1], 32631, pixelReference().toWKT()))?.toWKT()).toMatch(/image pixels/);
+    expect(spatialReferenceOf(geoInfo([0, 1, 0, 0, 0, -1], null, null))).toBeNull();
+    expect(crsName(lonLatReference())).not.toMatch(/^EPSG:/);
+  });
+
+  it('the in-memory GeoJSON without any CRS has no crs member; features and geometries say their type', () => {
+    const none = detectionsGeoJson(detections(geoInfo([0, 1, 0, 0, 0, -1], null, null))) as any;
+    expect(none.crs).toBeUndefined();
+    expect(none.features[0]).toMatchObject({ type: 'Feature', geometry: { type: 'Polygon' } });
+  });
+});
+
+describe('mask vector checks', () => {
+  const mask = Uint8Array.from([0, 1, 1, 0]);
+
+  it('names what is wrong: the mask, its size, nodata, background, simplify', async () => {
+    await expect(writeMaskVector(path('m.gpkg'), [0, 1, 1, 0] as never, 2, 2, null)).rejects.toThrow(new TypeError('Expected a Uint8Array for mask but received an array of length 4 of type object'));
+    await expect(writeMaskVector(path('m.gpkg'), mask, 2, 3, null)).rejects.toThrow(new RangeError('Expected width × height equal to the mask length (4) for mask size but received "2×3" of type string'));
+    // Products equal to the length, but not a size.
+    for (const [w, h] of [[-2, -2], [2.5, 1.6], [4, 1.0000001]]) await expect(writeMaskVector(path('m.gpkg'), mask, w, h, null), `${w}×${h}`).rejects.toThrow(RangeError);
+    await expect(writeMaskVector(path('m.gpkg'), mask, 2, 2, null, { nodata: 300 })).rejects.toThrow(/an integer from 0 to 255 or null for nodata/);
+    await expect(writeMaskVector(path('m.gpkg'), mask, 2, 2, null, { background: -3 })).rejects.toThrow(/for background/);
+    await expect(writeMaskVector(path('m.gpkg'), mask, 2, 2, null, { simplify: -1 })).rejects.toThrow(/a number ≥ 0 \(pixels\) for simplify/);
+    await expect(writeMaskVector(path('m.txt'), mask, 2, 2, null)).rejects.toThrow('Expected a name ending in .geojson, .json, .gpkg or .fgb for vector file but received');
+  });
+
+  it('accepts nodata 255 and null, one-pixel-wide masks, and writes pixel coordinates for a grid without CRS', async () => {
+    expect((await writeMaskVector(path('n255.gpkg'), Uint8Array.from([255, 1, 255, 1]), 2, 2, null, { nodata: 255 })).features).toBe(1);
+    expect((await writeMaskVector(path('nnull.gpkg'), mask, 2, 2, null, { nodata: null, background: null })).features).toBe(4); // diagonal pixels are separate regions
+    expect((await writeMaskVector(path('column.gpkg'), mask, 1, 4, null)).features).toBe(3);
+    expect((await writeMaskVector(path('row.gpkg'), mask, 4, 1, null)).features).toBe(3);
+    // A transform but no CRS: nothing to place it with, so pixels.
+    await writeMaskVector(path('no-crs.gpkg'), Uint8Array.from([1]), 1, 1, geoInfo([500000, 10, 0, 4000000, 0, -10], null, null));
+    const read = readLayer(path('no-crs.gpkg'));
+    expect(read.features[0].ring.flat().every((v) => v === 0 || v === 1)).toBe(true);
+  });
+
+  it('layers are named "classes" and "detections"', async () => {
+    await writeMaskVector(path('named.gpkg'), mask, 2, 2, null);
+    await writeDetectionsVector(path('named-boxes.gpkg'), detections(null));
+    const names = [path('named.gpkg'), path('named-boxes.gpkg')].map((file) => {
+      const ds = gdal().open(file);
+      const name = ds.layers.get(0).name;
+      ds.close();
+      return name;
+    });
+    expect(names).toEqual(['classes', 'detections']);
   });
 });
 
