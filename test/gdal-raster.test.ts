@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { gdal } from '../lib/geo/gdal.js';
 import { decodeImage } from '../lib/image/decode.js';
 import { openBandSource } from '../lib/image/band-source.js';
+import { MASK_NODATA, applyNodata } from '../lib/tasks/nodata.js';
 import { tempDir } from './helpers/image-fixtures.js';
 
 const { dir, cleanup } = tempDir('lwganet-gdal-raster-');
@@ -161,5 +162,20 @@ describe('band sources', () => {
     const geo = await openBandSource(writeRaster('geo-source.tif', 4, 3, bands, { geoTransform: [0, 1, 0, 3, 0, -1] }));
     await expect(geo.readWindow(0, 0, 5, 3)).rejects.toThrow(RangeError);
     await expect(openBandSource(writeRaster('geo-small.tif', 4, 3, bands, { geoTransform: [0, 1, 0, 3, 0, -1] }), { maxPixels: 6 }).then((s) => s.read(0, 3))).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE' });
+  });
+});
+
+describe('nodata in task outputs', () => {
+  it('flagged pixels get 255 in the mask and NaN in every map; nothing flagged (or no flags) changes nothing', () => {
+    const mask = Uint8Array.from([1, 2, 3, 4]);
+    const maps = [Float32Array.from([0.1, 0.2, 0.3, 0.4]), Float32Array.from([1, 2, 3, 4])];
+    expect(applyNodata(Uint8Array.from([0, 1, 0, 1]), mask, maps)).toBe(MASK_NODATA);
+    expect(MASK_NODATA).toBe(255);
+    expect(Array.from(mask)).toEqual([1, 255, 3, 255]);
+    expect(maps.map((m) => Array.from(m, (v) => (Number.isNaN(v) ? 'NaN' : v)))).toEqual([[Math.fround(0.1), 'NaN', Math.fround(0.3), 'NaN'], [1, 'NaN', 3, 'NaN']]);
+    const untouched = Uint8Array.from([5, 6]);
+    expect(applyNodata(Uint8Array.from([0, 0]), untouched)).toBeNull();
+    expect(applyNodata(null, untouched, [Float32Array.from([1, 2])])).toBeNull();
+    expect(Array.from(untouched)).toEqual([5, 6]);
   });
 });
