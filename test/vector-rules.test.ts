@@ -201,8 +201,8 @@ describe('areas worked out by hand', () => {
     // Rows from 2° N down to 0°: row 0 spans 1°–2°, row 1 spans 0°–1°.
     const geo = geoInfo([10, 1, 0, 2, 0, -1], null, SPHERE);
     expect(pixelAreaM2(geo, 1, 2)! / ((band(0, 1) + band(1, 2)) / 2) - 1).toBeCloseTo(0, 12);
-    // Class 1 in row 0, class 0 in row 1; 7 (≥ classes) and the skipped value 2 count nowhere.
-    const areas = classAreas(Uint8Array.from([1, 7, 0, 2]), 2, 2, 3, geo, 2)!;
+    // Class 1 in row 0, class 0 in row 1; 3 (= classes) and the skipped value 2 count nowhere.
+    const areas = classAreas(Uint8Array.from([1, 3, 0, 2]), 2, 2, 3, geo, 2)!;
     expect(areas).toHaveLength(3);
     expect(areas[0] / band(0, 1) - 1).toBeCloseTo(0, 12);
     expect(areas[1] / band(1, 2) - 1).toBeCloseTo(0, 12);
@@ -247,6 +247,8 @@ describe('areas and CRSs: units and edge cases', () => {
     expect(spatialReferenceOf(geoInfo([0, 1, 0, 0, 0, -1], 32631, pixelReference().toWKT()))?.toWKT()).toMatch(/image pixels/);
     expect(spatialReferenceOf(geoInfo([0, 1, 0, 0, 0, -1], null, null))).toBeNull();
     expect(crsName(lonLatReference())).not.toMatch(/^EPSG:/);
+    // Another authority's code is not an EPSG code.
+    expect(crsName(gdal().SpatialReference.fromUserInput('ESRI:54009'))).not.toBe('EPSG:54009');
   });
 
   it('the in-memory GeoJSON without any CRS has no crs member; features and geometries say their type', () => {
@@ -263,7 +265,8 @@ describe('mask vector checks', () => {
     await expect(writeMaskVector(path('m.gpkg'), [0, 1, 1, 0] as never, 2, 2, null)).rejects.toThrow(new TypeError('Expected a Uint8Array for mask but received an array of length 4 of type object'));
     await expect(writeMaskVector(path('m.gpkg'), mask, 2, 3, null)).rejects.toThrow(new RangeError('Expected width × height equal to the mask length (4) for mask size but received "2×3" of type string'));
     // Products equal to the length, but not a size.
-    for (const [w, h] of [[-2, -2], [2.5, 1.6], [4, 1.0000001]]) await expect(writeMaskVector(path('m.gpkg'), mask, w, h, null), `${w}×${h}`).rejects.toThrow(RangeError);
+    for (const [w, h] of [[-2, -2], [2.5, 1.6], [8, 0.5], [0.5, 8], [3, 4 / 3]]) await expect(writeMaskVector(path('m.gpkg'), mask, w, h, null), `${w}×${h}`).rejects.toThrow(RangeError);
+    for (const [w, h] of [[0, 3], [3, 0]]) await expect(writeMaskVector(path('m.gpkg'), new Uint8Array(0), w, h, null), `${w}×${h}`).rejects.toThrow(RangeError);
     await expect(writeMaskVector(path('m.gpkg'), mask, 2, 2, null, { nodata: 300 })).rejects.toThrow(/an integer from 0 to 255 or null for nodata/);
     await expect(writeMaskVector(path('m.gpkg'), mask, 2, 2, null, { background: -3 })).rejects.toThrow(/for background/);
     await expect(writeMaskVector(path('m.gpkg'), mask, 2, 2, null, { simplify: -1 })).rejects.toThrow(/a number ≥ 0 \(pixels\) for simplify/);
