@@ -8,7 +8,10 @@ export default {
   vitest: { configFile: 'vitest.mutation.config.ts', related: false },
   coverageAnalysis: 'perTest',
   concurrency: 1,
-  timeoutMS: 60_000,
+  // A mutant's time limit is its tests' time in the initial run × timeoutFactor + timeoutMS: the
+  // factor absorbs a slow machine, and every mutant that loops forever (clipping, tiling and NMS
+  // loops have several) costs timeoutMS, so it stays short.
+  timeoutMS: 15_000,
   timeoutFactor: 2,
   disableTypeChecks: 'lib/**/*.ts',
   // Not needed by the tests (or symlinked: .venv is reached through $LWGANET_TEST_PYTHON). dist/ stays:

@@ -22,12 +22,32 @@ export const MUTATION_GROUPS = {
     testFiles: ['test/tiling.test.ts', 'test/blending.test.ts', 'test/segmentation.test.ts', 'test/dense-engine.test.ts'],
   },
   geo: {
-    mutate: ['lib/image/gdal-raster.ts', 'lib/output/mask-geotiff.ts', 'lib/output/detections-geojson.ts'],
-    testFiles: ['test/georeferencing.test.ts', 'test/image/geotiff.test.ts', 'test/mask-output.test.ts', 'test/detection-formats.test.ts'],
+    // Rasters through GDAL: reading (bands, value ranges, nodata, windows, georeferencing), the
+    // band source tiling and detection read from, nodata in task outputs, and the COG writer.
+    // Test files run in this order (quick ones first). test/gdal-layouts.test.ts is left out:
+    // it segments every layout and reads the outputs back with rasterio, about a minute for
+    // each mutant it covers (over two hours for the group on 2 cores).
+    mutate: ['lib/image/gdal-raster.ts', 'lib/image/decode-gdal.ts', 'lib/image/band-source.ts', 'lib/tasks/nodata.ts', 'lib/output/mask-geotiff.ts'],
+    testFiles: ['test/gdal-raster.test.ts', 'test/image/geotiff.test.ts', 'test/mask-output.test.ts', 'test/georeferencing.test.ts', 'test/detection-nodata.test.ts'],
+  },
+  vector: {
+    // Vector outputs through OGR (GeoJSON, GeoPackage, FlatGeobuf: detections and polygonized
+    // masks), CRS handling and areas in m².
+    mutate: [
+      'lib/output/vector-file.ts', 'lib/output/detections-vector.ts', 'lib/output/mask-vector.ts', 'lib/output/detections-geojson.ts',
+      'lib/geo/crs.ts', 'lib/geo/area.ts',
+    ],
+    // In-process read-back first; fiona/pyproj (vector-output) and GDAL's mapping (georeferencing) after.
+    testFiles: ['test/vector-rules.test.ts', 'test/detection-formats.test.ts', 'test/vector-output.test.ts', 'test/georeferencing.test.ts'],
+  },
+  dota: {
+    // DOTA label files and Task1 submission files, and the clipping of boxes to the image.
+    mutate: ['lib/output/detections-dota.ts', 'lib/output/dota-task1.ts', 'lib/detection/clip-quad.ts'],
+    testFiles: ['test/detection-formats.test.ts', 'test/dota-format.test.ts'],
   },
   detection: {
     // Decoding (detector output, patch input, options), merging (NMS, le90 geometry) and the JSON
-    // and picture outputs. detections-dota.ts and detections-geojson.ts are the geo group's/GDAL writer's.
+    // and picture outputs. The DOTA and OGR writers are the vector group's.
     mutate: [
       'lib/tasks/detector-output.ts', 'lib/tasks/detection-candidates.ts', 'lib/tasks/detection.ts', 'lib/tasks/detection-options.ts',
       'lib/tasks/patch-input.ts', 'lib/detection/rotated-box.ts', 'lib/detection/nms.ts',

@@ -36,7 +36,9 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe('detectChanges', () => {
-  it.each([[150, 97, 0], [150, 97, 16], [40, 30, 16], [200, 65, 32]])('%i×%i, overlap %i: BGR probability equals the direct computation', async (width, height, overlap) => {
+  // Tiles: columns start at 0, stride, … with the last moved back to the edge (150 wide, tile 64,
+  // overlap 16: 0, 48, 86), one tile for an image smaller than a tile.
+  it.each([[150, 97, 0, 6], [150, 97, 16, 6], [40, 30, 16, 1], [200, 65, 32, 12]])('%i×%i, overlap %i: BGR probability equals the direct computation (%i tiles)', async (width, height, overlap, tiles) => {
     const a = raw(width, height, 1);
     const b = raw(width, height, 2);
     const result = await detectChanges(a, b, { model, tileSize: 64, overlap, batchSize: 3 });
@@ -50,6 +52,7 @@ describe('detectChanges', () => {
     expect(result.changedPixels).toBe(changed);
     expect(changed).toBeGreaterThan(0);
     expect(changed).toBeLessThan(width * height);
+    expect(result.tiling).toEqual({ tileSize: 64, overlap, tiles });
   });
 
   it('serialises to a summary: mask and probability as { type, length, preview }', async () => {
@@ -126,6 +129,13 @@ describe('detectChanges', () => {
       }
       expect(changed).toBeGreaterThan(n / 10);
       expect(changed).toBeLessThan(n * 0.9);
+      // Changed means above the threshold: a pixel whose probability (the model's float32 output,
+      // kept exactly) equals the threshold is not changed.
+      const p0 = result.probability.findIndex((q) => q > 0.2 && q < 0.8);
+      const t = result.probability[p0];
+      const at = await detectChanges(a, b, { model: prob2, tileSize: 64, overlap: 16, threshold: t });
+      expect(at.mask[p0]).toBe(0);
+      expect(at.changedPixels).toBe(result.probability.filter((q) => q > t).length);
     } finally {
       prob2.dispose();
     }
@@ -182,6 +192,8 @@ describe('bad input', () => {
     expect(ok.geo?.geoTransform).toEqual([500000, 10, 0, 4600000, 0, -10]);
     const off = at('t2.tif', 500000.1, 32633); // 0.01 pixel
     await expect(detectChanges(a, off, { model })).rejects.toThrow('with geotransform [500000, 10, 0, 4600000, 0, -10] and "after" is in EPSG:32633 with [500000.1, 10, 0, 4600000, 0, -10]');
+    // Exactly a thousandth of a pixel apart still counts as the same grid.
+    await expect(detectChanges(at('e0.tif', 0, 32633), at('e1.tif', 1e-3 * 10, 32633), { model })).resolves.toMatchObject({ width: 70, height: 66 });
     // A user-defined CRS (GeoKey value 32767, no EPSG code) is named as such, not "EPSG:null".
     await expect(detectChanges(at('u0.tif', 500000, 32767), at('u1.tif', 500100, 32767), { model })).rejects.toThrow(/"before" is in a user-defined CRS .* "after" is in a user-defined CRS/);
   });
@@ -202,6 +214,40 @@ describe('bad input', () => {
     await expect(detectChanges(a, b, { model, threshold: -0.01 })).rejects.toThrow(RangeError);
     await expect(detectChanges(a, b, { model, threshold: 1.01 })).rejects.toThrow(/a number from 0 to 1 for threshold/);
     await expect(detectChanges(a, b, { model, threshold: '0.5' as never })).rejects.toThrow(TypeError);
+  });
+
+  it('marks the nodata of either input (255, probability NaN) and leaves it out of changedPixels', async () => {
+    const W = 40;
+    const H = 30;
+    // Two overlapping holes: A (before, band 0) and B (after, band 1); nodata value 0, no other zeros.
+    const inA = (p: number) => p % W < 10 && Math.floor(p / W) < 10;
+    const inB = (p: number) => p % W >= 5 && p % W < 15 && Math.floor(p / W) >= 5 && Math.floor(p / W) < 20;
+    const tif = (name: string, seed: number, hole: (p: number) => boolean, band: number) => {
+      const bands = [0, 1, 2].map((c) => pattern(W, H, 1, seed + c).map((v, p) => (c === band && hole(p) ? 0 : Math.max(1, v))));
+      return writeFixture(dir, name, geotiff({ width: W, height: H, bands, epsg: 32633, origin: [0, 300, 1, 1], noData: 0 }));
+    };
+    const before = tif('nodata-before.tif', 1, inA, 0);
+    const after = tif('nodata-after.tif', 4, inB, 1);
+    const plain = raw(W, H, 9);
+    const cases: Array<[string, string | ReturnType<typeof raw>, string | ReturnType<typeof raw>, (p: number) => boolean]> = [
+      ['both', before, after, (p) => inA(p) || inB(p)],
+      ['before only', before, plain, inA],
+      ['after only', plain, after, inB],
+    ];
+    for (const [what, a, b, hole] of cases) {
+      // Threshold 0: every pixel with data is changed, so a nodata pixel counted as changed shows.
+      const result = await detectChanges(a, b, { model, threshold: 0 });
+      let holes = 0;
+      for (let p = 0; p < W * H; p++) {
+        const nodata = hole(p);
+        holes += nodata ? 1 : 0;
+        expect([result.mask[p], Number.isNaN(result.probability[p])], `${what}: pixel ${p}`).toEqual(nodata ? [255, true] : [1, false]);
+      }
+      expect(result.noData, what).toBe(255);
+      expect(result.changedPixels, what).toBe(W * H - holes);
+      // Threshold 1: nothing is changed, so nothing may be taken off for the nodata pixels either.
+      expect((await detectChanges(a, b, { model, threshold: 1 })).changedPixels, what).toBe(0);
+    }
   });
 
   it('maps each output convention to a probability and rejects 3 channels', () => {

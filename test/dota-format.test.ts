@@ -4,12 +4,12 @@
 // mmrotate's, and boxes clipped to the image on request.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { clipQuadToImage } from '../lib/detection/clip-quad.js';
 import { corners, dotaOrder, type Quad } from '../lib/detection/rotated-box.js';
 import { DOTA_V1_0 } from '../lib/detection/dota-classes.js';
 import { detectionsDotaText, writeDetectionsDota } from '../lib/output/detections-dota.js';
-import { updateDotaTask1 } from '../lib/output/dota-task1.js';
+import { dotaImageId, dotaTask1Lines, updateDotaTask1 } from '../lib/output/dota-task1.js';
 import type { DetectionResult } from '../lib/tasks/detection.js';
 import { tempDir } from './helpers/image-fixtures.js';
 import { helperScript, runPython } from './helpers/image-python.js';
@@ -41,14 +41,18 @@ function result(boxes: Box[]): DetectionResult {
 }
 
 interface Parsed { filename: string; labels: number[]; polygons: number[][]; bboxes: number[][] }
-let labels: Parsed[];
 
-beforeAll(async () => {
-  mkdirSync(join(dir, 'labels'));
-  await writeDetectionsDota(join(dir, 'labels', 'P0001.txt'), result(IMAGE_1));
-  await writeDetectionsDota(join(dir, 'labels', 'P0002.txt'), result(IMAGE_1), { clip: true });
-  labels = JSON.parse(runPython([helperScript('dota_reference.py'), 'labels', join(dir, 'labels')])).files;
-}, 60_000);
+/**
+ * Writes P0001.txt (plain) and P0002.txt (clipped) and parses them with mmrotate. Called by the
+ * tests that check them (not in a hook), so mutation testing credits the writer to those tests.
+ */
+async function mmrotateLabels(name: string): Promise<Parsed[]> {
+  const labels = join(dir, name);
+  mkdirSync(labels);
+  await writeDetectionsDota(join(labels, 'P0001.txt'), result(IMAGE_1));
+  await writeDetectionsDota(join(labels, 'P0002.txt'), result(IMAGE_1), { clip: true });
+  return JSON.parse(runPython([helperScript('dota_reference.py'), 'labels', labels])).files;
+}
 
 function polygonArea(p: number[]): number {
   let s = 0;
@@ -63,7 +67,8 @@ describe('DOTA label files', () => {
     expect(lines.every((line) => line.split(' ').length === 10 && line.endsWith(' 0'))).toBe(true);
   });
 
-  it('mmrotate\'s DOTADataset.load_annotations reads every box with its class and corners', () => {
+  it('mmrotate\'s DOTADataset.load_annotations reads every box with its class and corners', async () => {
+    const labels = await mmrotateLabels('labels-plain');
     const plain = labels.find((f) => f.filename === 'P0001.png')!;
     expect(plain.labels).toEqual(IMAGE_1.map((b) => DOTA_V1_0.indexOf(b.label)));
     plain.polygons.forEach((p, i) => {
@@ -73,7 +78,8 @@ describe('DOTA label files', () => {
     expect(Math.max(...plain.polygons[3].filter((_, k) => k % 2 === 0))).toBeGreaterThan(W);
   });
 
-  it('with clip: every corner inside the image, boxes inside unchanged, the crossing one smaller but kept', () => {
+  it('with clip: every corner inside the image, boxes inside unchanged, the crossing one smaller but kept', async () => {
+    const labels = await mmrotateLabels('labels-clip');
     const clipped = labels.find((f) => f.filename === 'P0002.png')!;
     const plain = labels.find((f) => f.filename === 'P0001.png')!;
     expect(clipped.labels).toEqual(plain.labels);
@@ -91,6 +97,62 @@ describe('DOTA label files', () => {
     // Axis-aligned square [90, 110] × [−10, 10] → exactly [90, 100] × [0, 10].
     const q = clipQuadToImage([[90, -10], [110, -10], [110, 10], [90, 10]], W, H) as Quad;
     expect(q.map((p) => p.join(',')).sort()).toEqual(['100,0', '100,10', '90,0', '90,10']);
+  });
+});
+
+describe('clipping by hand', () => {
+  it('an edge crossing x = 0 is cut where it crosses; the 5-gon loses its cheapest vertex (the first of two equal ones)', () => {
+    // Diamond around (2, 5): x = 0 cuts (2, 9)–(−2, 5) at (0, 7) and (−2, 5)–(2, 1) at (0, 3).
+    // Vertex losses: (0, 7) 4, (0, 3) 4, (2, 1) 8, (6, 5) 16, (2, 9) 8.
+    expect(clipQuadToImage([[-2, 5], [2, 1], [6, 5], [2, 9]], W, H)).toEqual([[0, 3], [2, 1], [6, 5], [2, 9]]);
+    // The same at the far sides: x = 100 cuts at (100, 73) and (100, 77), y = 80 at (7, 80) and (3, 80).
+    expect(clipQuadToImage([[102, 75], [98, 79], [94, 75], [98, 71]], W, H)).toEqual([[100, 77], [98, 79], [94, 75], [98, 71]]);
+    expect(clipQuadToImage([[5, 82], [1, 78], [5, 74], [9, 78]], W, H)).toEqual([[3, 80], [1, 78], [5, 74], [9, 78]]);
+    // Uneven: x = 0 cuts at (0, 4.75) and (0, 7); losses (0, 4.75) 3.375, (3, 1) 11.625, (6, 5) 14,
+    // (2, 9) 8, (0, 7) 2.25: the last vertex goes, not the first.
+    expect(clipQuadToImage([[3, 1], [6, 5], [2, 9], [-1, 6]], W, H)).toEqual([[0, 4.75], [3, 1], [6, 5], [2, 9]]);
+  });
+
+  it('a triangle inside repeats its last corner; a box touching the image along one edge only is dropped', () => {
+    // Diamond around (0, 5): its right half, corners (0, 8) and (0, 2) met twice by the clip.
+    expect(clipQuadToImage([[3, 5], [0, 8], [-3, 5], [0, 2]], W, H)).toEqual([[3, 5], [0, 8], [0, 2], [0, 2]]);
+    expect(clipQuadToImage([[-4, 0], [0, 0], [0, 4], [-4, 4]], W, H)).toBeNull();
+    expect(clipQuadToImage([[10, -6], [20, -6], [20, 0], [10, 0]], W, H)).toBeNull();
+  });
+
+  it('the clip option must be a boolean; image ids are file names without whitespace', () => {
+    expect(() => detectionsDotaText(result(IMAGE_1), { clip: 'yes' as never })).toThrow(new TypeError('Expected a boolean for clip but received "yes" of type string'));
+    expect(detectionsDotaText(result(IMAGE_1), { clip: false })).toBe(detectionsDotaText(result(IMAGE_1)));
+    expect(dotaImageId('images/P0006.png')).toBe('P0006');
+    expect(dotaImageId('P0007')).toBe('P0007');
+    expect(() => dotaImageId('')).toThrow(RangeError);
+    expect(() => dotaImageId('my scene.tif')).toThrow(new RangeError('Expected a file name without whitespace for image id but received "my scene.tif" of type string'));
+    expect(() => dotaTask1Lines('', result(IMAGE_1))).toThrow(RangeError);
+    expect(() => dotaTask1Lines('P 1', result(IMAGE_1))).toThrow(RangeError);
+    expect(() => dotaTask1Lines(7 as never, result(IMAGE_1))).toThrow(new RangeError('Expected a non-empty name without whitespace for image id but received 7 of type number'));
+  });
+
+  it('a box wholly outside the image has no line when clipped; runs of whitespace in a class become one "_"', () => {
+    const outside = { cx: -30, cy: 10, w: 8, h: 4, angle: 0.2, score: 0.8, label: 'plane' };
+    const lines = detectionsDotaText(result([outside, IMAGE_1[0]]), { clip: true }).trim().split('\n');
+    expect(lines).toEqual(['6.00 18.00 14.00 18.00 14.00 22.00 6.00 22.00 plane 0']);
+    const spaced = result([IMAGE_1[0]]);
+    spaced.detections[0] = { ...spaced.detections[0], label: 'small \t vehicle' };
+    expect(detectionsDotaText(spaced)).toMatch(/ small_vehicle 0\n$/);
+    expect(dotaTask1Lines('P1', result([outside]), { clip: true }).get('plane')).toEqual([]);
+  });
+
+  it('Task1: a class outside the label set gets its own file; files are returned and have no blank lines after updates', async () => {
+    const out = join(dir, 'task1-extra');
+    const extra = result([IMAGE_1[0]]);
+    extra.detections[0] = { ...extra.detections[0], label: 'hot air balloon' };
+    const files = await updateDotaTask1(out, 'P0009.png', extra);
+    expect(files).toHaveLength(16);
+    expect(files.map((f) => f.slice(out.length + 1)).sort()).toEqual([...DOTA_V1_0.map((l) => `Task1_${l}.txt`), 'Task1_hot_air_balloon.txt'].sort());
+    await updateDotaTask1(out, 'P0010.png', extra);
+    await updateDotaTask1(out, 'P0009.png', extra);
+    const text = readFileSync(join(out, 'Task1_hot_air_balloon.txt'), 'utf8');
+    expect(text.split('\n')).toEqual([expect.stringMatching(/^P0010 /), expect.stringMatching(/^P0009 /), '']);
   });
 });
 

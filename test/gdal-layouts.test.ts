@@ -3,6 +3,9 @@
 // nodata GDAL reads; segment() and detectChanges() outputs written as GeoTIFF must read back in
 // rasterio with the input's CRS, transform, size and nodata, and with the mask in the right place
 // (equal to segmenting the pixels rasterio read, handed over as raw pixels).
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +18,7 @@ import { segment } from '../lib/tasks/segmentation.js';
 import { runCli } from './helpers/cli-run.js';
 import { exportDenseFixtures } from './helpers/dense-models.js';
 import { tempDir } from './helpers/image-fixtures.js';
-import { runPython } from './helpers/image-python.js';
+import { VENV_PYTHON, runPython } from './helpers/image-python.js';
 
 interface Described {
   path: string; transform: number[]; crsWkt: string | null; epsg: number | null; width: number; height: number; count: number;
@@ -30,8 +33,32 @@ let seg: Model;
 let segFile: string;
 let change: Model;
 
+/**
+ * The layouts rasterio writes, cached in the OS temp directory under a hash of the script and
+ * the Python that runs it: importing rasterio and writing 16 rasters costs seconds, and mutation
+ * testing reruns this file once per mutant. The tests only read these files.
+ */
+function writtenLayouts(): Record<string, Described> {
+  const key = createHash('sha256').update(readFileSync(script)).update(VENV_PYTHON).digest('hex').slice(0, 16);
+  const cache = join(tmpdir(), `lwganet-gdal-layouts-${key}`);
+  const described = join(cache, 'layouts.json');
+  if (!existsSync(described)) {
+    const work = mkdtempSync(`${cache}.tmp-`);
+    try {
+      // Described from the final directory's paths: written there by rename below.
+      const json = runPython([script, 'write', work]).split(work).join(cache);
+      writeFileSync(join(work, 'layouts.json'), json);
+      renameSync(work, cache);
+    } catch (error) {
+      rmSync(work, { recursive: true, force: true });
+      if (!existsSync(described)) throw error; // else another process wrote the same files first
+    }
+  }
+  return JSON.parse(readFileSync(described, 'utf8'));
+}
+
 beforeAll(async () => {
-  layouts = JSON.parse(runPython([script, 'write', dir]));
+  layouts = writtenLayouts();
   const fixtures = exportDenseFixtures(dir);
   segFile = fixtures.seg;
   [seg, change] = await Promise.all([loadModel(fixtures.seg, { threads: 1 }), loadModel(fixtures.change, { threads: 1 })]);

@@ -7,7 +7,8 @@ import sharp from 'sharp';
 import { fromFile } from 'geotiff';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../lib/image/decode.js';
-import { writeMaskGeotiff } from '../lib/output/mask-geotiff.js';
+import { gdal } from '../lib/geo/gdal.js';
+import { writeMaskGeotiff, writeProbabilityGeotiff } from '../lib/output/mask-geotiff.js';
 import { writeMaskFile } from '../lib/output/mask-file.js';
 import { writeMaskPng } from '../lib/output/mask-png.js';
 import { writeOverlayPng } from '../lib/output/overlay.js';
@@ -104,6 +105,56 @@ describe('GeoTIFF masks', () => {
     const back = await decodeImage(file);
     expect(back.geo).toBeNull();
     expect(back.width).toBe(30);
+  });
+});
+
+describe('GeoTIFF writer options (read back with GDAL)', () => {
+  const GEO = { geoTransform: [1000, 2, 0, 5000, 0, -2] as [number, number, number, number, number, number], epsg: 32631, crsWkt: null, window: [0, 0, 4, 3] as [number, number, number, number], fullWidth: 4, fullHeight: 3, noData: null };
+
+  it('class masks: a DEFLATE COG with the palette as colour table and the nodata value; overviews on request', async () => {
+    const file = join(dir, 'options-mask.tif');
+    await writeMaskGeotiff(file, Uint8Array.from([0, 1, 2, 3, 3, 2, 1, 0, 255, 255, 0, 1]), 4, 3, GEO, { palette: PALETTE, noData: 255 });
+    const ds = gdal().open(file);
+    try {
+      const band = ds.bands.get(1);
+      expect(band.dataType).toBe('Byte');
+      expect(band.noDataValue).toBe(255);
+      expect(ds.getMetadata('IMAGE_STRUCTURE')).toMatchObject({ COMPRESSION: 'DEFLATE', LAYOUT: 'COG' });
+      const table = band.colorTable!;
+      expect(PALETTE.map((_, i) => { const c = table.get(i); return [c.c1, c.c2, c.c3, c.c4]; })).toEqual(PALETTE.map((c) => [...c, 255]));
+      expect(band.overviews.count()).toBe(0);
+      expect(ds.geoTransform).toEqual(GEO.geoTransform);
+    } finally {
+      ds.close();
+    }
+    // 600 × 600 is more than one 512 block: overviews are built when asked for.
+    const big = { ...GEO, window: [0, 0, 600, 600] as [number, number, number, number], fullWidth: 600, fullHeight: 600 };
+    const overviews = join(dir, 'options-overviews.tif');
+    await writeMaskGeotiff(overviews, new Uint8Array(600 * 600), 600, 600, big, { overviews: true });
+    const withOverviews = gdal().open(overviews);
+    expect(withOverviews.bands.get(1).overviews.count()).toBeGreaterThan(0);
+    expect(withOverviews.bands.get(1).noDataValue).toBeNull();
+    withOverviews.close();
+  });
+
+  it('probability maps: Float32 with NaN as nodata and the values as given; a CRS given only as WKT', async () => {
+    const file = join(dir, 'options-probability.tif');
+    const values = Float32Array.from([0, 0.25, 0.5, 1, Number.NaN, 0.75, 0.125, 0.375, 0.625, 0.875, 0.1, 0.9]);
+    const wkt = gdal().SpatialReference.fromEPSG(32631).toWKT();
+    await writeProbabilityGeotiff(file, values, 4, 3, { ...GEO, epsg: null, crsWkt: wkt });
+    const ds = gdal().open(file);
+    try {
+      const band = ds.bands.get(1);
+      expect(band.dataType).toBe('Float32');
+      expect(Number.isNaN(band.noDataValue)).toBe(true);
+      expect(band.colorTable ?? null).toBeNull();
+      expect(Array.from(band.pixels.read(0, 0, 4, 3) as Float32Array)).toEqual(Array.from(values));
+      expect(ds.srs?.getAuthorityCode(null)).toBe('32631');
+    } finally {
+      ds.close();
+    }
+    await expect(writeProbabilityGeotiff(file, new Float32Array(11), 4, 3, GEO)).rejects.toThrow(new TypeError('Expected a Float32Array of 12 values for probability but received a Float32Array of type object'));
+    await expect(writeMaskGeotiff(file, new Uint8Array(12), 4, 3, { ...GEO, geoTransform: [0, 1, 0, 0, 0] } as never)).rejects.toThrow(TypeError);
   });
 });
 

@@ -75,52 +75,60 @@ const FILES = {
   customFgb: 'custom.fgb', customGeojson: 'custom-native.geojson', pixelGeojson: 'pixel.geojson',
   maskUtm: 'mask-utm.gpkg', maskLonlat: 'mask-lonlat.geojson', maskCustom: 'mask-custom.geojson',
 };
+type FileKey = keyof typeof FILES;
 const path = (name: string) => join(dir, name);
-let read: Record<string, ReadFile>;
-let reference: { transform: number[][][]; geod: number[][]; same_crs: boolean[] };
+const MASK_OPTIONS = { labels: LABELS, nodata: 9, background: 0 };
+const WRITE: Record<FileKey, () => Promise<unknown>> = {
+  utmGpkg: () => writeDetectionsFile(path(FILES.utmGpkg), detections(UTM)),
+  utmGeojson: () => writeDetectionsFile(path(FILES.utmGeojson), detections(UTM)),
+  lonlatGeojson: () => writeDetectionsFile(path(FILES.lonlatGeojson), detections(LONLAT)),
+  lonlatNative: () => writeDetectionsFile(path(FILES.lonlatNative), detections(LONLAT), { crs: 'native' }),
+  customFgb: () => writeDetectionsFile(path(FILES.customFgb), detections(CUSTOM)),
+  customGeojson: () => writeDetectionsFile(path(FILES.customGeojson), detections(CUSTOM), { crs: 'native' }),
+  pixelGeojson: () => writeDetectionsFile(path(FILES.pixelGeojson), detections(null)),
+  maskUtm: () => writeMaskVector(path(FILES.maskUtm), MASK, W, H, UTM, MASK_OPTIONS),
+  maskLonlat: () => writeMaskVector(path(FILES.maskLonlat), MASK, W, H, LONLAT, MASK_OPTIONS),
+  maskCustom: () => writeMaskVector(path(FILES.maskCustom), MASK, W, H, CUSTOM, { ...MASK_OPTIONS, crs: 'native' }),
+};
+// pyproj's transform of the UTM box corners and geodesic areas: no package code involved.
+let reference: { transform: number[][][]; geod: number[][] };
 
 function pixelRing(geo: GeoInfo, c: number, r: number): number[][] {
   return [[c, r], [c + 1, r], [c + 1, r + 1], [c, r + 1], [c, r]].map((p) => mapped(geo, p));
 }
 
-beforeAll(async () => {
-  await writeDetectionsFile(path(FILES.utmGpkg), detections(UTM));
-  await writeDetectionsFile(path(FILES.utmGeojson), detections(UTM));
-  await writeDetectionsFile(path(FILES.lonlatGeojson), detections(LONLAT));
-  await writeDetectionsFile(path(FILES.lonlatNative), detections(LONLAT), { crs: 'native' });
-  await writeDetectionsFile(path(FILES.customFgb), detections(CUSTOM));
-  await writeDetectionsFile(path(FILES.customGeojson), detections(CUSTOM), { crs: 'native' });
-  await writeDetectionsFile(path(FILES.pixelGeojson), detections(null));
-  const options = { labels: LABELS, nodata: 9, background: 0 };
-  await writeMaskVector(path(FILES.maskUtm), MASK, W, H, UTM, options);
-  await writeMaskVector(path(FILES.maskLonlat), MASK, W, H, LONLAT, options);
-  await writeMaskVector(path(FILES.maskCustom), MASK, W, H, CUSTOM, { ...options, crs: 'native' });
+beforeAll(() => {
   const lonlatBoxes = BOXES.map((b) => corners(b).map((p) => mapped(LONLAT, p)));
   const lonlatPixels: number[][][] = [];
   for (let r = 0; r < H; r++) for (let c = 0; c < W; c++) lonlatPixels.push(pixelRing(LONLAT, c, r));
-  const job = {
-    read: Object.values(FILES).map(path),
+  reference = vectorReference('reference.json', {
     transform: [{ crs: 'EPSG:32631', points: BOXES.flatMap((b) => corners(b).map((p) => mapped(UTM, p))) }],
     geod: [
       { ellps: 'WGS84', rings: lonlatBoxes },
       { ellps: 'WGS84', rings: lonlatPixels },
       { ellps: 'WGS84', rings: [[[0, 0], [100, 0], [100, 80], [0, 80]].map((p) => mapped(LONLAT, p))] },
     ],
-    same_crs: [],
-  };
-  const jobFile = path('job.json');
-  writeFileSync(jobFile, JSON.stringify(job));
-  const out = JSON.parse(runPython([helperScript('vector_reference.py'), jobFile]));
-  read = Object.fromEntries(Object.entries(FILES).map(([key, name]) => [key, out.read.find((r: ReadFile) => r.path === path(name))]));
-  reference = out;
-  // Custom CRS read back: compared by pyproj.
-  const same = JSON.parse(runPython([helperScript('vector_reference.py'), writeJob('same.json', { same_crs: [read.customFgb, read.customGeojson, read.maskCustom].map((r) => [r.crs_wkt ?? 'EPSG:4326', CUSTOM.crsWkt]) })]));
-  reference.same_crs = same.same_crs;
+  });
 }, 60_000);
 
-function writeJob(name: string, job: unknown): string {
+function vectorReference(name: string, job: unknown): any {
   writeFileSync(path(name), JSON.stringify(job));
-  return path(name);
+  return JSON.parse(runPython([helperScript('vector_reference.py'), path(name)]));
+}
+
+/**
+ * Writes the files with the package and reads them back with fiona. Called by the test that
+ * checks them (not in a hook), so mutation testing credits each written file to its test.
+ */
+async function written<K extends FileKey>(...keys: K[]): Promise<Record<K, ReadFile>> {
+  for (const key of keys) await WRITE[key]();
+  const out = vectorReference(`read-${keys.join('-')}.json`, { read: keys.map((key) => path(FILES[key])) });
+  return Object.fromEntries(keys.map((key) => [key, out.read.find((r: ReadFile) => r.path === path(FILES[key]))])) as Record<K, ReadFile>;
+}
+
+/** pyproj's verdict on whether each file's CRS is the custom CRS. */
+function sameAsCustom(files: ReadFile[]): boolean[] {
+  return vectorReference('same.json', { same_crs: files.map((r) => [r.crs_wkt ?? 'EPSG:4326', CUSTOM.crsWkt]) }).same_crs;
 }
 
 /** Every expected corner is one of the ring's first four points. */
@@ -133,8 +141,8 @@ function expectCorners(ring: number[][], expected: number[][], tolerance: number
 }
 
 describe('detections through OGR, read back by fiona', () => {
-  it('GeoPackage in the native UTM CRS: EPSG:32631, the geotransform applied to the pixel corners, class, score, area in m²', () => {
-    const f = read.utmGpkg;
+  it('GeoPackage in the native UTM CRS: EPSG:32631, the geotransform applied to the pixel corners, class, score, area in m²', async () => {
+    const { utmGpkg: f } = await written('utmGpkg');
     expect(f.epsg).toBe(32631);
     expect(f.features).toHaveLength(3);
     f.features.forEach((feature, i) => {
@@ -147,8 +155,8 @@ describe('detections through OGR, read back by fiona', () => {
     });
   });
 
-  it('GeoJSON by default: RFC 7946 WGS 84 lon/lat equal to pyproj\'s transform of the UTM corners, valid, counter-clockwise', () => {
-    const f = read.utmGeojson;
+  it('GeoJSON by default: RFC 7946 WGS 84 lon/lat equal to pyproj\'s transform of the UTM corners, valid, counter-clockwise', async () => {
+    const { utmGeojson: f } = await written('utmGeojson');
     expect(f.epsg).toBe(4326);
     const lonlat = reference.transform[0];
     f.features.forEach((feature, i) => {
@@ -158,7 +166,8 @@ describe('detections through OGR, read back by fiona', () => {
     });
   });
 
-  it('EPSG:4326 south-up rotated grid: longitude first in WGS 84 GeoJSON and in native GeoJSON, areas equal pyproj.Geod\'s geodesic areas', () => {
+  it('EPSG:4326 south-up rotated grid: longitude first in WGS 84 GeoJSON and in native GeoJSON, areas equal pyproj.Geod\'s geodesic areas', async () => {
+    const read = await written('lonlatGeojson', 'lonlatNative');
     for (const f of [read.lonlatGeojson, read.lonlatNative]) {
       expect(f.epsg, f.path).toBe(4326);
       f.features.forEach((feature, i) => {
@@ -171,8 +180,9 @@ describe('detections through OGR, read back by fiona', () => {
     expect(read.lonlatGeojson.features.every((f) => f.ccw)).toBe(true);
   });
 
-  it('a custom CRS without an EPSG code: FlatGeobuf and native GeoJSON carry it so that OGR reads it back', () => {
-    expect(reference.same_crs).toEqual([true, true, true]);
+  it('a custom CRS without an EPSG code: FlatGeobuf and native GeoJSON carry it so that OGR reads it back', async () => {
+    const read = await written('customFgb', 'customGeojson');
+    expect(sameAsCustom([read.customFgb, read.customGeojson])).toEqual([true, true]);
     for (const f of [read.customFgb, read.customGeojson]) {
       expect(f.features).toHaveLength(3);
       // FlatGeobuf's spatial index reorders features: matched by class index.
@@ -184,8 +194,8 @@ describe('detections through OGR, read back by fiona', () => {
     }
   });
 
-  it('without georeferencing: pixel coordinates in an "image pixels" engineering CRS (not WGS 84), no area', () => {
-    const f = read.pixelGeojson;
+  it('without georeferencing: pixel coordinates in an "image pixels" engineering CRS (not WGS 84), no area', async () => {
+    const { pixelGeojson: f } = await written('pixelGeojson');
     expect(f.epsg).toBeNull();
     expect(f.crs_wkt).toMatch(/image pixels/);
     f.features.forEach((feature, i) => {
@@ -211,8 +221,8 @@ describe('polygonized masks, read back by fiona', () => {
   const REGIONS: Record<number, number> = { 1: 2, 2: 2, 3: 1 };
   const pixels = (k: number) => MASK.filter((v) => v === k).length;
 
-  it('rotated UTM grid: regions per class, nodata and background left out, vertices on the pixel corners, areas = pixels × pixel area', () => {
-    const f = read.maskUtm;
+  it('rotated UTM grid: regions per class, nodata and background left out, vertices on the pixel corners, areas = pixels × pixel area', async () => {
+    const { maskUtm: f } = await written('maskUtm');
     expect(f.epsg).toBe(32631);
     const byClass: Record<number, ReadFeature[]> = {};
     for (const feature of f.features) (byClass[feature.properties.index] ??= []).push(feature);
@@ -230,8 +240,8 @@ describe('polygonized masks, read back by fiona', () => {
     expect(classAreas(MASK, W, H, 10, UTM, 9)).toEqual(Array.from({ length: 10 }, (_, k) => (k === 9 ? 0 : pixels(k) * det(UTM))));
   });
 
-  it('EPSG:4326 grid as RFC 7946 GeoJSON: valid counter-clockwise polygons whose areas equal the sum of pyproj.Geod pixel areas', () => {
-    const f = read.maskLonlat;
+  it('EPSG:4326 grid as RFC 7946 GeoJSON: valid counter-clockwise polygons whose areas equal the sum of pyproj.Geod pixel areas', async () => {
+    const { maskLonlat: f } = await written('maskLonlat');
     expect(f.epsg).toBe(4326);
     const geodPixels = reference.geod[1];
     const areas = classAreas(MASK, W, H, 10, LONLAT, 9)!;
@@ -247,8 +257,9 @@ describe('polygonized masks, read back by fiona', () => {
     expect(f.features.some((feature) => [0, 9].includes(feature.properties.index))).toBe(false);
   });
 
-  it('custom CRS, native GeoJSON: the CRS is read back and areas are planar', () => {
-    const f = read.maskCustom;
+  it('custom CRS, native GeoJSON: the CRS is read back and areas are planar', async () => {
+    const { maskCustom: f } = await written('maskCustom');
+    expect(sameAsCustom([f])).toEqual([true]);
     expect(f.features).toHaveLength(5);
     for (const feature of f.features) expectOnPixelCorners(feature.rings[0], CUSTOM, 1e-6);
     const total = f.features.reduce((s, feature) => s + feature.area, 0);

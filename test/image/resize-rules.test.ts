@@ -3,12 +3,13 @@
 // against sharp called directly with that kernel), the validation of every metadata field, the
 // size-rule checks one condition at a time, and the normalisation formula per channel.
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildLookupTables, normalizeInto } from '../../lib/image/normalize.js';
 import { preprocess, resizeForModel } from '../../lib/image/preprocess.js';
 import { checkPlannedSize, planResize, roundHalfEven } from '../../lib/image/resize-plan.js';
 import type { InputSpec, ResizeRule } from '../../lib/model/metadata.js';
-import { pattern } from '../helpers/image-fixtures.js';
+import { decodeImage } from '../../lib/image/decode.js';
+import { geotiff, pattern, tempDir, writeFixture } from '../helpers/image-fixtures.js';
 
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
@@ -126,13 +127,17 @@ describe('resizeForModel', () => {
     expect(Buffer.from(out.data).equals(Buffer.from(expected))).toBe(true);
   });
 
-  it('crops one side only when the other already fits', async () => {
+  it.each([
     // 40 × 24 with short side 24 and crop 24: no resize, box at (8, 0), 24 × 24.
-    const data = pattern(40, 24, 3, 5);
-    const out = await resizeForModel({ data, width: 40, height: 24 } as never, spec({ mode: 'short-side-center-crop', shortSide: 24, crop: 24, interpolation: 'bilinear' }, ANY));
+    ['the width (landscape)', 40, 24, 8, 0],
+    // 24 × 40: box at (0, 8); only the height is cropped.
+    ['the height (portrait)', 24, 40, 0, 8],
+  ])('crops %s only when the other side already fits', async (_what, width, height, left, top) => {
+    const data = pattern(width, height, 3, 5);
+    const out = await resizeForModel({ data, width, height } as never, spec({ mode: 'short-side-center-crop', shortSide: 24, crop: 24, interpolation: 'bilinear' }, ANY));
     expect([out.width, out.height]).toEqual([24, 24]);
     const expected = new Uint8Array(24 * 24 * 3);
-    for (let y = 0; y < 24; y++) expected.set(data.subarray((y * 40 + 8) * 3, (y * 40 + 32) * 3), y * 24 * 3);
+    for (let y = 0; y < 24; y++) expected.set(data.subarray(((y + top) * width + left) * 3, ((y + top) * width + left + 24) * 3), y * 24 * 3);
     expect(Buffer.from(out.data).equals(Buffer.from(expected))).toBe(true);
   });
 
@@ -170,5 +175,56 @@ describe('normalisation', () => {
     const rgb = await preprocess({ data: pixels, width: 2, height: 1, channels: 3 }, input);
     expect(Array.from(rgb.data)).toEqual([(0.5 - 10) / 2, (20 - 10) / 2, (1 - 20) / 4, (25 - 20) / 4, (1.5 - 30) / 8, (30 - 30) / 8]);
     expect(rgb.shape).toEqual([1, 3, 1, 2]);
+  });
+});
+
+describe('preprocess: errors say what is wrong', () => {
+  const raw = { data: pattern(10, 12, 3), width: 10, height: 12, channels: 3 as const };
+  const none = spec({ mode: 'none' }, ANY);
+
+  it('names the metadata argument for a spec that is not an object or lacks its rules', async () => {
+    await expect(preprocess(raw, 'imagenet' as never)).rejects.toThrow(new TypeError('Expected model metadata or its input spec for metadata but received "imagenet" of type string'));
+    await expect(preprocess(raw, null as never)).rejects.toThrow(new TypeError('Expected model metadata or its input spec for metadata but received null of type object'));
+    await expect(preprocess(raw, { ...none, resize: undefined } as never)).rejects.toThrow(/^Expected model metadata or its input spec \(with resize, size, mean, std\) for metadata but received/);
+  });
+
+  it('gives METADATA_INVALID for a model that is not 3-channel or whose crop exceeds the short side', async () => {
+    await expect(preprocess(raw, { ...none, channels: 4 })).rejects.toMatchObject({ code: 'METADATA_INVALID' });
+    await expect(preprocess(raw, spec({ mode: 'short-side-center-crop', shortSide: 8, crop: 9, interpolation: 'bilinear' }, ANY))).rejects.toMatchObject({ code: 'METADATA_INVALID' });
+  });
+
+  it('rejects an empty batch as a RangeError naming images', async () => {
+    await expect(preprocess([], none)).rejects.toThrow(new RangeError('Expected at least one image for images but received an array of length 0 of type object'));
+  });
+
+  it('rejects a batch whose images differ in height only, with INPUT_SHAPE', async () => {
+    const shorter = { data: pattern(10, 11, 3), width: 10, height: 11, channels: 3 as const };
+    await expect(preprocess([raw, shorter], none)).rejects.toMatchObject({
+      code: 'INPUT_SHAPE',
+      message: 'Images in a batch must have the same size after preprocessing: image 0 is 10×12, image 1 is 10×11',
+    });
+  });
+});
+
+describe('preprocess: georeferenced rasters', () => {
+  const { dir, cleanup } = tempDir('lwganet-resize-geo-');
+  afterAll(cleanup);
+
+  it('reads the raster at twice the resize target (GDAL, from an overview when there is one), then resizes it with the model kernel', async () => {
+    const W = 300;
+    const H = 200;
+    const file = writeFixture(dir, 'scene.tif', geotiff({ width: W, height: H, bands: [0, 1, 2].map((b) => pattern(W, H, 1, b + 1)), epsg: 32633, origin: [500000, 4000000, 1, 1] }));
+    const input = spec({ mode: 'short-side-center-crop', shortSide: 32, crop: 29, interpolation: 'bilinear' }, { rule: 'fixed', width: 29, height: 29 });
+    const plan = planResize(W, H, input.resize);
+    expect([plan.resizeWidth, plan.resizeHeight]).toEqual([48, 32]);
+    const reduced = await decodeImage(file, {}, () => [96, 64]);
+    expect([reduced.width, reduced.height]).toEqual([96, 64]);
+    const expected = await preprocess(reduced, input);
+    const actual = await preprocess(file, input);
+    expect(actual.shape).toEqual([1, 3, 29, 29]);
+    expect(Buffer.from(actual.data.buffer).equals(Buffer.from(expected.data.buffer))).toBe(true);
+    // Reading the whole raster gives other pixels, so the check above can tell the two apart.
+    const whole = await preprocess(await decodeImage(file), input);
+    expect(Buffer.from(whole.data.buffer).equals(Buffer.from(expected.data.buffer))).toBe(false);
   });
 });

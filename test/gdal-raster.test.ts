@@ -1,0 +1,181 @@
+// The GDAL reader's rules on rasters written here with GDAL itself (gdal-async), one rule per
+// test with hand-worked expected values: what counts as georeferenced, the integer types'
+// 'dtype' ranges, the percentile positions, non-finite samples as nodata, and the geotransform
+// of a reduced (downsampled) read of a rotated grid.
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { gdal } from '../lib/geo/gdal.js';
+import { decodeImage } from '../lib/image/decode.js';
+import { openBandSource } from '../lib/image/band-source.js';
+import { MASK_NODATA, applyNodata } from '../lib/tasks/nodata.js';
+import { tempDir } from './helpers/image-fixtures.js';
+
+const { dir, cleanup } = tempDir('lwganet-gdal-raster-');
+afterAll(() => cleanup());
+
+type Samples = Uint8Array | Int16Array | Uint32Array | Int32Array | Float32Array;
+const TYPES = new Map<Function, string>([[Uint8Array, 'Byte'], [Int16Array, 'Int16'], [Uint32Array, 'UInt32'], [Int32Array, 'Int32'], [Float32Array, 'Float32']]);
+
+/** Writes a GeoTIFF with GDAL: one array per band, optionally a geotransform and an EPSG CRS. */
+function writeRaster(name: string, width: number, height: number, bands: Samples[], geo: { geoTransform?: number[]; epsg?: number } = {}): string {
+  const g = gdal();
+  const file = join(dir, name);
+  const ds = g.open(file, 'w', 'GTiff', width, height, bands.length, TYPES.get(bands[0].constructor)!);
+  if (geo.geoTransform) ds.geoTransform = geo.geoTransform;
+  if (geo.epsg) ds.srs = g.SpatialReference.fromEPSG(geo.epsg);
+  bands.forEach((band, i) => ds.bands.get(i + 1).pixels.write(0, 0, width, height, band));
+  ds.close();
+  return file;
+}
+
+/** The red channel of interleaved RGB. */
+const red = (data: Uint8Array) => Array.from(data.filter((_, i) => i % 3 === 0));
+
+describe('what counts as georeferenced', () => {
+  it('any geotransform other than GDAL\'s default, even without a CRS; the default without a CRS is none', async () => {
+    const bands = [0, 1, 2].map((b) => Uint8Array.from({ length: 12 }, (_, i) => 10 * b + i));
+    const plain = await decodeImage(writeRaster('plain.tif', 4, 3, bands));
+    expect(plain.geo).toBeNull();
+    expect(plain.source.format).toBe('tiff');
+    // Each geotransform differs from [0, 1, 0, 0, 0, 1] in one term only.
+    for (let k = 0; k < 6; k++) {
+      const geoTransform = [0, 1, 0, 0, 0, 1];
+      geoTransform[k] = k === 1 || k === 5 ? 2 : 7;
+      const image = await decodeImage(writeRaster(`gt${k}.tif`, 4, 3, bands, { geoTransform }));
+      expect(image.geo, `geotransform ${geoTransform}`).toMatchObject({ geoTransform, crsWkt: null, epsg: null, window: [0, 0, 4, 3], fullWidth: 4, fullHeight: 3 });
+      expect(image.source.format).toBe('geotiff');
+    }
+  });
+});
+
+describe('value ranges', () => {
+  // The type's extremes, then 28 samples of the middle value: the percentile stretch would map
+  // the middle value to 0 (its 2–98 % range is that value alone), the type range to 128.
+  const samples = (min: number, max: number, middle: number) => [min, max, ...Array<number>(28).fill(middle)];
+  it.each([
+    ['Int16', Int16Array.from(samples(-32768, 32767, 0))],
+    ['UInt32', Uint32Array.from(samples(0, 2 ** 32 - 1, 2 ** 31))],
+    ['Int32', Int32Array.from(samples(-(2 ** 31), 2 ** 31 - 1, 0))],
+  ])("'dtype' maps the full %s range onto 0..255", async (name, band) => {
+    const image = await decodeImage(writeRaster(`${name}.tif`, 30, 1, [band]), { valueRange: 'dtype' });
+    expect(image.source.bitsPerSample).toBe(Number(/\d+/.exec(name)![0]));
+    expect(red(image.data)).toEqual([0, 255, ...Array<number>(28).fill(128)]);
+  });
+
+  it("percentile: the 2nd and 98th percentiles of the valid samples map to 0 and 255 (also for 'dtype' on float bands, which have no type range)", async () => {
+    // 0..125: the percentiles sit at sorted positions round(0.02·125) = round(2.5) = 3 and
+    // round(0.98·125) = round(122.5) = 123, so 3 → 0 and 123 → 255 (255 / 120 = 2.125 per step).
+    const ramp = Float32Array.from({ length: 126 }, (_, i) => i);
+    const file = writeRaster('ramp.tif', 126, 1, [ramp]);
+    const expected = Array.from(ramp, (v) => Math.min(255, Math.max(0, Math.round((v - 3) * 2.125))));
+    expect(red((await decodeImage(file)).data)).toEqual(expected);
+    expect(red((await decodeImage(file, { valueRange: 'dtype' })).data)).toEqual(expected);
+    expect(red((await decodeImage(file, { valueRange: 'minmax' })).data)).toEqual(Array.from(ramp, (v) => Math.round(v * (255 / 125))));
+  });
+
+  it('infinite samples are nodata like NaN, and left out of the statistics', async () => {
+    const band = Float32Array.from([1, Infinity, -Infinity, Number.NaN, 5, 3]);
+    for (const valueRange of ['minmax', 'percentile'] as const) {
+      const image = await decodeImage(writeRaster(`inf-${valueRange}.tif`, 6, 1, [band]), { valueRange });
+      expect(Array.from(image.nodata ?? []), valueRange).toEqual([0, 1, 1, 1, 0, 0]);
+      // lo 1, hi 5: 3 → round(2 · 255 / 4) = 128; nodata pixels are 0.
+      expect(red(image.data), valueRange).toEqual([0, 0, 0, 0, 255, 128]);
+    }
+  });
+});
+
+describe('option checks', () => {
+  it('bands: three integer indices inside the raster; valueRange: two finite numbers, min < max', async () => {
+    const bands = [0, 1, 2].map((b) => Uint8Array.from({ length: 12 }, (_, i) => 10 * b + i));
+    const file = writeRaster('options.tif', 4, 3, bands, { geoTransform: [0, 1, 0, 3, 0, -1], epsg: 32633 });
+    for (const bad of [[0, 1], [0, 1.5, 2], 'rgb']) await expect(decodeImage(file, { bands: bad as never }), JSON.stringify(bad)).rejects.toThrow(new TypeError(`Expected an array of 3 band indices for bands but received ${bad === 'rgb' ? '"rgb" of type string' : `an array of length ${(bad as number[]).length} of type object`}`));
+    await expect(decodeImage(file, { bands: [-1, 0, 1] })).rejects.toThrow(/band indices in 0..2/);
+    for (const bad of [[0, 10, 20], [Number.NaN, 5], [0, Infinity], [6, 5]]) await expect(decodeImage(file, { valueRange: bad as never }), JSON.stringify(bad)).rejects.toThrow(RangeError);
+    expect(red((await decodeImage(file, { bands: [2, 2, 2] })).data)).toEqual(Array.from(bands[2]));
+  });
+});
+
+describe('reduced reads', () => {
+  it('a whole raster read into a smaller buffer scales every geotransform term by its axis (rotated grid)', async () => {
+    const bands = [0, 1, 2].map((b) => Uint8Array.from({ length: 48 }, (_, i) => (7 * i + b) % 256));
+    const file = writeRaster('rotated.tif', 8, 6, bands, { geoTransform: [1000, 4, 0.5, 2000, -0.25, -4], epsg: 32633 });
+    // 8 × 6 read as 4 × 2: columns 2 pixels wide, rows 3 pixels high.
+    const image = await decodeImage(file, {}, () => [4, 2]);
+    expect([image.width, image.height]).toEqual([4, 2]);
+    expect(image.geo?.geoTransform).toEqual([1000, 8, 1.5, 2000, -0.5, -12]);
+    // Only a target smaller on both sides reduces the read; sides round to whole pixels, at least 1.
+    expect([(await decodeImage(file, {}, () => [4, 10])).width, (await decodeImage(file, {}, () => [10, 3])).height]).toEqual([8, 6]);
+    const tiny = await decodeImage(file, {}, () => [0.4, 2.6]);
+    expect([tiny.width, tiny.height]).toEqual([1, 3]);
+    const rounded = await decodeImage(file, {}, () => [1.6, 0.4]);
+    expect([rounded.width, rounded.height]).toEqual([2, 1]);
+    // A window is read at full resolution whatever the caller would downsample to.
+    const window = await decodeImage(file, { window: [2, 1, 6, 5] }, () => [2, 2]);
+    expect([window.width, window.height]).toEqual([4, 4]);
+  });
+});
+
+describe('pixel limits', () => {
+  it('apply to the window read, and the message says it was the window', async () => {
+    const bands = [0, 1, 2].map((b) => Uint8Array.from({ length: 48 }, (_, i) => (i + b) % 256));
+    const file = writeRaster('limits.tif', 8, 6, bands, { geoTransform: [0, 1, 0, 6, 0, -1], epsg: 32633 });
+    await expect(decodeImage(file, { maxPixels: 12, window: [0, 0, 4, 4] })).rejects.toMatchObject({
+      code: 'IMAGE_TOO_LARGE',
+      message: expect.stringMatching(/^The window of .*limits\.tif.* is too large: 4×4 = 16 pixels exceeds the limit of 12/),
+    });
+    expect((await decodeImage(file, { maxPixels: 12, window: [0, 0, 4, 3] })).width).toBe(4);
+  });
+});
+
+describe('band sources', () => {
+  it('read a georeferenced raster by windows: rows and windows equal the whole decode, nodata flags accumulate', async () => {
+    const band = Float32Array.from({ length: 48 }, (_, i) => (i % 7 === 3 ? Number.NaN : i));
+    const file = writeRaster('source.tif', 8, 6, [band], { geoTransform: [0, 1, 0, 6, 0, -1], epsg: 32633 });
+    const whole = await decodeImage(file, { valueRange: 'minmax' });
+    const source = await openBandSource(file, { valueRange: 'minmax' });
+    expect(source.windowed).toBe(true);
+    expect(source.geo?.geoTransform).toEqual([0, 1, 0, 6, 0, -1]);
+    expect(source.nodataMask()).toBeNull();
+    expect(Array.from(await source.read(0, 2))).toEqual(Array.from(whole.data.subarray(0, 2 * 8 * 3)));
+    const window = await source.readWindow(3, 2, 7, 6);
+    const expected: number[] = [];
+    for (let y = 2; y < 6; y++) expected.push(...whole.data.subarray((y * 8 + 3) * 3, (y * 8 + 7) * 3));
+    expect(Array.from(window)).toEqual(expected);
+    // Flags of rows 0–1 and of the window only, at their places in the whole image.
+    const flags = Array.from({ length: 48 }, (_, i) => (whole.nodata![i] && (i < 16 || (i % 8 >= 3 && i % 8 < 7 && i >= 16)) ? 1 : 0));
+    expect(Array.from(source.nodataMask()!)).toEqual(flags);
+  });
+
+  it('take a plain (not georeferenced) 8-bit TIFF whole, and reject a window option and bad windows', async () => {
+    const bands = [0, 1, 2].map((b) => Uint8Array.from({ length: 12 }, (_, i) => 10 * b + i));
+    const file = writeRaster('plain-source.tif', 4, 3, bands);
+    const source = await openBandSource(file);
+    expect(source.windowed).toBe(false);
+    const whole = (await decodeImage(file)).data;
+    expect(Array.from(await source.read(0, 3))).toEqual(Array.from(whole));
+    expect(Array.from(await source.read(1, 3))).toEqual(Array.from(whole.subarray(4 * 3, 12 * 3)));
+    // Columns 1–2 of rows 1–2.
+    expect(Array.from(await source.readWindow(1, 1, 3, 3))).toEqual([5, 6, 9, 10].flatMap((p) => Array.from(whole.subarray(p * 3, p * 3 + 3))));
+    expect(source.nodataMask()).toBeNull();
+    await expect(openBandSource(file, null as never)).rejects.toThrow(TypeError);
+    await expect(openBandSource(file, { window: [0, 0, 2, 2] })).rejects.toThrow(/no window \(tiled inference reads the whole image\)/);
+    const geo = await openBandSource(writeRaster('geo-source.tif', 4, 3, bands, { geoTransform: [0, 1, 0, 3, 0, -1] }));
+    await expect(geo.readWindow(0, 0, 5, 3)).rejects.toThrow(RangeError);
+    await expect(openBandSource(writeRaster('geo-small.tif', 4, 3, bands, { geoTransform: [0, 1, 0, 3, 0, -1] }), { maxPixels: 6 }).then((s) => s.read(0, 3))).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE' });
+  });
+});
+
+describe('nodata in task outputs', () => {
+  it('flagged pixels get 255 in the mask and NaN in every map; nothing flagged (or no flags) changes nothing', () => {
+    const mask = Uint8Array.from([1, 2, 3, 4]);
+    const maps = [Float32Array.from([0.1, 0.2, 0.3, 0.4]), Float32Array.from([1, 2, 3, 4])];
+    expect(applyNodata(Uint8Array.from([0, 1, 0, 1]), mask, maps)).toBe(MASK_NODATA);
+    expect(MASK_NODATA).toBe(255);
+    expect(Array.from(mask)).toEqual([1, 255, 3, 255]);
+    expect(maps.map((m) => Array.from(m, (v) => (Number.isNaN(v) ? 'NaN' : v)))).toEqual([[Math.fround(0.1), 'NaN', Math.fround(0.3), 'NaN'], [1, 'NaN', 3, 'NaN']]);
+    const untouched = Uint8Array.from([5, 6]);
+    expect(applyNodata(Uint8Array.from([0, 0]), untouched)).toBeNull();
+    expect(applyNodata(null, untouched, [Float32Array.from([1, 2])])).toBeNull();
+    expect(Array.from(untouched)).toEqual([5, 6]);
+  });
+});
