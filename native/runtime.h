@@ -12,7 +12,8 @@ void applyIntraOpThreads(int threads);
 // One intra-op thread on the calling thread for the scope, the previous count afterwards. For
 // work on the JS thread that should not give it an OpenMP team of its own (a synchronous load):
 // libgomp stops spinning once the threads it manages outnumber the CPUs, and every team's
-// workers count, so a JS-thread team slows every async forward's team.
+// workers count, so a JS-thread team slows every async forward's team. (at::set_num_threads also
+// clears oneDNN's primitive cache: loaded models rebuild their primitives once, on their next forward.)
 class SingleThreadedScope {
  public:
   SingleThreadedScope();
