@@ -191,8 +191,9 @@ function loadAddon(): Binding {
       const loader = ['lwganet_preload.node', 'lwganet-preload.node'].map((n) => path.join(path.dirname(override), n)).find((f) => existsSync(f));
       const libdir = loadedLibtorchDir();
       if (loader && libdir) {
-        openCudaLibraries(require(loader) as Preloader, libdir);
-        openUmbrella(require(loader) as Preloader, libdir);
+        const preloader = require(loader) as Preloader;
+        openCudaLibraries(preloader, libdir);
+        openUmbrella(preloader, libdir);
       }
       return addon;
     } catch (error) {
