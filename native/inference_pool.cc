@@ -131,8 +131,16 @@ void InferencePool::WorkLoop(Worker* self) {
 
 void InferencePool::Finished(Worker* self) {
   std::unique_lock<std::mutex> lock(mutex_);
-  if (--running_ == 0 && stopping_) quiet_.notify_all();
+  --running_;
   if (stopping_) {
+    // This thread listed itself idle before delivering, so Submit may already have handed it
+    // the caller's next job; it is never run now, and must not be counted as running either
+    // (Quiesce would wait for it forever).
+    if (self->job != nullptr) {
+      self->job = nullptr;
+      --running_;
+    }
+    if (running_ == 0) quiet_.notify_all();
     // Exit has begun: this thread never touches LibTorch or N-API again.
     self->wake.wait(lock, [] { return false; });
   }
