@@ -8,13 +8,14 @@ import { fixture } from './helpers/fixtures.js';
 const DIST = path.join(__dirname, '..', 'dist', 'index.js');
 const CHILD = path.join(__dirname, 'helpers', 'exit-child.js');
 
-type Mode = 'exit' | 'throw' | 'reject' | 'sigterm-handler' | 'sigterm';
+type Mode = 'exit' | 'throw' | 'reject' | 'sigterm-handler' | 'sigterm' | 'exit-on-result';
 const EXPECTED: Record<Mode, { code: number | null; signal: NodeJS.Signals | null }> = {
   exit: { code: 3, signal: null },
   throw: { code: 1, signal: null },
   reject: { code: 1, signal: null },
   'sigterm-handler': { code: 143, signal: null },
   sigterm: { code: null, signal: 'SIGTERM' },
+  'exit-on-result': { code: 3, signal: null },
 };
 
 interface Ending {
@@ -25,7 +26,7 @@ interface Ending {
   stderr: string;
 }
 
-function runChild(mode: Mode, delay: number): Promise<Ending> {
+function runChild(mode: Mode, delay: number, hangAfterMs = 60_000): Promise<Ending> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CHILD, DIST, fixture('conv.pt'), mode, String(delay)], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -33,7 +34,7 @@ function runChild(mode: Mode, delay: number): Promise<Ending> {
     });
     let stderr = '';
     child.stderr!.on('data', (chunk) => (stderr += chunk));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000); // a hang shows as SIGKILL
+    const killer = setTimeout(() => child.kill('SIGKILL'), hangAfterMs); // a hang shows as SIGKILL
     if (mode === 'sigterm') child.once('message', () => setTimeout(() => child.kill('SIGTERM'), Math.max(0, delay)));
     child.on('exit', (code, signal) => {
       clearTimeout(killer);
@@ -71,5 +72,24 @@ describe('process exit with forwards in flight', () => {
       wrong.map((e) => `${e.mode} after ${e.delay} ms: code ${e.code}, signal ${e.signal}\n${e.stderr.slice(-400)}`),
     ).toEqual([]);
     expect(endings).toHaveLength(50);
+  }, 600_000);
+
+  // The exit handler waits for running forwards. A thread that delivered a result lists itself idle
+  // first, so the next run() submitted from that result's callback can be handed to it before it
+  // is done with the last job; with an exit in between, that job must not be waited for.
+  it('24 exits from inside a result callback, right after submitting more runs, end with the requested code', async () => {
+    const endings: Ending[] = [];
+    const todo = Array.from({ length: 24 }, (_, i) => 1 + ((i * 7) % 20));
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let results = todo.shift(); results; results = todo.shift())
+          endings.push(await runChild('exit-on-result', results, 20_000));
+      }),
+    );
+    const wrong = endings.filter((e) => e.code !== 3 || e.signal !== null);
+    expect(
+      wrong.map((e) => `exit after ${e.delay} results: code ${e.code}, signal ${e.signal}\n${e.stderr.slice(-400)}`),
+    ).toEqual([]);
+    expect(endings).toHaveLength(24);
   }, 600_000);
 });

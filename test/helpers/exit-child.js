@@ -6,6 +6,9 @@
 //   mode reject -> an unhandled promise rejection (exit code 1)
 //   mode sigterm-handler -> a SIGTERM handler that calls process.exit(143)
 //   mode sigterm -> waits for the parent's SIGTERM with no handler (the default action)
+//   mode exit-on-result -> process.exit(3) inside a run()'s result callback, right after submitting
+//     the next runs (delay = how many results come first): the inference thread that delivered the
+//     result may be handed a new job before it has finished with the last one
 const [dist, modelPath, mode, delayText] = process.argv.slice(2);
 const { loadModel, Tensor } = require(dist);
 const delay = Number(delayText);
@@ -18,6 +21,25 @@ function end() {
 }
 
 if (mode === 'sigterm-handler') process.on('SIGTERM', () => process.exit(143));
+if (mode === 'exit-on-result') {
+  (async () => {
+    const model = await loadModel(modelPath, { threads: 1 });
+    const input = new Tensor('float32', new Float32Array(3 * 224 * 224).fill(0.5), [1, 3, 224, 224]);
+    let results = 0;
+    const next = () =>
+      model.run(input).then(() => {
+        if (++results === delay) {
+          next();
+          next();
+          process.exit(3);
+        }
+        next();
+      });
+    next();
+    next();
+  })();
+  return;
+}
 // A negative delay ends the process while the model loads (counted from loadModel()); otherwise
 // the delay counts from the first forwards of the freshly loaded model.
 if (delay < 0 && mode !== 'sigterm') setTimeout(end, -delay);
