@@ -1,6 +1,7 @@
 // native-ceiling: the fastest a TorchScript forward can go from C++, with no Node in the way.
 // bench/overhead.mjs compares the addon's run()/runSync() against this loop, so it must do
-// exactly what the addon does per call (forward under InferenceMode on a CPU tensor) and nothing more.
+// exactly what the addon does per call (forward under InferenceMode on a CPU tensor, each output
+// made dense, as JavaScript receives it) and nothing more.
 //
 //   lwganet-native-ceiling MODEL.pt [--shape 1,3,224,224] [--iters 100] [--warmup 10]
 //                                   [--threads 2] [--samples] [--input FILE] [--save-output FILE]
@@ -132,6 +133,14 @@ void collect_tensors(const c10::IValue& value, std::vector<at::Tensor>& out) {
   }
 }
 
+// The addon hands JavaScript dense row-major buffers: a channels-last output (the dense backbone's
+// feature maps) is copied to that layout per call, so the ceiling pays the same copy.
+void make_dense(const c10::IValue& result) {
+  std::vector<at::Tensor> tensors;
+  collect_tensors(result, tensors);
+  for (const at::Tensor& t : tensors) (void)t.contiguous();
+}
+
 std::string json_shape(const at::Tensor& t) {
   std::string out = "[";
   for (int64_t d = 0; d < t.dim(); ++d) out += (d ? "," : "") + std::to_string(t.size(d));
@@ -248,7 +257,7 @@ int main(int argc, char** argv) {
         std::vector<double> round;
         for (int i = 0; i < n; ++i) {
           auto r0 = std::chrono::steady_clock::now();
-          c10::IValue out = module.forward(inputs);
+          make_dense(module.forward(inputs));
           round.push_back(elapsed_us(r0));
         }
         std::cout << "{\"samples_us\":" << json_samples(round) << "}" << std::endl;
@@ -258,7 +267,7 @@ int main(int argc, char** argv) {
     }
     for (int i = 0; i < o.iters; ++i) {
       auto r0 = std::chrono::steady_clock::now();
-      c10::IValue out = module.forward(inputs);
+      make_dense(module.forward(inputs));
       samples.push_back(elapsed_us(r0));
     }
   } catch (const std::exception& e) {
