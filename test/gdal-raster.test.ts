@@ -2,31 +2,72 @@
 // test with hand-worked expected values: what counts as georeferenced, the integer types'
 // 'dtype' ranges, the percentile positions, non-finite samples as nodata, and the geotransform
 // of a reduced (downsampled) read of a rotated grid.
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gdal } from '../lib/geo/gdal.js';
 import { decodeImage } from '../lib/image/decode.js';
 import { openBandSource } from '../lib/image/band-source.js';
+import { openGdalRaster } from '../lib/image/gdal-raster.js';
 import { MASK_NODATA, applyNodata } from '../lib/tasks/nodata.js';
 import { tempDir } from './helpers/image-fixtures.js';
 
 const { dir, cleanup } = tempDir('lwganet-gdal-raster-');
 afterAll(() => cleanup());
 
-type Samples = Uint8Array | Int16Array | Uint32Array | Int32Array | Float32Array;
-const TYPES = new Map<Function, string>([[Uint8Array, 'Byte'], [Int16Array, 'Int16'], [Uint32Array, 'UInt32'], [Int32Array, 'Int32'], [Float32Array, 'Float32']]);
+type Samples = Uint8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array;
+const TYPES = new Map<Function, string>([[Uint8Array, 'Byte'], [Uint16Array, 'UInt16'], [Int16Array, 'Int16'], [Uint32Array, 'UInt32'], [Int32Array, 'Int32'], [Float32Array, 'Float32']]);
 
-/** Writes a GeoTIFF with GDAL: one array per band, optionally a geotransform and an EPSG CRS. */
-function writeRaster(name: string, width: number, height: number, bands: Samples[], geo: { geoTransform?: number[]; epsg?: number } = {}): string {
+interface RasterGeo {
+  geoTransform?: number[];
+  epsg?: number;
+  /** A CRS as PROJ string or WKT (user-defined, no authority). */
+  crs?: string;
+  /** Nodata value of each band (null: none). */
+  noData?: (number | null)[];
+}
+
+/** Writes a GeoTIFF with GDAL: one array per band, optionally a geotransform, a CRS and band nodata values. */
+function writeRaster(name: string, width: number, height: number, bands: Samples[], geo: RasterGeo = {}): string {
   const g = gdal();
   const file = join(dir, name);
-  const ds = g.open(file, 'w', 'GTiff', width, height, bands.length, TYPES.get(bands[0].constructor)!);
+  // One nodata value per band needs band-interleaved storage (GDAL's GTiff otherwise keeps one for all).
+  const ds = g.open(file, 'w', 'GTiff', width, height, bands.length, TYPES.get(bands[0].constructor)!, geo.noData ? ['INTERLEAVE=BAND'] : undefined);
   if (geo.geoTransform) ds.geoTransform = geo.geoTransform;
   if (geo.epsg) ds.srs = g.SpatialReference.fromEPSG(geo.epsg);
-  bands.forEach((band, i) => ds.bands.get(i + 1).pixels.write(0, 0, width, height, band));
+  if (geo.crs) ds.srs = g.SpatialReference.fromUserInput(geo.crs);
+  bands.forEach((band, i) => {
+    const b = ds.bands.get(i + 1);
+    const noData = geo.noData?.[i];
+    if (noData !== undefined && noData !== null) b.noDataValue = noData;
+    b.pixels.write(0, 0, width, height, band);
+  });
   ds.close();
   return file;
 }
+
+/** A VRT over band 1 of `source`, with the geotransform and CRS (WKT) given. */
+function writeVrt(name: string, width: number, height: number, source: string, dataType: string, geo: { geoTransform?: number[]; wkt?: string } = {}): string {
+  const file = join(dir, name);
+  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+  const band = `<VRTRasterBand dataType="${dataType}" band="1"><SimpleSource><SourceFilename relativeToVRT="0">${escape(source)}</SourceFilename><SourceBand>1</SourceBand></SimpleSource></VRTRasterBand>`;
+  const srs = geo.wkt ? `<SRS>${escape(geo.wkt)}</SRS>` : '';
+  const gt = geo.geoTransform ? `<GeoTransform>${geo.geoTransform.join(',')}</GeoTransform>` : '';
+  writeFileSync(file, `<VRTDataset rasterXSize="${width}" rasterYSize="${height}">${srs}${gt}${band}</VRTDataset>`);
+  return file;
+}
+
+/** GDAL's in-memory files left behind (inputs given as bytes are opened through /vsimem/). */
+function memoryFiles(): string[] {
+  try {
+    return gdal().fs.readDir('/vsimem/').filter((f) => f.startsWith('lwganet-input-'));
+  } catch {
+    return []; // GDAL reports an empty /vsimem/ as an error
+  }
+}
+
+/** File descriptors this process holds open (Linux). */
+const openFiles = () => readdirSync('/proc/self/fd').length;
 
 /** The red channel of interleaved RGB. */
 const red = (data: Uint8Array) => Array.from(data.filter((_, i) => i % 3 === 0));
@@ -45,6 +86,79 @@ describe('what counts as georeferenced', () => {
       expect(image.geo, `geotransform ${geoTransform}`).toMatchObject({ geoTransform, crsWkt: null, epsg: null, window: [0, 0, 4, 3], fullWidth: 4, fullHeight: 3 });
       expect(image.source.format).toBe('geotiff');
     }
+  });
+});
+
+describe('what counts as georeferenced (formats that report a geotransform even when it is the default)', () => {
+  it("a VRT with GDAL's default geotransform is georeferenced only when it has a CRS", async () => {
+    const source = writeRaster('vrt-source.f32.tif', 4, 3, [Float32Array.from({ length: 12 }, (_, i) => i)]);
+    const DEFAULT = [0, 1, 0, 0, 0, 1];
+    const plain = await decodeImage(writeVrt('default-gt.vrt', 4, 3, source, 'Float32', { geoTransform: DEFAULT }), { valueRange: 'minmax' });
+    expect(plain.geo).toBeNull();
+    expect(plain.source.format).toBe('tiff');
+    const wkt = gdal().SpatialReference.fromEPSG(32633).toWKT();
+    const withCrs = await decodeImage(writeVrt('default-gt-crs.vrt', 4, 3, source, 'Float32', { geoTransform: DEFAULT, wkt }), { valueRange: 'minmax' });
+    expect(withCrs.geo).toMatchObject({ geoTransform: DEFAULT, epsg: 32633 });
+    expect(withCrs.source.format).toBe('geotiff');
+  });
+});
+
+describe('EPSG codes', () => {
+  it('only a CRS whose authority is EPSG has an EPSG code: a user-defined CRS and an ESRI CRS have none (their WKT is kept)', async () => {
+    const bands = [Uint8Array.from({ length: 12 }, (_, i) => i)];
+    const geoTransform = [500000, 10, 0, 4000000, 0, -10];
+    const user = await decodeImage(writeRaster('user-crs.tif', 4, 3, bands, { geoTransform, crs: '+proj=tmerc +lat_0=0 +lon_0=15.5 +k=0.9996 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m +no_defs' }));
+    expect(user.geo?.epsg).toBeNull();
+    expect(user.geo?.crsWkt).toMatch(/Transverse_Mercator/);
+    // A GeoTIFF does not keep an ESRI authority; a VRT keeps the WKT as written.
+    const esriWkt = gdal().SpatialReference.fromUserInput('ESRI:102003').toWKT();
+    const esri = await decodeImage(writeVrt('esri.vrt', 4, 3, writeRaster('esri-source.f32.tif', 4, 3, [Float32Array.from({ length: 12 }, (_, i) => i)]), 'Float32', { geoTransform, wkt: esriWkt }));
+    expect(esri.geo?.crsWkt).toMatch(/AUTHORITY\["ESRI","102003"\]/);
+    expect(esri.geo?.epsg).toBeNull();
+    expect((await decodeImage(writeRaster('epsg-crs.tif', 4, 3, bands, { geoTransform, epsg: 32633 }))).geo?.epsg).toBe(32633);
+  });
+});
+
+describe('rasters without data', () => {
+  it('a vector dataset GDAL opens (GeoJSON) is an IMAGE_DECODE error that says so, not a TypeError', async () => {
+    const file = join(dir, 'points.geojson');
+    writeFileSync(file, JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [1, 2] } }] }));
+    await expect(openGdalRaster(file, 'The GeoJSON')).rejects.toMatchObject({
+      code: 'IMAGE_DECODE',
+      message: 'The GeoJSON could not be decoded: GDAL finds no raster data in it (0 bands)',
+    });
+  });
+});
+
+describe('files and memory GDAL holds', () => {
+  it('decoding bytes leaves no in-memory file behind, also when GDAL cannot open them; the error says what and why', async () => {
+    const bytes = readFileSync(writeRaster('bytes.tif', 4, 3, [Float32Array.from({ length: 12 }, (_, i) => i)], { geoTransform: [0, 1, 0, 3, 0, -1] }));
+    expect((await decodeImage(bytes)).width).toBe(4);
+    expect(memoryFiles()).toEqual([]);
+    // TIFF magic, then nothing GDAL can read.
+    const broken = Uint8Array.from([0x49, 0x49, 42, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    const error = await decodeImage(broken).catch((e: unknown) => e as Error & { code?: string });
+    expect(error).toMatchObject({ code: 'IMAGE_DECODE', message: expect.stringMatching(/^Image buffer could not be decoded: ./) });
+    expect(error.cause).toBeInstanceOf(Error);
+    expect(memoryFiles()).toEqual([]);
+    const path = join(dir, 'broken.tif');
+    writeFileSync(path, broken);
+    await expect(decodeImage(path)).rejects.toMatchObject({ code: 'IMAGE_DECODE', message: expect.stringMatching(/^Image ".*broken\.tif" could not be decoded: ./) });
+  });
+
+  it('decodes and band sources close every file they open (no descriptor left per image)', async () => {
+    const file = writeRaster('descriptors.tif', 8, 6, [Float32Array.from({ length: 48 }, (_, i) => i)], { geoTransform: [0, 1, 0, 6, 0, -1] });
+    await decodeImage(file); // GDAL opens its own support files once
+    await (await openBandSource(file)).read(0, 6);
+    const before = openFiles();
+    for (let i = 0; i < 5; i++) {
+      await decodeImage(file);
+      await decodeImage(file, {}, () => [4, 3]);
+      const source = await openBandSource(file);
+      await source.read(0, 3);
+      await source.readWindow(1, 1, 5, 5);
+    }
+    expect(openFiles()).toBe(before);
   });
 });
 

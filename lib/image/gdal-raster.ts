@@ -86,8 +86,6 @@ function geoOf(dataset: Gdal.Dataset, width: number, height: number): GeoInfo | 
       epsg = null;
     }
   }
-  const first = dataset.bands.get(1);
-  const noData = first.noDataValue;
   return {
     geoTransform: transform.slice(0, 6) as GeoTransform,
     crsWkt,
@@ -95,7 +93,8 @@ function geoOf(dataset: Gdal.Dataset, width: number, height: number): GeoInfo | 
     window: [0, 0, width, height],
     fullWidth: width,
     fullHeight: height,
-    noData: noData === null || noData === undefined ? null : noData,
+    // gdal-async reports a band without a nodata value as null.
+    noData: dataset.bands.get(1).noDataValue,
   };
 }
 
@@ -130,12 +129,14 @@ export async function openGdalRaster(input: string | Uint8Array, what: string): 
       }
     }
   };
-  const { x: width, y: height } = dataset.rasterSize;
+  // A vector dataset (GeoJSON, Shapefile, ...) opens too: no raster size (null), no bands.
+  const size = dataset.rasterSize as { x: number; y: number } | null;
   const bandCount = dataset.bands.count();
-  if (!(width >= 1 && height >= 1) || bandCount < 1) {
+  if (size === null || bandCount < 1) {
     release();
-    throw new LwganetError('IMAGE_DECODE', `${what} could not be decoded: GDAL finds ${width}×${height} pixels in ${bandCount} bands (no raster data)`);
+    throw new LwganetError('IMAGE_DECODE', `${what} could not be decoded: GDAL finds no raster data in it (${bandCount} bands)`);
   }
+  const { x: width, y: height } = size;
   const dataType = dataset.bands.get(1).dataType ?? 'Byte';
   const geo = geoOf(dataset, width, height);
   const source: SourceInfo = { format: geo ? 'geotiff' : 'tiff', channels: bandCount, bitsPerSample: bitsOf(dataType) };
@@ -189,8 +190,8 @@ async function readMask(raster: GdalRaster, index: number, window: readonly numb
   try {
     const band = await raster.dataset.bands.getAsync(index + 1);
     if ((band.getMaskFlags() & GMF_ALL_VALID) !== 0) return null;
-    const mask = band.getMaskBand();
-    if (mask === null) return null;
+    // Never null: GDAL builds a mask band for every band (all valid, nodata value, alpha or per-dataset mask).
+    const mask = band.getMaskBand()!;
     return (await mask.pixels.readAsync(l, t, r - l, b - t, undefined, { buffer_width: bufferWidth, buffer_height: bufferHeight, data_type: 'Byte' })) as Uint8Array;
   } catch (error) {
     throw new LwganetError('IMAGE_DECODE', `${what} could not be decoded: ${(error as Error).message}`, { cause: error });
@@ -298,7 +299,7 @@ export async function readRgb(
   for (let c = 0; c < 3; c++) {
     const src = values.get(bands[c])!;
     const [lo, hi] = ranges[c];
-    const identity = lo === 0 && hi === 255;
+    // Always rounded, so float samples in 0..255 round like every other range (no truncation).
     const scale = 255 / (hi - lo);
     for (let i = 0; i < pixels; i++) {
       const v = src[i];
@@ -306,7 +307,7 @@ export async function readRgb(
         markNodata(i);
         continue;
       }
-      const mapped = identity ? v : Math.round((v - lo) * scale);
+      const mapped = Math.round((v - lo) * scale);
       out[i * 3 + c] = mapped < 0 ? 0 : mapped > 255 ? 255 : mapped;
     }
   }
