@@ -198,14 +198,59 @@ describe('value ranges', () => {
   });
 });
 
+describe('value ranges: defaults per type, nodata and rounding', () => {
+  const GT = [0, 1, 0, 1, 0, -1];
+
+  it("a georeferenced UInt16 band is stretched by percentiles by default; 'minmax' stretches a Byte band too", async () => {
+    // 0, 100, ..., 4900: percentiles at sorted positions round(0.98) = 1 and round(48.02) = 48.
+    const uint16 = await decodeImage(writeRaster('u16.tif', 50, 1, [Uint16Array.from({ length: 50 }, (_, i) => 100 * i)], { geoTransform: GT }));
+    expect(red(uint16.data).slice(0, 3)).toEqual([0, 0, Math.round(100 * (255 / 4700))]);
+    expect(red(uint16.data)[48]).toBe(255);
+    const byte = await decodeImage(writeRaster('byte-minmax.tif', 3, 1, [Uint8Array.from([10, 15, 20])], { geoTransform: GT }), { valueRange: 'minmax' });
+    expect(red(byte.data)).toEqual([0, 128, 255]);
+  });
+
+  it('pixels at the band nodata value are flagged, black, and left out of the percentile and min–max statistics', async () => {
+    const band = Float32Array.from([-9999, 10, 20, 30, 40, -9999]);
+    for (const valueRange of ['minmax', 'percentile'] as const) {
+      const image = await decodeImage(writeRaster(`nodata-${valueRange}.tif`, 6, 1, [band], { geoTransform: GT, noData: [-9999] }), { valueRange });
+      expect(Array.from(image.nodata ?? []), valueRange).toEqual([1, 0, 0, 0, 0, 1]);
+      // 10 → 0 and 40 → 255 (with -9999 in the statistics 10..40 would all map near 255).
+      expect(red(image.data), valueRange).toEqual([0, 0, 85, 170, 255, 0]);
+      expect(image.geo?.noData).toBe(-9999);
+    }
+  });
+
+  it('a pixel that is nodata in one band is black in all three (band nodata values differ per band)', async () => {
+    const bands = [Uint8Array.from([1, 2, 3]), Uint8Array.from([7, 5, 6]), Uint8Array.from([9, 9, 9])];
+    const image = await decodeImage(writeRaster('band-nodata.tif', 3, 1, bands, { geoTransform: GT, noData: [null, 7, null] }));
+    expect(Array.from(image.nodata ?? [])).toEqual([1, 0, 0]);
+    expect(Array.from(image.data)).toEqual([0, 0, 0, 2, 5, 9, 3, 6, 9]);
+  });
+
+  it('a constant band with outliers: percentiles equal, so the range is [p, p + 1] (background black, outliers white)', async () => {
+    const band = Float32Array.from({ length: 61 }, (_, i) => (i === 30 ? 9 : 5));
+    const image = await decodeImage(writeRaster('constant.tif', 61, 1, [band], { geoTransform: GT }));
+    expect(red(image.data)[30]).toBe(255);
+    expect(red(image.data).filter((v) => v !== 0)).toEqual([255]);
+  });
+
+  it('float samples under an explicit [0, 255] round to the nearest level like any other range', async () => {
+    const image = await decodeImage(writeRaster('float-255.tif', 4, 1, [Float32Array.from([1.4, 1.6, 254.5, 300])], { geoTransform: GT }), { valueRange: [0, 255] });
+    expect(red(image.data)).toEqual([1, 2, 255, 255]);
+  });
+});
+
 describe('option checks', () => {
   it('bands: three integer indices inside the raster; valueRange: two finite numbers, min < max', async () => {
     const bands = [0, 1, 2].map((b) => Uint8Array.from({ length: 12 }, (_, i) => 10 * b + i));
     const file = writeRaster('options.tif', 4, 3, bands, { geoTransform: [0, 1, 0, 3, 0, -1], epsg: 32633 });
     for (const bad of [[0, 1], [0, 1.5, 2], 'rgb']) await expect(decodeImage(file, { bands: bad as never }), JSON.stringify(bad)).rejects.toThrow(new TypeError(`Expected an array of 3 band indices for bands but received ${bad === 'rgb' ? '"rgb" of type string' : `an array of length ${(bad as number[]).length} of type object`}`));
-    await expect(decodeImage(file, { bands: [-1, 0, 1] })).rejects.toThrow(/band indices in 0..2/);
-    for (const bad of [[0, 10, 20], [Number.NaN, 5], [0, Infinity], [6, 5]]) await expect(decodeImage(file, { valueRange: bad as never }), JSON.stringify(bad)).rejects.toThrow(RangeError);
+    for (const bad of [[-1, 0, 1], [0, 1, 3]]) await expect(decodeImage(file, { bands: bad })).rejects.toThrow(new RangeError('Expected band indices in 0..2 for bands but received an array of length 3 of type object'));
+    for (const bad of [[0, 10, 20], [Number.NaN, 5], [0, Infinity], [6, 5]]) await expect(decodeImage(file, { valueRange: bad as never }), JSON.stringify(bad)).rejects.toThrow(new RangeError(`Expected [min, max] with min < max for valueRange but received an array of length ${bad.length} of type object`));
+    await expect(decodeImage(file, { valueRange: 'fast' as never })).rejects.toThrow(new TypeError(`Expected 'dtype', 'minmax', 'percentile' or [min, max] for valueRange but received "fast" of type string`));
     expect(red((await decodeImage(file, { bands: [2, 2, 2] })).data)).toEqual(Array.from(bands[2]));
+    expect(Array.from((await decodeImage(file, { bands: [0, 1, 2] })).data)).toEqual(Array.from({ length: 36 }, (_, i) => bands[i % 3][Math.floor(i / 3)]));
   });
 });
 
@@ -217,8 +262,14 @@ describe('reduced reads', () => {
     const image = await decodeImage(file, {}, () => [4, 2]);
     expect([image.width, image.height]).toEqual([4, 2]);
     expect(image.geo?.geoTransform).toEqual([1000, 8, 1.5, 2000, -0.5, -12]);
-    // Only a target smaller on both sides reduces the read; sides round to whole pixels, at least 1.
-    expect([(await decodeImage(file, {}, () => [4, 10])).width, (await decodeImage(file, {}, () => [10, 3])).height]).toEqual([8, 6]);
+    // Nearest neighbour: output pixel (x, y) is source pixel (2x + 1, 3y + 1).
+    expect(red(image.data)).toEqual(Array.from({ length: 8 }, (_, i) => bands[0][(3 * Math.floor(i / 4) + 1) * 8 + 2 * (i % 4) + 1]));
+    // Only a target smaller on both sides reduces the read (the same size on one side is not);
+    // sides round to whole pixels, at least 1.
+    for (const target of [[4, 10], [10, 3], [8, 3], [4, 6]] as const) {
+      const full = await decodeImage(file, {}, () => target);
+      expect([full.width, full.height], `target ${target}`).toEqual([8, 6]);
+    }
     const tiny = await decodeImage(file, {}, () => [0.4, 2.6]);
     expect([tiny.width, tiny.height]).toEqual([1, 3]);
     const rounded = await decodeImage(file, {}, () => [1.6, 0.4]);
@@ -226,6 +277,37 @@ describe('reduced reads', () => {
     // A window is read at full resolution whatever the caller would downsample to.
     const window = await decodeImage(file, { window: [2, 1, 6, 5] }, () => [2, 2]);
     expect([window.width, window.height]).toEqual([4, 4]);
+  });
+});
+
+describe('reduced reads of rasters without georeferencing', () => {
+  it('keep geo null and the format a plain TIFF', async () => {
+    const file = writeRaster('plain-float.tif', 8, 6, [Float32Array.from({ length: 48 }, (_, i) => i)]);
+    const image = await decodeImage(file, {}, () => [4, 3]);
+    expect([image.width, image.height, image.data.length]).toEqual([4, 3, 36]);
+    expect(image.geo).toBeNull();
+    expect(image.source).toEqual({ format: 'tiff', channels: 1, bitsPerSample: 32 });
+  });
+});
+
+describe('windows', () => {
+  const bands = [0, 1, 2].map((b) => Uint8Array.from({ length: 48 }, (_, i) => (i + b) % 256));
+  const file = () => writeRaster('windows.tif', 8, 6, bands, { geoTransform: [0, 1, 0, 6, 0, -1] });
+
+  it('must be 4 integers: [left, top, right, bottom]', async () => {
+    const path = file();
+    for (const bad of [[0, 0, 4.5, 4], [0, 0, 4], '0,0,4,4']) {
+      await expect(decodeImage(path, { window: bad as never }), JSON.stringify(bad)).rejects.toThrow(new TypeError(`Expected an array of 4 integers [left, top, right, bottom] for window but received ${typeof bad === 'string' ? '"0,0,4,4" of type string' : `an array of length ${bad.length} of type object`}`));
+    }
+  });
+
+  it('must be non-empty and inside the raster: each side checked', async () => {
+    const path = file();
+    for (const bad of [[-1, 0, 4, 4], [0, -1, 4, 4], [0, 0, 9, 4], [0, 0, 4, 7], [4, 0, 4, 4], [5, 0, 4, 4], [0, 4, 4, 4], [0, 4, 4, 3]]) {
+      await expect(decodeImage(path, { window: bad as never }), JSON.stringify(bad)).rejects.toThrow(new RangeError('Expected a non-empty window inside the 8×6 raster for window but received an array of length 4 of type object'));
+    }
+    const whole = await decodeImage(path, { window: [0, 0, 8, 6] });
+    expect([whole.width, whole.height]).toEqual([8, 6]);
   });
 });
 
@@ -238,6 +320,8 @@ describe('pixel limits', () => {
       message: expect.stringMatching(/^The window of .*limits\.tif.* is too large: 4×4 = 16 pixels exceeds the limit of 12/),
     });
     expect((await decodeImage(file, { maxPixels: 12, window: [0, 0, 4, 3] })).width).toBe(4);
+    // The window's own size counts, wherever it is.
+    expect((await decodeImage(file, { maxPixels: 12, window: [4, 3, 8, 6] })).width).toBe(4);
   });
 });
 
