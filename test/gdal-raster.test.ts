@@ -363,6 +363,67 @@ describe('band sources', () => {
   });
 });
 
+describe('band sources: which inputs are read by windows', () => {
+  const geoTransform = [0, 1, 0, 6, 0, -1];
+  const byteBands = (n: number) => Array.from({ length: n }, (_, b) => Uint8Array.from({ length: 48 }, (_, i) => (3 * i + b) % 256));
+
+  it('a georeferenced source reports the whole raster: geotransform, window, size and the band nodata value', async () => {
+    const source = await openBandSource(writeRaster('source-geo.tif', 8, 6, byteBands(3), { geoTransform, epsg: 32633, noData: [0, 0, 0] }));
+    expect(source.windowed).toBe(true);
+    expect(source.geo).toMatchObject({ geoTransform, epsg: 32633, window: [0, 0, 8, 6], fullWidth: 8, fullHeight: 6, noData: 0 });
+  });
+
+  it('plain TIFFs: more than 4 bands or a type beyond Byte/UInt16 are read by windows, 4 Byte bands or UInt16 whole', async () => {
+    expect((await openBandSource(writeRaster('five-bands.tif', 8, 6, byteBands(5)))).windowed).toBe(true);
+    expect((await openBandSource(writeRaster('four-bands.tif', 8, 6, byteBands(4)))).windowed).toBe(false);
+    expect((await openBandSource(writeRaster('plain-u16.tif', 8, 6, [Uint16Array.from({ length: 48 }, (_, i) => 1000 * i)]))).windowed).toBe(false);
+    expect((await openBandSource(writeRaster('plain-i16.tif', 8, 6, [Int16Array.from({ length: 48 }, (_, i) => 100 * i)]))).windowed).toBe(true);
+  });
+
+  it('a VRT (sniffed as neither image format) is read by windows; bytes are decoded whole', async () => {
+    const tif = writeRaster('vrt-target.f32.tif', 8, 6, [Float32Array.from({ length: 48 }, (_, i) => i)], { geoTransform });
+    expect((await openBandSource(writeVrt('source.vrt', 8, 6, tif, 'Float32', { geoTransform }))).windowed).toBe(true);
+    const fromBytes = await openBandSource(readFileSync(tif));
+    expect(fromBytes.windowed).toBe(false);
+    expect(Array.from(await fromBytes.read(0, 6))).toEqual(Array.from((await decodeImage(tif)).data));
+  });
+
+  it('inputs no reader takes fail as decodeImage fails on them (missing file, a GeoJSON)', async () => {
+    const geojson = join(dir, 'source.geojson');
+    writeFileSync(geojson, JSON.stringify({ type: 'FeatureCollection', features: [] }));
+    for (const input of [join(dir, 'missing.tif'), geojson]) {
+      const expected = await decodeImage(input).catch((e: Error) => e);
+      expect(expected).toMatchObject({ code: 'IMAGE_DECODE' });
+      await expect(openBandSource(input), input).rejects.toThrow(expected as Error);
+    }
+  });
+
+  it('decode options: an object without a window (exact messages)', async () => {
+    const file = writeRaster('source-options.tif', 8, 6, byteBands(3), { geoTransform });
+    await expect(openBandSource(file, null as never)).rejects.toThrow(new TypeError('Expected an object for decode but received null of type object'));
+    await expect(openBandSource(file, 'fast' as never)).rejects.toThrow(new TypeError('Expected an object for decode but received "fast" of type string'));
+    await expect(openBandSource(file, { window: [0, 0, 2, 2] })).rejects.toThrow(new RangeError('Expected no window (tiled inference reads the whole image) for decode.window but received an array of length 4 of type object'));
+  });
+
+  it('maxPixels bounds each window by its own size, wherever it is, and the message names the window', async () => {
+    const file = writeRaster('source-limits.tif', 8, 6, byteBands(3), { geoTransform });
+    const source = await openBandSource(file, { maxPixels: 16 });
+    expect((await source.readWindow(4, 2, 8, 6)).length).toBe(16 * 3);
+    await expect(source.readWindow(2, 0, 8, 6)).rejects.toMatchObject({
+      code: 'IMAGE_TOO_LARGE',
+      message: expect.stringMatching(/^The window of Image ".*source-limits\.tif" is too large: 6×6 = 36 pixels exceeds the limit of 16/),
+    });
+  });
+
+  it('a whole-decoded source crops windows that end above the last row', async () => {
+    const bands = byteBands(3);
+    const source = await openBandSource(writeRaster('plain-crop.tif', 8, 6, bands));
+    expect(source.windowed).toBe(false);
+    const expected = [1, 2, 9, 10].flatMap((p) => [bands[0][p], bands[1][p], bands[2][p]]);
+    expect(Array.from(await source.readWindow(1, 0, 3, 2))).toEqual(expected);
+  });
+});
+
 describe('nodata in task outputs', () => {
   it('flagged pixels get 255 in the mask and NaN in every map; nothing flagged (or no flags) changes nothing', () => {
     const mask = Uint8Array.from([1, 2, 3, 4]);
@@ -375,5 +436,9 @@ describe('nodata in task outputs', () => {
     expect(applyNodata(Uint8Array.from([0, 0]), untouched)).toBeNull();
     expect(applyNodata(null, untouched, [Float32Array.from([1, 2])])).toBeNull();
     expect(Array.from(untouched)).toEqual([5, 6]);
+    // Without maps, only the mask changes.
+    const alone = Uint8Array.from([5, 6]);
+    expect(applyNodata(Uint8Array.from([1, 0]), alone)).toBe(MASK_NODATA);
+    expect(Array.from(alone)).toEqual([255, 6]);
   });
 });
