@@ -129,14 +129,14 @@ export async function openGdalRaster(input: string | Uint8Array, what: string): 
       }
     }
   };
-  // A vector dataset (GeoJSON, Shapefile, ...) opens too: no raster size (null), no bands.
-  const size = dataset.rasterSize as { x: number; y: number } | null;
+  // A vector dataset (GeoJSON, Shapefile, ...) opens too, without bands and with no raster size
+  // (null), so the bands are counted first.
   const bandCount = dataset.bands.count();
-  if (size === null || bandCount < 1) {
+  if (bandCount < 1) {
     release();
     throw new LwganetError('IMAGE_DECODE', `${what} could not be decoded: GDAL finds no raster data in it (${bandCount} bands)`);
   }
-  const { x: width, y: height } = size;
+  const { x: width, y: height } = dataset.rasterSize;
   const dataType = dataset.bands.get(1).dataType ?? 'Byte';
   const geo = geoOf(dataset, width, height);
   const source: SourceInfo = { format: geo ? 'geotiff' : 'tiff', channels: bandCount, bitsPerSample: bitsOf(dataType) };
