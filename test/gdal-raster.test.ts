@@ -222,10 +222,10 @@ describe('value ranges: defaults per type, nodata and rounding', () => {
   });
 
   it('a pixel that is nodata in one band is black in all three (band nodata values differ per band)', async () => {
-    const bands = [Uint8Array.from([1, 2, 3]), Uint8Array.from([7, 5, 6]), Uint8Array.from([9, 9, 9])];
-    const image = await decodeImage(writeRaster('band-nodata.tif', 3, 1, bands, { geoTransform: GT, noData: [null, 7, null] }));
-    expect(Array.from(image.nodata ?? [])).toEqual([1, 0, 0]);
-    expect(Array.from(image.data)).toEqual([0, 0, 0, 2, 5, 9, 3, 6, 9]);
+    const bands = [Uint8Array.from([1, 2, 3, 4]), Uint8Array.from([7, 5, 6, 7]), Uint8Array.from([9, 9, 9, 9])];
+    const image = await decodeImage(writeRaster('band-nodata.tif', 4, 1, bands, { geoTransform: GT, noData: [null, 7, null] }));
+    expect(Array.from(image.nodata ?? [])).toEqual([1, 0, 0, 1]);
+    expect(Array.from(image.data)).toEqual([0, 0, 0, 2, 5, 9, 3, 6, 9, 0, 0, 0]);
   });
 
   it('a constant band with outliers: percentiles equal, so the range is [p, p + 1] (background black, outliers white)', async () => {
@@ -233,6 +233,30 @@ describe('value ranges: defaults per type, nodata and rounding', () => {
     const image = await decodeImage(writeRaster('constant.tif', 61, 1, [band], { geoTransform: GT }));
     expect(red(image.data)[30]).toBe(255);
     expect(red(image.data).filter((v) => v !== 0)).toEqual([255]);
+  });
+
+  it('statistics come from a reduced read (at most 1024 pixels on the long side), from the overview when there is one', async () => {
+    // 2048 × 2 at full resolution: a ramp 0..2047 per row. Its 2× overview (1024 × 1) is
+    // rewritten to 1000..2023, so the percentiles show which one was read: sorted positions
+    // round(0.02·1023) = 20 and round(0.98·1023) = 1003, i.e. 1020 → 0 and 2003 → 255.
+    const file = join(dir, 'overview-stats.tif');
+    const ds = gdal().open(file, 'w', 'GTiff', 2048, 2, 1, 'Float32');
+    ds.geoTransform = [0, 1, 0, 2, 0, -1];
+    ds.bands.get(1).pixels.write(0, 0, 2048, 2, Float32Array.from({ length: 4096 }, (_, i) => i % 2048));
+    ds.buildOverviews('NEAREST', [2]);
+    ds.bands.get(1).overviews.get(0).pixels.write(0, 0, 1024, 1, Float32Array.from({ length: 1024 }, (_, j) => 1000 + j));
+    ds.close();
+    const row = red((await decodeImage(file, { window: [0, 0, 2048, 1] })).data);
+    expect([row[1019], row[1020], row[1500], row[2003], row[2004]]).toEqual([0, 0, Math.round(480 * (255 / 983)), 255, 255]);
+  });
+
+  it('a band GDAL cannot read (strips cut off) is an IMAGE_DECODE error naming the image, with GDAL\'s error as cause', async () => {
+    const full = readFileSync(writeRaster('whole.f32.tif', 64, 64, [new Float32Array(4096).fill(1)], { geoTransform: [0, 1, 0, 64, 0, -1] }));
+    const file = join(dir, 'cut.tif');
+    writeFileSync(file, full.subarray(0, 2000)); // the header and directory, not the strips
+    const error = await decodeImage(file, { valueRange: [0, 1] }).catch((e: unknown) => e as Error & { code?: string });
+    expect(error).toMatchObject({ code: 'IMAGE_DECODE', message: expect.stringMatching(/^Image ".*cut\.tif" could not be decoded: .*IReadBlock failed/) });
+    expect(error.cause).toBeInstanceOf(Error);
   });
 
   it('float samples under an explicit [0, 255] round to the nearest level like any other range', async () => {
