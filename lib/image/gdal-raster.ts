@@ -64,12 +64,8 @@ function bitsOf(dataType: string): number {
 
 /** The georeferencing GDAL reports for the whole raster, or null when it has none. */
 function geoOf(dataset: Gdal.Dataset, width: number, height: number): GeoInfo | null {
-  let transform: number[] | null = null;
-  try {
-    transform = dataset.geoTransform;
-  } catch {
-    transform = null;
-  }
+  // gdal-async reports a raster without a geotransform as null (it does not throw).
+  const transform: number[] | null = dataset.geoTransform;
   const srs = dataset.srs;
   // GDAL's default transform [0, 1, 0, 0, 0, 1] without a CRS means "not georeferenced".
   const identity = !transform || (transform[0] === 0 && transform[1] === 1 && transform[2] === 0 && transform[3] === 0 && transform[4] === 0 && transform[5] === 1);
@@ -78,13 +74,10 @@ function geoOf(dataset: Gdal.Dataset, width: number, height: number): GeoInfo | 
   let crsWkt: string | null = null;
   if (srs) {
     crsWkt = srs.toWKT();
-    try {
-      const name = srs.getAuthorityName(null);
-      const code = Number(srs.getAuthorityCode(null));
-      if (name === 'EPSG' && Number.isSafeInteger(code) && code > 0) epsg = code;
-    } catch {
-      epsg = null;
-    }
+    // Both null when the CRS has no authority (user-defined); a code only from the EPSG authority.
+    const name = srs.getAuthorityName(null);
+    const code = Number(srs.getAuthorityCode(null));
+    if (name === 'EPSG' && Number.isSafeInteger(code) && code > 0) epsg = code;
   }
   return {
     geoTransform: transform.slice(0, 6) as GeoTransform,
