@@ -1,7 +1,9 @@
 // The GDAL reader's rules on rasters written here with GDAL itself (gdal-async), one rule per
-// test with hand-worked expected values: what counts as georeferenced, the integer types'
-// 'dtype' ranges, the percentile positions, non-finite samples as nodata, and the geotransform
-// of a reduced (downsampled) read of a rotated grid.
+// test with hand-worked expected values: what counts as georeferenced (and which CRS has an EPSG
+// code), the value ranges (type defaults, percentiles, nodata left out, rounding), non-finite
+// samples and band nodata values as nodata, windows and reduced reads, the option checks with
+// their messages, which inputs band sources read by windows, and that no GDAL in-memory file or
+// file descriptor is left behind.
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
