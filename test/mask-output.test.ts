@@ -124,6 +124,9 @@ describe('GeoTIFF writer options (read back with GDAL)', () => {
       expect(PALETTE.map((_, i) => { const c = table.get(i); return [c.c1, c.c2, c.c3, c.c4]; })).toEqual(PALETTE.map((c) => [...c, 255]));
       expect(band.overviews.count()).toBe(0);
       expect(ds.geoTransform).toEqual(GEO.geoTransform);
+      // The CRS given only as an EPSG code, and no predictor (DEFLATE alone suits class labels).
+      expect(ds.srs?.getAuthorityCode(null)).toBe('32631');
+      expect(ds.getMetadata('IMAGE_STRUCTURE').PREDICTOR).toBeUndefined();
     } finally {
       ds.close();
     }
@@ -135,6 +138,12 @@ describe('GeoTIFF writer options (read back with GDAL)', () => {
     expect(withOverviews.bands.get(1).overviews.count()).toBeGreaterThan(0);
     expect(withOverviews.bands.get(1).noDataValue).toBeNull();
     withOverviews.close();
+    // Not asked for: none, however large the mask.
+    const plain = join(dir, 'options-no-overviews.tif');
+    await writeMaskGeotiff(plain, new Uint8Array(600 * 600), 600, 600, big);
+    const withoutOverviews = gdal().open(plain);
+    expect(withoutOverviews.bands.get(1).overviews.count()).toBe(0);
+    withoutOverviews.close();
   });
 
   it('probability maps: Float32 with NaN as nodata and the values as given; a CRS given only as WKT', async () => {
@@ -150,11 +159,47 @@ describe('GeoTIFF writer options (read back with GDAL)', () => {
       expect(band.colorTable ?? null).toBeNull();
       expect(Array.from(band.pixels.read(0, 0, 4, 3) as Float32Array)).toEqual(Array.from(values));
       expect(ds.srs?.getAuthorityCode(null)).toBe('32631');
+      // Floating-point predictor: DEFLATE compresses smooth probabilities much better with it.
+      expect(ds.getMetadata('IMAGE_STRUCTURE').PREDICTOR).toBe('3');
     } finally {
       ds.close();
     }
     await expect(writeProbabilityGeotiff(file, new Float32Array(11), 4, 3, GEO)).rejects.toThrow(new TypeError('Expected a Float32Array of 12 values for probability but received a Float32Array of type object'));
-    await expect(writeMaskGeotiff(file, new Uint8Array(12), 4, 3, { ...GEO, geoTransform: [0, 1, 0, 0, 0] } as never)).rejects.toThrow(TypeError);
+  });
+
+  it('geo must be the georeferencing of a georeferenced input (exact message); a geotransform without CRS writes no CRS', async () => {
+    const file = join(dir, 'bad-geo.tif');
+    const expected = (received: string) => new TypeError(`Expected the georeferencing of a georeferenced input (write a PNG for other inputs) for geo but received ${received}`);
+    for (const [geo, received] of [
+      [null, 'null of type object'],
+      [undefined, 'undefined of type undefined'],
+      ['EPSG:32631', '"EPSG:32631" of type string'],
+      [{ epsg: 32631 }, 'an object (Object) of type object'],
+      [{ ...GEO, geoTransform: '1000,2,0,5000,0,-2' }, 'an object (Object) of type object'],
+      [{ ...GEO, geoTransform: [0, 1, 0, 0, 0] }, 'an object (Object) of type object'],
+    ] as const) {
+      await expect(writeMaskGeotiff(file, new Uint8Array(12), 4, 3, geo as never), JSON.stringify(geo)).rejects.toThrow(expected(received));
+    }
+    expect(existsSync(file)).toBe(false);
+    await writeMaskGeotiff(file, new Uint8Array(12), 4, 3, { ...GEO, epsg: null, crsWkt: null });
+    const ds = gdal().open(file);
+    expect(ds.srs).toBeNull();
+    expect(ds.geoTransform).toEqual(GEO.geoTransform);
+    ds.close();
+  });
+
+  it("GDAL's own error reaches the caller when the file cannot be built (a CRS that is not WKT), and no file is left", async () => {
+    const file = join(dir, 'bad-wkt.tif');
+    const gdalError = (() => {
+      try {
+        gdal().SpatialReference.fromWKT('not a CRS');
+      } catch (error) {
+        return error as Error;
+      }
+      throw new Error('GDAL took "not a CRS" as WKT');
+    })();
+    await expect(writeMaskGeotiff(file, new Uint8Array(12), 4, 3, { ...GEO, crsWkt: 'not a CRS' })).rejects.toThrow(gdalError.message);
+    expect(existsSync(file)).toBe(false);
   });
 });
 

@@ -141,7 +141,8 @@ async function windowedSource(path: string, decode: DecodeOptions): Promise<Band
 export async function openBandSource(input: ImageInput, decode: DecodeOptions = {}): Promise<BandSource> {
   if (typeof decode !== 'object' || decode === null) throw invalidArgument('decode', 'an object', decode);
   if (decode.window !== undefined) throw invalidArgument('decode.window', 'no window (tiled inference reads the whole image)', decode.window, 'range');
-  if (typeof input === 'string' && input.length > 0 && ['tiff', 'other'].includes(await sniffFile(input)) && (await gdalOpens(input))) {
+  // An empty path sniffs as 'unreadable' (decodeImage() then reports it).
+  if (typeof input === 'string' && ['tiff', 'other'].includes(await sniffFile(input)) && (await gdalOpens(input))) {
     const windowed = await windowedSource(input, decode);
     if (windowed) return windowed;
   }

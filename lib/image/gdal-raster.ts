@@ -64,12 +64,8 @@ function bitsOf(dataType: string): number {
 
 /** The georeferencing GDAL reports for the whole raster, or null when it has none. */
 function geoOf(dataset: Gdal.Dataset, width: number, height: number): GeoInfo | null {
-  let transform: number[] | null = null;
-  try {
-    transform = dataset.geoTransform;
-  } catch {
-    transform = null;
-  }
+  // gdal-async reports a raster without a geotransform as null (it does not throw).
+  const transform: number[] | null = dataset.geoTransform;
   const srs = dataset.srs;
   // GDAL's default transform [0, 1, 0, 0, 0, 1] without a CRS means "not georeferenced".
   const identity = !transform || (transform[0] === 0 && transform[1] === 1 && transform[2] === 0 && transform[3] === 0 && transform[4] === 0 && transform[5] === 1);
@@ -78,16 +74,11 @@ function geoOf(dataset: Gdal.Dataset, width: number, height: number): GeoInfo | 
   let crsWkt: string | null = null;
   if (srs) {
     crsWkt = srs.toWKT();
-    try {
-      const name = srs.getAuthorityName(null);
-      const code = Number(srs.getAuthorityCode(null));
-      if (name === 'EPSG' && Number.isSafeInteger(code) && code > 0) epsg = code;
-    } catch {
-      epsg = null;
-    }
+    // Both null when the CRS has no authority (user-defined); a code only from the EPSG authority.
+    const name = srs.getAuthorityName(null);
+    const code = Number(srs.getAuthorityCode(null));
+    if (name === 'EPSG' && Number.isSafeInteger(code) && code > 0) epsg = code;
   }
-  const first = dataset.bands.get(1);
-  const noData = first.noDataValue;
   return {
     geoTransform: transform.slice(0, 6) as GeoTransform,
     crsWkt,
@@ -95,7 +86,8 @@ function geoOf(dataset: Gdal.Dataset, width: number, height: number): GeoInfo | 
     window: [0, 0, width, height],
     fullWidth: width,
     fullHeight: height,
-    noData: noData === null || noData === undefined ? null : noData,
+    // gdal-async reports a band without a nodata value as null.
+    noData: dataset.bands.get(1).noDataValue,
   };
 }
 
@@ -130,12 +122,14 @@ export async function openGdalRaster(input: string | Uint8Array, what: string): 
       }
     }
   };
-  const { x: width, y: height } = dataset.rasterSize;
+  // A vector dataset (GeoJSON, Shapefile, ...) opens too, without bands and with no raster size
+  // (null), so the bands are counted first.
   const bandCount = dataset.bands.count();
-  if (!(width >= 1 && height >= 1) || bandCount < 1) {
+  if (bandCount < 1) {
     release();
-    throw new LwganetError('IMAGE_DECODE', `${what} could not be decoded: GDAL finds ${width}×${height} pixels in ${bandCount} bands (no raster data)`);
+    throw new LwganetError('IMAGE_DECODE', `${what} could not be decoded: GDAL finds no raster data in it (${bandCount} bands)`);
   }
+  const { x: width, y: height } = dataset.rasterSize;
   const dataType = dataset.bands.get(1).dataType ?? 'Byte';
   const geo = geoOf(dataset, width, height);
   const source: SourceInfo = { format: geo ? 'geotiff' : 'tiff', channels: bandCount, bitsPerSample: bitsOf(dataType) };
@@ -189,8 +183,8 @@ async function readMask(raster: GdalRaster, index: number, window: readonly numb
   try {
     const band = await raster.dataset.bands.getAsync(index + 1);
     if ((band.getMaskFlags() & GMF_ALL_VALID) !== 0) return null;
-    const mask = band.getMaskBand();
-    if (mask === null) return null;
+    // Never null: GDAL builds a mask band for every band (all valid, nodata value, alpha or per-dataset mask).
+    const mask = band.getMaskBand()!;
     return (await mask.pixels.readAsync(l, t, r - l, b - t, undefined, { buffer_width: bufferWidth, buffer_height: bufferHeight, data_type: 'Byte' })) as Uint8Array;
   } catch (error) {
     throw new LwganetError('IMAGE_DECODE', `${what} could not be decoded: ${(error as Error).message}`, { cause: error });
@@ -298,7 +292,7 @@ export async function readRgb(
   for (let c = 0; c < 3; c++) {
     const src = values.get(bands[c])!;
     const [lo, hi] = ranges[c];
-    const identity = lo === 0 && hi === 255;
+    // Always rounded, so float samples in 0..255 round like every other range (no truncation).
     const scale = 255 / (hi - lo);
     for (let i = 0; i < pixels; i++) {
       const v = src[i];
@@ -306,7 +300,7 @@ export async function readRgb(
         markNodata(i);
         continue;
       }
-      const mapped = identity ? v : Math.round((v - lo) * scale);
+      const mapped = Math.round((v - lo) * scale);
       out[i * 3 + c] = mapped < 0 ? 0 : mapped > 255 ? 255 : mapped;
     }
   }

@@ -41,7 +41,7 @@ async function writeCog(file: string, data: Uint8Array | Float32Array, width: nu
     else if (geo.epsg) memory.srs = g.SpatialReference.fromEPSG(geo.epsg);
     const band = memory.bands.get(1);
     if (options.noData !== undefined && options.noData !== null) band.noDataValue = options.noData;
-    if (options.palette && type === 'Byte') {
+    if (options.palette) {
       const table = new g.ColorTable(g.GPI_RGB);
       options.palette.forEach(([r, gr, b], i) => table.set(i, { c1: r, c2: gr, c3: b, c4: 255 }));
       band.colorTable = table;
@@ -80,5 +80,5 @@ export async function writeMaskGeotiff(file: string, mask: Uint8Array, width: nu
 /** Writes a Float32 probability map (nodata NaN by default) as a COG, atomically. */
 export async function writeProbabilityGeotiff(file: string, values: Float32Array, width: number, height: number, geo: GeoInfo, options: GeotiffOutputOptions = {}): Promise<void> {
   if (!(values instanceof Float32Array) || values.length !== width * height) throw invalidArgument('probability', `a Float32Array of ${width * height} values`, values);
-  await writeCog(file, values, width, height, geo, { noData: Number.NaN, ...options, palette: null });
+  await writeCog(file, values, width, height, geo, { noData: Number.NaN, ...options, palette: null }); // no colour table on Float32
 }
