@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "python" / "lwganet"
 TARGET = "backbone.py"
-PYTEST_FILES = ["tests/test_models.py", "tests/test_graph.py", "tests/test_layers.py"]
+PYTEST_FILES = ["tests/test_models.py", "tests/test_graph.py", "tests/test_layers.py", "tests/test_manifests.py"]
 
 SWAP_OPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.FloorDiv: ast.Div}
 SWAP_CMP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq}
@@ -165,7 +165,7 @@ def main() -> int:
             (work / "lwganet" / TARGET).write_text(ast.unparse(apply(tree, i, kind)))
             try:
                 golden_checks(work)
-                survivors.append(what)
+                survivors.append((i, kind, what))
                 status = "SURVIVED"
             except Exception:  # noqa: BLE001 - any failure or error kills the mutant
                 killed += 1
@@ -173,21 +173,22 @@ def main() -> int:
             print(f"[{n}/{len(points)}] {status:8} {what}", flush=True)
         if args.pytest and survivors:
             still = []
-            by_what = {what: (i, kind) for i, kind, what in points}
-            for what in survivors:
-                i, kind = by_what[what]
+            for i, kind, what in survivors:
                 (work / "lwganet" / TARGET).write_text(ast.unparse(apply(tree, i, kind)))
-                run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *PYTEST_FILES],
-                                     cwd=ROOT / "python", env={**os.environ, "PYTHONPATH": str(work)},
-                                     capture_output=True, text=True)
+                # pyproject.toml's pythonpath puts python/ (the unmutated package) first on
+                # sys.path, ahead of PYTHONPATH: the override makes the tests import the mutant.
+                run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+                                      "-o", f"pythonpath={work}", *PYTEST_FILES],
+                                     cwd=ROOT / "python", capture_output=True, text=True)
                 if run.returncode == 0:
-                    still.append(what)
+                    still.append((i, kind, what))
                 else:
                     killed += 1
                 print(f"pytest {'SURVIVED' if run.returncode == 0 else 'killed'} {what}", flush=True)
             survivors = still
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    survivors = [what for _, _, what in survivors]
     total = killed + len(survivors)
     score = round(100 * killed / total, 2) if total else None
     summary = {"killed": killed, "timeout": 0, "survived": len(survivors), "noCoverage": 0, "score": score,

@@ -118,7 +118,9 @@ function score(c) {
 function runPythonMutation() {
   const report = join(OUT, 'python', 'mutation.json');
   mkdirSync(join(OUT, 'python'), { recursive: true });
-  const run = spawnSync(python(), [join(ROOT, 'scripts', 'mutate_backbone.py'), '--json', report], { cwd: ROOT, stdio: 'inherit' });
+  // --pytest: golden survivors then face the model tests (odd and non-square sizes, formulations,
+  // the state_dict manifests), which catch what the square official goldens cannot.
+  const run = spawnSync(python(), [join(ROOT, 'scripts', 'mutate_backbone.py'), '--json', report, '--pytest'], { cwd: ROOT, stdio: 'inherit' });
   if (run.status !== 0 || !existsSync(report)) return { group: 'python', error: `mutate_backbone.py exited with ${run.status}` };
   return { group: 'python', ...JSON.parse(readFileSync(report, 'utf8')) };
 }

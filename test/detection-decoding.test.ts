@@ -16,7 +16,7 @@ import { detectionPalette } from '../lib/output/detection-palette.js';
 import { detectionsSvg, writeDetectionsPng } from '../lib/output/detections-draw.js';
 import { detectionFormatFor, writeDetectionsFile } from '../lib/output/detections-file.js';
 import { detectionsDocument } from '../lib/output/detections-json.js';
-import { dotaOrder, toLe90, wrapLe90 } from '../lib/detection/rotated-box.js';
+import { corners, dotaOrder, toLe90, wrapLe90, type Quad } from '../lib/detection/rotated-box.js';
 import { DetectionCandidates } from '../lib/tasks/detection-candidates.js';
 import { FALLBACK_DETECTION_TILING, resolveDetectOptions } from '../lib/tasks/detection-options.js';
 import { detect, type DetectionResult } from '../lib/tasks/detection.js';
@@ -494,5 +494,102 @@ describe('detection outputs', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+// Behaviours the detection group's mutation run found untested.
+describe('DOTA corner order of a nearly vertical box', () => {
+  it('starts at the top corner (nearest the bounding box top-left) whichever corner the quad starts at', () => {
+    // 40 × 10 at −1.3 rad: the long side almost vertical. Its top corner (50.53, 9.39) is 10.7 from
+    // the bounding box's top-left (39.83, 9.39); the left corner (39.83, 47.93) is 38.5 from it.
+    const quad = corners({ cx: 50, cy: 30, w: 40, h: 10, angle: -1.3 });
+    const top = quad.reduce((best, p) => (p[1] < best[1] ? p : best));
+    const start = quad.indexOf(top);
+    const expected = [0, 1, 2, 3].map((i) => quad[(start + i) % 4]);
+    for (let k = 0; k < 4; k++) {
+      expect(dotaOrder([0, 1, 2, 3].map((i) => quad[(k + i) % 4]) as Quad)).toEqual(expected);
+    }
+    expect(expected[0][0]).toBeCloseTo(50.53, 2);
+    expect(expected[0][1]).toBeCloseTo(9.39, 2);
+  });
+});
+
+describe('detector output checks, per detection and per dimension', () => {
+  const two = (second: number[]) => output([{ box: [1, 1, 1, 1, 0], score: 0.5, label: 0 }, { box: second as Det['box'], score: 0.5, label: 0 }]);
+
+  it('checks the width of every detection, not only the first', () => {
+    expect(() => readDetectorOutput(two([2, 3, -4, 5, 0]), NAMES, 3)).toThrow(/negative side \(detection 1: w -4, h 5\)/);
+  });
+
+  it('refuses boxes with a trailing dimension ([D, 5, 1])', () => {
+    const boxes = new Tensor('float32', new Float32Array(5), [1, 5, 1]);
+    expect(() => readDetectorOutput({ ...output([{ box: [1, 1, 1, 1, 0], score: 0.5, label: 0 }]), [NAMES.boxes]: boxes }, NAMES, 3))
+      .toThrow(/"rboxes" of shape \[D, 5\].*returned \[1, 5, 1\]/);
+  });
+
+  it('reports the lowest 32-bit class index as a negative class, not as out of the 32-bit range', () => {
+    const label = new Tensor('int64', BigInt64Array.from([-2147483648n]), [1]);
+    const out = { ...output([{ box: [1, 1, 1, 1, 0], score: 0.5, label: 0 }]), [NAMES.labels]: label };
+    expect(() => readDetectorOutput(out, NAMES, 3)).toThrow(/class index -2147483648, outside 0\.\.2$/);
+  });
+});
+
+describe('detect() on inputs with nodata and patches fed above their size', () => {
+  it('drops detections whose centre pixel is nodata, clamping centres outside the image to its edge', async () => {
+    const [w, h] = [100, 80];
+    const nodata = new Uint8Array(w * h);
+    const hole = (x: number, y: number) => { nodata[y * w + x] = 1; };
+    hole(10, 20); // a: centre (10.7, 20.2)
+    hole(0, 50); // c: centre (−3, 50) clamps to x = 0
+    hole(99, 79); // d: centre (104, 79.5) clamps to (99, 79)
+    hole(99, 10); // f: centre (100.5, 10.5) clamps to x = 99
+    hole(60, 79); // e's column at the bottom: e (60, −2) clamps to y = 0, not to the last row
+    const image = { data: pattern(w, h, 3, 8), width: w, height: h, channels: 3 as const, source: { format: 'raw' as const, channels: 3, bitsPerSample: 8 }, geo: null, nodata };
+    const centres: Array<[number, number]> = [[10.7, 20.2], [30.5, 40.5], [-3, 50], [104, 79.5], [60, -2], [100.5, 10.5], [50.5, 80.5]];
+    const model = jsDetector(metadataFor(), () => output(centres.map(([x, y], i) => ({ box: [x, y, 2, 2, 0], score: 0.95 - 0.05 * i, label: 0 }))));
+    const result = await detect(image, { model, tileSize: 128 });
+    expect(model.inputs).toHaveLength(1);
+    // b is valid, e and g clamp to valid pixels (60, 0) and (50, 79).
+    expect(result.detections.map((d) => [d.cx, d.cy])).toEqual([[30.5, 40.5], [60, -2], [50.5, 80.5]]);
+  });
+
+  it('pads every patch only below its own rows and columns when the size rule asks for more than the patch', async () => {
+    // 64-pixel patches of a 100 × 80 image at rows 0 and 16, fed as 96 × 96 (multipleOf 96).
+    const img = { data: pattern(100, 80, 3, 21), width: 100, height: 80, channels: 3 as const };
+    const model = jsDetector(metadataFor({ size: { rule: 'any', minWidth: 32, minHeight: 32, multipleOf: 96 } }), () => output([]));
+    await detect(img, { model });
+    const corners = [[0, 0], [36, 0], [0, 16], [36, 16]];
+    expect(model.inputs).toHaveLength(4);
+    model.inputs.forEach((tensor, call) => {
+      expect(tensor.shape).toEqual([1, 3, 96, 96]);
+      const [left, top] = corners[call];
+      for (let c = 0; c < 3; c++) {
+        for (let y = 0; y < 96; y++) {
+          for (const x of [0, 63, 64, 95]) {
+            const value = tensor.data[(c * 96 + y) * 96 + x];
+            expect(value).toBe(x < 64 && y < 64 ? normalised(img.data[((top + y) * 100 + left + x) * 3 + c], c) : 0);
+          }
+        }
+      }
+    });
+  });
+});
+
+describe('picture option errors name the option and what it takes', () => {
+  const result = (): DetectionResult => ({
+    width: 100, height: 80, labels: ['plane'], palette: [[255, 0, 0]], geo: null, detections: [],
+    tiling: { tileSize: 1024, overlap: 200, tiles: 1 }, scoreThreshold: 0.05, iouThreshold: 0.1,
+  });
+  const image = { data: new Uint8Array(100 * 80 * 3), width: 100, height: 80, channels: 3 as const };
+
+  it('options, lineWidth and labels', async () => {
+    await expect(writeDetectionsPng('/nonexistent/x.png', image, result(), null as never)).rejects.toThrow('Expected an object for options but received null of type object');
+    await expect(writeDetectionsPng('/nonexistent/x.png', image, result(), { lineWidth: 0 })).rejects.toThrow('Expected a positive number of pixels for lineWidth but received 0 of type number');
+    await expect(writeDetectionsPng('/nonexistent/x.png', image, result(), { labels: 'yes' as never })).rejects.toThrow('Expected a boolean for labels but received "yes" of type string');
+  });
+
+  it('refuses an image of another width (INPUT_SHAPE)', async () => {
+    const wider = { data: new Uint8Array(101 * 80 * 3), width: 101, height: 80, channels: 3 as const };
+    await expect(writeDetectionsPng('/nonexistent/x.png', wider, result())).rejects.toMatchObject({ code: 'INPUT_SHAPE', message: 'The image is 101×80 but the detections are for 100×80' });
   });
 });

@@ -6,7 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lwganet.backbone import MRA
+from torch import nn
+
+from lwganet.backbone import DRFD, GA12, MRA, D_GA, set_formulation
 from lwganet.layers import (GA, BlurPool, blur_filter, max_pool_2x2, max_unpool_2x2, mirror_indices,
                             scatter_unpool, shear_cols, shear_rows, unshear_cols, unshear_rows)
 from conftest import fill_
@@ -166,3 +168,48 @@ def test_ga_equals_per_head_softmax_attention():
     torch.testing.assert_close(ga(x), want, rtol=0, atol=1e-13)
     ga.formulation = "sdpa"
     torch.testing.assert_close(ga(x), want, rtol=0, atol=1e-12)
+
+
+# --- backbone blocks -------------------------------------------------------------------------
+@pytest.mark.parametrize("branch", ["GA12", "D_GA"])
+@pytest.mark.parametrize("h,w", [(9, 11), (5, 4), (6, 7)])
+def test_pooled_branch_on_odd_maps_equals_the_even_map_padded_with_minus_infinity(branch, h, w):
+    """The any-size pooling takes each partial 2x2 window at an odd edge (ceil mode): the same as
+    padding the map with -inf to even sides, running the official floor-mode pool + max_unpool2d,
+    and cropping. Dropping the partial windows would zero the last row or column."""
+    module = fill_(GA12(8, nn.GELU) if branch == "GA12" else D_GA(8)).double().eval()
+    x = rand(2, 8, h, w, seed=4)
+    padded = F.pad(x, (0, w % 2, 0, h % 2), value=float("-inf"))
+    with torch.no_grad():
+        ours = set_formulation(module, unpool="scatter")(x)
+        official = set_formulation(module, unpool="max_unpool")(padded)[..., :h, :w]
+    torch.testing.assert_close(ours, official, rtol=0, atol=1e-13)
+
+
+def test_mra_runs_the_strip_formulation_it_is_set_to(monkeypatch):
+    """Both formulations give the same numbers, so only this tells that the fast graph really
+    runs the one fused convolution (and the official graph the four sheared strips)."""
+    mra = fill_(MRA(4, 11)).double().eval()
+    x = rand(1, 4, 12, 12)
+    for chosen, other in (("shear", "strips_fused"), ("fused", "strips_shear")):
+        set_formulation(mra, mra=chosen)
+        with monkeypatch.context() as patch:
+            def refuse(t, other=other):
+                raise AssertionError(f"the {chosen} formulation ran {other}")
+            patch.setattr(mra, other, refuse)
+            with torch.no_grad():
+                mra(x)
+
+
+def test_drfd_normalises_the_pool_branch_after_pooling():
+    """DRFD's max-pool branch is max-pool then BN (as upstream). With a negative BN scale
+    (trained weights have them) BN first would turn the window maximum into a minimum."""
+    drfd = fill_(DRFD(4, nn.GELU)).double().eval()
+    with torch.no_grad():
+        drfd.norm_m.weight[::2] *= -1
+        x = rand(1, 4, 9, 10, seed=5)
+        y = drfd.conv(x)
+        conv_branch = drfd.norm_c(F.gelu(drfd.conv_c(y)))
+        pool_branch = drfd.norm_m(F.max_pool2d(y, 3, 2, 1))
+        expected = drfd.fusion(torch.cat([conv_branch, pool_branch], dim=1))
+        torch.testing.assert_close(drfd(x), expected, rtol=0, atol=1e-13)

@@ -3,9 +3,10 @@ formulations and the relation between the classifier and the dense backbone."""
 
 import pytest
 import torch
+from torch import nn
 
 import lwganet
-from lwganet.backbone import DEFAULT_FORMULATIONS, feature_sizes, set_formulation
+from lwganet.backbone import DEFAULT_FORMULATIONS, LWGANet, VariantConfig, feature_sizes, set_formulation
 from conftest import VARIANT_NAMES, fill_, image
 
 OFFICIAL_FORM = dict(unpool="max_unpool")  # the upstream op sequence (floor-mode pool + max_unpool2d)
@@ -100,6 +101,21 @@ def test_inputs_below_32_pixels_are_rejected():
     model = lwganet.create_model("lwganet_l0")
     with pytest.raises(ValueError, match=r"at least 32x32 pixels \(height and width\)"):
         model(image(31, 64, dtype=torch.float32))
+
+
+def test_inputs_of_exactly_32_pixels_run():
+    # The limit is inclusive on each side: 32 rows or 32 columns are the smallest accepted.
+    model = lwganet.create_model("lwganet_l0", features_only=True).eval()
+    with torch.no_grad():
+        for h, w in ((32, 40), (40, 32)):
+            maps = model(image(h, w, dtype=torch.float32))
+            assert [tuple(m.shape[-2:]) for m in maps] == feature_sizes(h, w)
+
+
+def test_variant_with_a_depth_per_stage_missing_is_refused():
+    # Four widths need four depths: three would silently build a network without its last stage.
+    with pytest.raises(ValueError):
+        LWGANet(VariantConfig(stem_dim=8, depths=(1, 1, 1), act_layer=nn.GELU))
 
 
 def test_batch_items_are_independent():
