@@ -103,6 +103,15 @@ describe('le90 edge cases', () => {
     expect(wrapLe90(Math.PI / 2 - 1e-9)).toBeCloseTo(Math.PI / 2 - 1e-9, 15);
   });
 
+  it('stays within [−π/2, π/2) for angles of thousands of radians, where the modulo rounds a few ulps past −π/2', () => {
+    // Found by a search over kπ + π/2 ± a few ulps: the floored modulo gave −1.5707963267953513.
+    for (const angle of [-4095.066023954296, -3818.605870438394, -3784.0483512489063]) {
+      const wrapped = wrapLe90(angle);
+      expect(wrapped).toBeGreaterThanOrEqual(-Math.PI / 2);
+      expect(wrapped).toBeLessThan(Math.PI / 2);
+    }
+  });
+
   it('starts a DOTA quadrilateral at the first of equally near corners', () => {
     // A diamond: starting at its top or its left corner gives the same distance sum (20).
     const diamond: [number, number][] = [[10, 5], [15, 10], [10, 15], [5, 10]];

@@ -29,8 +29,10 @@ export function wrapLe90(angle: number): number {
   if (angle < -HALF_PI && angle >= -HALF_PI - SNAP) return -HALF_PI;
   const shifted = angle + HALF_PI;
   const wrapped = shifted - Math.PI * Math.floor(shifted / Math.PI) - HALF_PI;
-  // Rounding can land exactly on +π/2, which belongs to the other end of the interval.
-  return wrapped >= HALF_PI ? wrapped - Math.PI : wrapped;
+  // Rounding can land exactly on +π/2, which belongs to the other end of the interval, or (for
+  // angles of thousands of radians) a few ulps below −π/2, which is −π/2.
+  if (wrapped >= HALF_PI) return wrapped - Math.PI;
+  return wrapped < -HALF_PI ? -HALF_PI : wrapped;
 }
 
 /** The same rectangle in le90 form: w ≥ h (swapping the sides turns the angle by π/2), θ wrapped. */
