@@ -19,7 +19,8 @@ export const MUTATION_GROUPS = {
   tiling: {
     // dense-options: defaults and the tile grid; segmentation: the argmax/softmax of the blended logits.
     mutate: ['lib/image/tiling.ts', 'lib/tasks/dense-engine.ts', 'lib/tasks/dense-options.ts', 'lib/tasks/segmentation.ts'],
-    testFiles: ['test/tiling.test.ts', 'test/blending.test.ts', 'test/segmentation.test.ts', 'test/dense-engine.test.ts'],
+    // options.test.ts: the tile checked against the model's input size rule (dense-options).
+    testFiles: ['test/tiling.test.ts', 'test/blending.test.ts', 'test/segmentation.test.ts', 'test/dense-engine.test.ts', 'test/options.test.ts'],
   },
   geo: {
     // Rasters through GDAL: reading (bands, value ranges, nodata, windows, georeferencing), the

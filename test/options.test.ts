@@ -90,4 +90,26 @@ describe('dense tiles are checked against the input size rule once per call', ()
     expect(() => resolveDenseOptions({ model: {} as never, tileSize: 32 }, meta({ rule: 'any', minWidth: 64, minHeight: 64 }))).toThrow(RangeError);
     expect(resolveDenseOptions({ model: {} as never }, meta({ rule: 'any', minWidth: 64, minHeight: 64, multipleOf: 32 })).tileSize).toBe(64);
   });
+
+  it('checks both sides of a fixed input: a square tile fits only a square input of its size', () => {
+    const tall = meta({ rule: 'fixed', width: 64, height: 96 });
+    expect(() => resolveDenseOptions({ model: {} as never, tileSize: 64 }, tall)).toThrow(/^Expected 64 \(this model's fixed 64×96 input\) for tileSize but received 64/);
+    const wide = meta({ rule: 'fixed', width: 96, height: 64 });
+    expect(() => resolveDenseOptions({ model: {} as never, tileSize: 64 }, wide)).toThrow(/^Expected 96 \(this model's fixed 96×64 input\) for tileSize but received 64/);
+    expect(resolveDenseOptions({ model: {} as never, tileSize: 64 }, meta({ rule: 'fixed', width: 64, height: 64 })).tileSize).toBe(64);
+  });
+
+  it('checks the tile against the larger minimum side and the multiple, each on its own', () => {
+    const message = /^Expected a multiple of 32 of at least 96 \(this model's input size rule\) for tileSize but received 64/;
+    // Below the minimum height only, then below the minimum width only.
+    expect(() => resolveDenseOptions({ model: {} as never, tileSize: 64 }, meta({ rule: 'any', minWidth: 64, minHeight: 96, multipleOf: 32 }))).toThrow(message);
+    expect(() => resolveDenseOptions({ model: {} as never, tileSize: 64 }, meta({ rule: 'any', minWidth: 96, minHeight: 64, multipleOf: 32 }))).toThrow(message);
+    // Large enough, but not a multiple.
+    expect(() => resolveDenseOptions({ model: {} as never, tileSize: 96 }, meta({ rule: 'any', minWidth: 64, minHeight: 64, multipleOf: 64 }))).toThrow(
+      /^Expected a multiple of 64 of at least 64 \(this model's input size rule\) for tileSize but received 96/,
+    );
+    // No multiple in the rule: any tile from the minimum on.
+    expect(resolveDenseOptions({ model: {} as never, tileSize: 96 }, meta({ rule: 'any', minWidth: 64, minHeight: 96 })).tileSize).toBe(96);
+    expect(resolveDenseOptions({ model: {} as never, tileSize: 96 }, meta({ rule: 'any', minWidth: 96, minHeight: 64, multipleOf: 32 })).tileSize).toBe(96);
+  });
 });
