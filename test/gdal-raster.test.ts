@@ -139,7 +139,7 @@ describe('files and memory GDAL holds', () => {
     expect(memoryFiles()).toEqual([]);
     // TIFF magic, then nothing GDAL can read.
     const broken = Uint8Array.from([0x49, 0x49, 42, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-    const error = await decodeImage(broken).catch((e: unknown) => e as Error & { code?: string });
+    const error = (await decodeImage(broken).catch((e: unknown) => e)) as Error & { code?: string };
     expect(error).toMatchObject({ code: 'IMAGE_DECODE', message: expect.stringMatching(/^Image buffer could not be decoded: ./) });
     expect(error.cause).toBeInstanceOf(Error);
     expect(memoryFiles()).toEqual([]);
@@ -256,7 +256,7 @@ describe('value ranges: defaults per type, nodata and rounding', () => {
     const full = readFileSync(writeRaster('whole.f32.tif', 64, 64, [new Float32Array(4096).fill(1)], { geoTransform: [0, 1, 0, 64, 0, -1] }));
     const file = join(dir, 'cut.tif');
     writeFileSync(file, full.subarray(0, 2000)); // the header and directory, not the strips
-    const error = await decodeImage(file, { valueRange: [0, 1] }).catch((e: unknown) => e as Error & { code?: string });
+    const error = (await decodeImage(file, { valueRange: [0, 1] }).catch((e: unknown) => e)) as Error & { code?: string };
     expect(error).toMatchObject({ code: 'IMAGE_DECODE', message: expect.stringMatching(/^Image ".*cut\.tif" could not be decoded: .*IReadBlock failed/) });
     expect(error.cause).toBeInstanceOf(Error);
   });
@@ -272,7 +272,7 @@ describe('option checks', () => {
     const bands = [0, 1, 2].map((b) => Uint8Array.from({ length: 12 }, (_, i) => 10 * b + i));
     const file = writeRaster('options.tif', 4, 3, bands, { geoTransform: [0, 1, 0, 3, 0, -1], epsg: 32633 });
     for (const bad of [[0, 1], [0, 1.5, 2], 'rgb']) await expect(decodeImage(file, { bands: bad as never }), JSON.stringify(bad)).rejects.toThrow(new TypeError(`Expected an array of 3 band indices for bands but received ${bad === 'rgb' ? '"rgb" of type string' : `an array of length ${(bad as number[]).length} of type object`}`));
-    for (const bad of [[-1, 0, 1], [0, 1, 3]]) await expect(decodeImage(file, { bands: bad })).rejects.toThrow(new RangeError('Expected band indices in 0..2 for bands but received an array of length 3 of type object'));
+    for (const bad of [[-1, 0, 1], [0, 1, 3]] as const) await expect(decodeImage(file, { bands: bad })).rejects.toThrow(new RangeError('Expected band indices in 0..2 for bands but received an array of length 3 of type object'));
     for (const bad of [[0, 10, 20], [Number.NaN, 5], [0, Infinity], [6, 5]]) await expect(decodeImage(file, { valueRange: bad as never }), JSON.stringify(bad)).rejects.toThrow(new RangeError(`Expected [min, max] with min < max for valueRange but received an array of length ${bad.length} of type object`));
     await expect(decodeImage(file, { valueRange: 'fast' as never })).rejects.toThrow(new TypeError(`Expected 'dtype', 'minmax', 'percentile' or [min, max] for valueRange but received "fast" of type string`));
     expect(red((await decodeImage(file, { bands: [2, 2, 2] })).data)).toEqual(Array.from(bands[2]));
