@@ -27,6 +27,11 @@ import tempfile
 import time
 from pathlib import Path
 
+# Every mutant is written to the same path: a cached .pyc is trusted when the source's size and
+# mtime (whole seconds) match, so a same-sized mutant written within a second of the last one
+# would run the last one's bytecode. No bytecode is written, here or in the pytest runs.
+sys.dont_write_bytecode = True
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "python" / "lwganet"
 TARGET = "backbone.py"
@@ -179,7 +184,8 @@ def main() -> int:
                 # sys.path, ahead of PYTHONPATH: the override makes the tests import the mutant.
                 run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
                                       "-o", f"pythonpath={work}", *PYTEST_FILES],
-                                     cwd=ROOT / "python", capture_output=True, text=True)
+                                     cwd=ROOT / "python", capture_output=True, text=True,
+                                     env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
                 if run.returncode == 0:
                     still.append((i, kind, what))
                 else:
