@@ -11,11 +11,13 @@ Three measurements of one model in one process, the pinned torch (the LibTorch t
     .venv/bin/python bench/pt2_profile.py [--model lwganet_l0] [--size 224] [--batch 1]
         [--threads 2] [--features] [--rounds 8] [--variants base,autotune,fastmath,mm-noprepack]
 
-Packages are compiled into out/bench/pt2-profile/ (kept: ~1 min each). Writes
+Packages are compiled into out/bench/pt2-profile/ (kept, named by a hash of their options, the
+torch and the model code: ~1 min each). Writes
 bench/results/pt2-profile-<stamp>.json and pt2-profile-latest.md.
 """
 
 import argparse
+import hashlib
 import json
 import statistics
 import sys
@@ -41,12 +43,13 @@ VARIANTS = {
     "mm-noprepack": {"cpp.weight_prepack": False, "conv_1x1_as_mm": True},
 }
 
-# Profiler event name → kind of work.
+# Profiler event name → kind of work, first match wins: Inductor's own kernels first (their
+# names carry the ops they fuse, e.g. cpp_fused_convolution_0).
 KINDS = [
+    ("Inductor fused kernels", ("cpp_fused",)),
     ("oneDNN convolutions", ("convolution",)),
     ("attention (SDPA)", ("scaled_dot_product",)),
     ("linear layers", ("linear", "addmm", "_mm")),
-    ("Inductor fused kernels", ("cpp_fused",)),
     ("tensor bookkeeping (empty, copy, views)", ("aten::",)),
 ]
 
@@ -58,8 +61,19 @@ def kind_of(name):
     return "the runner itself (AOTIModelContainerRunner)" if "AOTIModelContainerRunner" in name else "other"
 
 
-def compile_package(model, example, path, options):
+def build_hash(options):
+    """What a compiled package depends on: the options, the torch, the model and exporter code."""
+    digest = hashlib.sha256(json.dumps(options, sort_keys=True).encode() + torch.__version__.encode())
+    for source in sorted((ROOT / "python" / "lwganet").rglob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def compile_package(model, example, stem, options):
+    """The package of `model` for `example` under `options`, compiled unless a package of the same
+    options, torch and code is already there."""
     import torch._inductor.config as inductor_config
+    path = stem.with_name(f"{stem.name}-{build_hash(options)}.pt2")
     if not path.exists():
         with inductor_config.patch(options):
             package_entries(model, [CompiledEntry(entry_name(*example.shape[:1], *example.shape[2:]), (example,))], path, "{}")
@@ -154,11 +168,11 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{args.model}{'-features' if args.features else ''}-{args.size}-b{args.batch}"
 
-    profiled = compile_package(model, x, out / f"{stem}-kernel-profile.pt2", {"cpp.enable_kernel_profile": True})
+    profiled = compile_package(model, x, out / f"{stem}-kernel-profile", {"cpp.enable_kernel_profile": True})
     with torch.no_grad():
         total, kinds = profile_forward(profiled, x, args.iterations)
         count, conv_ms, convs = convolutions_alone(model, x.contiguous(memory_format=torch.channels_last))
-        loaders = {v: compile_package(model, x, out / f"{stem}-{v}.pt2", VARIANTS[v]) for v in variants}
+        loaders = {v: compile_package(model, x, out / f"{stem}-{v}", VARIANTS[v]) for v in variants}
         medians = time_variants(loaders, x, args.rounds, args.iterations)
 
     lines = [f"# AOTInductor profile: {what}", "", f"Profiled forward: {total:.2f} ms (profiler overhead included)", "",
