@@ -133,9 +133,9 @@ void InferencePool::Finished(Worker* self) {
   std::unique_lock<std::mutex> lock(mutex_);
   --running_;
   if (stopping_) {
-    // This thread listed itself idle before delivering, so Submit may already have handed it
-    // the caller's next job; it is never run now, and must not be counted as running either
-    // (Quiesce would wait for it forever).
+    // After a forward this thread listed itself idle before delivering, so Submit may already
+    // have handed it the caller's next job; it is never run now, and must not be counted as
+    // running either (Quiesce would wait for it forever).
     if (self->job != nullptr) {
       self->job = nullptr;
       --running_;

@@ -2,11 +2,13 @@
  * Row bands of an image, read on demand, so tiled inference never holds a whole scene; and
  * single windows (detection patches), so patch-wise inference holds only one patch.
  *
- * Raster files GDAL reads (GeoTIFF, JPEG2000, VRT ...) are opened once for their size,
- * georeferencing and per-band value ranges (computed once on the whole raster, so every window
- * is scaled alike), then each band is a window read; every other input (JPEG, PNG, WebP —
- * georeferenced by a world file or not —, bytes, raw pixels) is decoded whole by decodeImage(),
- * bounded by `maxPixels`, and bands are views of it (a JPEG or PNG has no tiles to read apart). Conversions are gdal-raster.ts's and decode-sharp.ts's.
+ * Rasters that need GDAL to be read faithfully (georeferenced ones, and files with more than 4
+ * bands or samples other than Byte/UInt16: GeoTIFF, JPEG2000, VRT ...) are opened once for their
+ * size, georeferencing and per-band value ranges (computed once on the whole raster, so every
+ * window is scaled alike), then each band is a window read. Every other input (JPEG, PNG, WebP —
+ * with a world file or not —, plain TIFFs sharp reads as they are, bytes, raw pixels) is decoded
+ * whole by decodeImage(), bounded by `maxPixels`, and bands are views of it. Conversions are
+ * gdal-raster.ts's and decode-sharp.ts's.
  *
  * Nodata: every read records which of its pixels are nodata into a whole-image flag array
  * (1 byte per pixel), so once all tiles or patches are read, nodataMask() covers the image.
