@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, hasStack } from './helpers/cli-run.js';
 import { ROOT } from './helpers/image-python.js';
 import { exportDenseFixtures } from './helpers/dense-models.js';
+import { AS_NOBODY, nobodyCannotRead } from './helpers/as-nobody.js';
 import { encode, pattern, tempDir, writeFixture } from './helpers/image-fixtures.js';
 
 let dir: string;
@@ -16,7 +17,8 @@ let model: string;
 let image: string;
 
 // root may write anywhere: the unwritable-directory cases then run the CLI as nobody.
-const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+const asUser = AS_NOBODY;
+const unreachable = nobodyCannotRead(BIN);
 
 beforeAll(async () => {
   ({ dir, cleanup } = tempDir('lwganet-cli-out-'));
@@ -46,7 +48,8 @@ describe('CLI output paths', () => {
     expect(hasStack(result.stderr)).toBe(false);
   });
 
-  it('--out in a directory that does not accept new files: exit 1, one line, before inference', async () => {
+  it('--out in a directory that does not accept new files: exit 1, one line, before inference', async (ctx) => {
+    ctx.skip(unreachable !== null, unreachable ?? '');
     const locked = join(dir, 'locked');
     mkdirSync(locked, { mode: 0o555 });
     chmodSync(locked, 0o555);
@@ -56,7 +59,8 @@ describe('CLI output paths', () => {
     expect(readdirSync(locked)).toEqual([]);
   });
 
-  it('--overlay in a directory that does not accept new files: exit 1 before the mask is written', async () => {
+  it('--overlay in a directory that does not accept new files: exit 1 before the mask is written', async (ctx) => {
+    ctx.skip(unreachable !== null, unreachable ?? '');
     const open = join(dir, 'open');
     mkdirSync(open);
     chmodSync(open, 0o777);
