@@ -17,6 +17,7 @@ bench/results/pt2-profile-<stamp>.json and pt2-profile-latest.md.
 """
 
 import argparse
+import functools
 import hashlib
 import json
 import statistics
@@ -61,23 +62,26 @@ def kind_of(name):
     return "the runner itself (AOTIModelContainerRunner)" if "AOTIModelContainerRunner" in name else "other"
 
 
-def build_hash(options):
-    """What a compiled package depends on: the options, the torch, the model and exporter code."""
-    digest = hashlib.sha256(json.dumps(options, sort_keys=True).encode() + torch.__version__.encode())
+@functools.lru_cache(maxsize=None)
+def code_hash():
+    """The torch and the model and exporter code a compiled package was built from."""
+    digest = hashlib.sha256(torch.__version__.encode())
     for source in sorted((ROOT / "python" / "lwganet").rglob("*.py")):
         digest.update(source.read_bytes())
-    return digest.hexdigest()[:10]
+    return digest.hexdigest()
 
 
 def compile_package(model, example, stem, options):
     """The package of `model` for `example` under `options`, compiled unless a package of the same
     options, torch and code is already there."""
     import torch._inductor.config as inductor_config
-    path = stem.with_name(f"{stem.name}-{build_hash(options)}.pt2")
+    built = hashlib.sha256((code_hash() + json.dumps(options, sort_keys=True)).encode()).hexdigest()[:10]
+    path = stem.with_name(f"{stem.name}-{built}.pt2")
+    entry = entry_name(example.shape[0], example.shape[2], example.shape[3])
     if not path.exists():
         with inductor_config.patch(options):
-            package_entries(model, [CompiledEntry(entry_name(*example.shape[:1], *example.shape[2:]), (example,))], path, "{}")
-    return torch._C._aoti.AOTIModelPackageLoader(str(path), entry_name(*example.shape[:1], *example.shape[2:]), False, 1, -1)
+            package_entries(model, [CompiledEntry(entry, (example,))], path, "{}")
+    return torch._C._aoti.AOTIModelPackageLoader(str(path), entry, False, 1, -1)
 
 
 def profile_forward(loader, x, iterations):

@@ -17,7 +17,6 @@ let model: string;
 let image: string;
 
 // root may write anywhere: the unwritable-directory cases then run the CLI as nobody.
-const asUser = AS_NOBODY;
 const unreachable = nobodyCannotRead(BIN);
 
 beforeAll(async () => {
@@ -53,7 +52,7 @@ describe('CLI output paths', () => {
     const locked = join(dir, 'locked');
     mkdirSync(locked, { mode: 0o555 });
     chmodSync(locked, 0o555);
-    const result = await cli(['segment', image, '--model', model, '--out', join(locked, 'mask.png'), '--no-progress'], asUser);
+    const result = await cli(['segment', image, '--model', model, '--out', join(locked, 'mask.png'), '--no-progress'], AS_NOBODY);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^lwganet: Cannot write mask file ".*locked\/mask\.png": its directory does not accept new files \(permission denied\)\n$/);
     expect(readdirSync(locked)).toEqual([]);
@@ -67,7 +66,7 @@ describe('CLI output paths', () => {
     const locked = join(dir, 'locked-overlay');
     mkdirSync(locked);
     chmodSync(locked, 0o555);
-    const result = await cli(['segment', image, '--model', model, '--out', join(open, 'mask.png'), '--overlay', join(locked, 'overlay.png'), '--no-progress'], asUser);
+    const result = await cli(['segment', image, '--model', model, '--out', join(open, 'mask.png'), '--overlay', join(locked, 'overlay.png'), '--no-progress'], AS_NOBODY);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^lwganet: Cannot write overlay file .*: its directory does not accept new files \(permission denied\)\n$/);
     expect(existsSync(join(open, 'mask.png'))).toBe(false);

@@ -20,32 +20,30 @@ function end() {
   if (mode === 'sigterm-handler') process.kill(process.pid, 'SIGTERM');
 }
 
-if (mode === 'sigterm-handler') process.on('SIGTERM', () => process.exit(143));
-if (mode === 'exit-on-result') {
-  (async () => {
-    const model = await loadModel(modelPath, { threads: 1 });
-    const input = new Tensor('float32', new Float32Array(3 * 224 * 224).fill(0.5), [1, 3, 224, 224]);
-    let results = 0;
-    const next = () =>
-      model.run(input).then(() => {
-        if (++results === delay) {
-          next();
-          next();
-          process.exit(3);
-        }
+// Two runs in flight; each result submits the next, and the `delay`-th submits two more and exits.
+function exitOnResult(model, input) {
+  let results = 0;
+  const next = () =>
+    model.run(input).then(() => {
+      if (++results === delay) {
         next();
-      });
-    next();
-    next();
-  })();
-  return;
+        next();
+        process.exit(3);
+      }
+      next();
+    });
+  next();
+  next();
 }
+
+if (mode === 'sigterm-handler') process.on('SIGTERM', () => process.exit(143));
 // A negative delay ends the process while the model loads (counted from loadModel()); otherwise
 // the delay counts from the first forwards of the freshly loaded model.
 if (delay < 0 && mode !== 'sigterm') setTimeout(end, -delay);
 (async () => {
   const model = await loadModel(modelPath, { threads: 1 });
   const input = new Tensor('float32', new Float32Array(3 * 224 * 224).fill(0.5), [1, 3, 224, 224]);
+  if (mode === 'exit-on-result') return exitOnResult(model, input);
   if (delay >= 0 && mode !== 'sigterm') setTimeout(end, delay);
   setImmediate(() => process.send?.('running'));
   // Keep forwards in flight on every inference thread until the process ends.
