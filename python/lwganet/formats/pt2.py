@@ -20,7 +20,9 @@ Package layout (a PT2 archive, i.e. a zip written by ``package_pt2``):
   - ``lwganet.inputs``: the forward's input names, comma-separated;
   - ``lwganet.shapes``: a static entry's input shapes, ``1x3x224x224`` each, ``;``-separated;
   - ``lwganet.dynamic``: a dynamic entry's ranges, ``batchMin-batchMax,hMin-hMax,wMin-wMax,multiple``
-    (channels as in ``lwganet.shapes``, which then holds the example shapes).
+    (channels as in ``lwganet.shapes``, which then holds the example shapes);
+  - ``lwganet.gemmConvs``: in a static entry of the "fast" graph, how many 1x1 convolutions were
+    compiled as GEMM kernels (small_gemms.py).
 
 The detector is not compiled: its suppression ops (torch.ops.lwganet.nms_*) return a
 data-dependent number of boxes and have no shape (fake) kernels, so torch.export cannot trace
@@ -44,6 +46,7 @@ from ..backbone import MIN_INPUT_SIZE
 from ..graph import prepare_graph
 from ..metadata import METADATA_FILE, FixedSize, ModelMetadata
 from . import ExportFormat, ExportJob
+from .small_gemms import GEMM_INDUCTOR_OPTIONS, small_convs_as_gemms
 
 __all__ = ["FORMAT", "write_pt2", "package_entries", "CompiledEntry", "PT2_METHOD", "DYNAMIC_ENTRY", "SIZE_MULTIPLE"]
 
@@ -94,11 +97,12 @@ def _input_names(program: "torch.export.ExportedProgram") -> List[str]:
 
 
 def package_entries(model: nn.Module, entries: Sequence[CompiledEntry], out: Union[str, os.PathLike],
-                    metadata_json: str) -> Dict[str, object]:
+                    metadata_json: str, small_gemms: bool = False) -> Dict[str, object]:
     """Compiles ``model`` once per entry (torch.export, then AOTInductor with freezing) and writes
     one package holding them all plus ``extra/metadata.json``. Returns what was written per entry
     (name → its AOTInductor metadata). Works for any module taking tensors (test fixtures use it
-    on tiny models)."""
+    on tiny models). With ``small_gemms``, each static entry compiles the 1x1 convolutions that
+    are small at its shape as Inductor GEMM kernels (small_gemms.py); ``model`` is not changed."""
     from torch.export.pt2_archive._package import package_pt2
     import torch._inductor.config as inductor_config
 
@@ -122,10 +126,15 @@ def package_entries(model: nn.Module, entries: Sequence[CompiledEntry], out: Uni
                         "lwganet.shapes": ";".join("x".join(map(str, x.shape)) for x in entry.example)}
                 if entry.dynamic is not None:
                     shapes, info["lwganet.dynamic"] = _dynamic_shapes(len(entry.example), int(entry.dynamic["min_side"]))
-                program = torch.export.export(model, entry.example, dynamic_shapes=shapes)
+                compiled, gemms = model, 0
+                if small_gemms and entry.dynamic is None:
+                    compiled, gemms = small_convs_as_gemms(model, entry.example)
+                    info["lwganet.gemmConvs"] = str(gemms)
+                program = torch.export.export(compiled, entry.example, dynamic_shapes=shapes)
                 info["lwganet.inputs"] = ",".join(_input_names(program))
                 options = {"aot_inductor.package": True, "aot_inductor.metadata": info,
-                           "aot_inductor.output_path": str(work / entry.name)}
+                           "aot_inductor.output_path": str(work / entry.name),
+                           **(GEMM_INDUCTOR_OPTIONS if gemms else {})}
                 (work / entry.name).mkdir()
                 files[entry.name] = torch._inductor.aot_compile(program.module(), entry.example, options=options)
                 described[entry.name] = info
@@ -222,7 +231,8 @@ def write_pt2(job: ExportJob, out: Union[str, os.PathLike]) -> Tuple[ModelMetada
         example = tuple(torch.randn(2, 3, height, width, generator=generator) for _ in range(inputs))
         entries.append(CompiledEntry(DYNAMIC_ENTRY, example, dynamic={"min_side": min_side}))
     meta.validate()
-    description = package_entries(model, entries, out, meta.to_json())
+    # The GEMM rewrite is a "fast" graph lever: "official" keeps the official op sequence.
+    description = package_entries(model, entries, out, meta.to_json(), small_gemms=job.graph == "fast")
     return meta, description
 
 

@@ -1,0 +1,87 @@
+"""Small 1x1 convolutions compiled as Inductor's own GEMM kernels instead of oneDNN calls.
+
+At batch 1 most of LWGANet's 1x1 convolutions are tiny (16→8 channels on a 14×14 map is 25 k
+multiply-adds), and every oneDNN convolution costs 15–25 µs through ATen however small it is.
+Written as a matrix product over the channels of the channels-last map and compiled with
+Inductor's C++ GEMM template, the same products take 2–12 µs. Autotuning every 1x1 convolution
+of LWGANet-L0 at 224² batch 1 both ways (oneDNN vs the template, 2 threads) gave one rule: the
+template wins up to about a million multiply-adds, except with few output channels on a large
+map (a 32→8 convolution on 56×56: 64 µs vs oneDNN's 23); above that oneDNN wins (a 128→256 on
+14×14, 6.4 M: 78 µs vs 41). ``small_convs_as_gemms`` applies that rule per compiled shape, so
+large batches and large maps keep their convolutions. bench/README.md has the measurements.
+
+Only the compiled graph changes: the weights are the convolutions' own (no state_dict change),
+and the products equal the convolutions up to float rounding.
+"""
+
+import copy
+from collections import defaultdict
+from typing import Dict, List, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["PointwiseGemm", "small_convs_as_gemms", "GEMM_INDUCTOR_OPTIONS", "MAX_MACS", "MIN_OUT_ON_LARGE_MAPS",
+           "LARGE_MAP_PIXELS"]
+
+# Multiply-adds (batch × pixels × in × out) up to which the template beats oneDNN.
+MAX_MACS = 1_000_000
+# On maps of more than LARGE_MAP_PIXELS positions (batch × H × W), the template needs at least
+# this many output channels to fill its vector registers.
+MIN_OUT_ON_LARGE_MAPS = 16
+LARGE_MAP_PIXELS = 1024
+
+# Inductor options of a compile with rewritten convolutions: its matrix products are generated
+# from the C++ GEMM template (the only backend listed, so nothing is benchmarked at compile time).
+GEMM_INDUCTOR_OPTIONS = {"max_autotune": True, "max_autotune_gemm_backends": "CPP"}
+
+
+class PointwiseGemm(nn.Module):
+    """A stride-1, unpadded, ungrouped 1x1 convolution as ``linear`` over the channels of the
+    NHWC view of its input, returned as an NCHW view (channels-last strides) like the conv's."""
+
+    def __init__(self, conv: nn.Conv2d) -> None:
+        super().__init__()
+        self.weight = conv.weight
+        self.bias = conv.bias
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = F.linear(x.permute(0, 2, 3, 1), self.weight.flatten(1), self.bias)
+        return y.permute(0, 3, 1, 2)
+
+
+def _is_pointwise(conv: nn.Conv2d) -> bool:
+    return (conv.kernel_size == (1, 1) and conv.stride == (1, 1) and conv.groups == 1
+            and conv.dilation == (1, 1) and conv.padding in ((0, 0), "valid") and conv.padding_mode == "zeros")
+
+
+def _worth_it(conv: nn.Conv2d, out_shape: Tuple[int, ...]) -> bool:
+    pixels = out_shape[0] * out_shape[2] * out_shape[3]
+    if pixels * conv.in_channels * conv.out_channels > MAX_MACS:
+        return False
+    return pixels <= LARGE_MAP_PIXELS or conv.out_channels >= MIN_OUT_ON_LARGE_MAPS
+
+
+def small_convs_as_gemms(model: nn.Module, example: Sequence[torch.Tensor]) -> Tuple[nn.Module, int]:
+    """A copy of ``model`` whose 1x1 convolutions that are small at ``example``'s shapes are
+    ``PointwiseGemm`` modules, and how many were replaced (0: the copy is unchanged). ``model``
+    itself is left as it is. A convolution the forward does not call is left alone; one it calls
+    several times is replaced only if every call is small."""
+    model = copy.deepcopy(model)
+    shapes: Dict[nn.Module, List[Tuple[int, ...]]] = defaultdict(list)
+    hooks = [m.register_forward_hook(lambda m, _inputs, out: shapes[m].append(tuple(out.shape)))
+             for m in model.modules() if isinstance(m, nn.Conv2d) and _is_pointwise(m)]
+    try:
+        with torch.no_grad():
+            model(*example)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    replaced = 0
+    for parent in list(model.modules()):
+        for name, child in list(parent.named_children()):
+            if isinstance(child, nn.Conv2d) and shapes.get(child) and all(_worth_it(child, s) for s in shapes[child]):
+                setattr(parent, name, PointwiseGemm(child))
+                replaced += 1
+    return model, replaced
