@@ -8,15 +8,20 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-const CODE_DIRS = ['python/lwganet', 'python/lwganet/layers'];
+/** Every .py file under python/lwganet (the model, its heads and the exporters), in path order. */
+function codeFiles(root, dir = 'python/lwganet') {
+  const files = [];
+  for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory() && entry.name !== '__pycache__') files.push(...codeFiles(root, path));
+    else if (entry.isFile() && entry.name.endsWith('.py')) files.push(path);
+  }
+  return files.sort();
+}
 
 function codeHash(root) {
   const hash = createHash('sha256');
-  for (const dir of CODE_DIRS) {
-    for (const name of readdirSync(join(root, dir)).filter((n) => n.endsWith('.py')).sort()) {
-      hash.update(`${dir}/${name}\0`).update(readFileSync(join(root, dir, name)));
-    }
-  }
+  for (const path of codeFiles(root)) hash.update(`${path}\0`).update(readFileSync(join(root, path)));
   hash.update(readFileSync(join(root, 'requirements-ci.txt')));
   return hash.digest('hex').slice(0, 10);
 }
