@@ -9,7 +9,7 @@ Three measurements of one model in one process, the pinned torch (the LibTorch t
 3. compile variants of the same package timed in interleaved rounds (--variants).
 
     .venv/bin/python bench/pt2_profile.py [--model lwganet_l0] [--size 224] [--batch 1]
-        [--threads 2] [--features] [--rounds 8] [--variants base,autotune,fastmath,mm-noprepack]
+        [--threads 2] [--features] [--rounds 8] [--variants base,no-gemms,autotune,fastmath,mm-noprepack]
 
 Packages are compiled into out/bench/pt2-profile/ (kept, named by a hash of their options, the
 torch and the model code: ~1 min each). Writes
@@ -35,13 +35,15 @@ from lwganet.build import build_model  # noqa: E402
 from lwganet.formats.pt2 import CompiledEntry, entry_name, package_entries  # noqa: E402
 from lwganet.graph import prepare_graph  # noqa: E402
 
-# Inductor options of each variant, on top of the exporter's (freezing). "base" is what ships.
+# Inductor options of each variant on top of the exporter's (freezing), and whether the small 1x1
+# convolutions are compiled as GEMM kernels (formats/small_gemms.py). "base" is what ships.
 VARIANTS = {
-    "base": {},
-    "autotune": {"max_autotune": True, "max_autotune_gemm_backends": "CPP,ATEN"},
-    "fastmath": {"cpp.enable_unsafe_math_opt_flag": True, "cpp.enable_floating_point_contract_flag": "fast"},
-    # 1x1 convolutions as matrix products (only possible without oneDNN weight prepacking).
-    "mm-noprepack": {"cpp.weight_prepack": False, "conv_1x1_as_mm": True},
+    "base": ({}, True),
+    "no-gemms": ({}, False),
+    "autotune": ({"max_autotune": True, "max_autotune_gemm_backends": "CPP,ATEN"}, False),
+    "fastmath": ({"cpp.enable_unsafe_math_opt_flag": True, "cpp.enable_floating_point_contract_flag": "fast"}, True),
+    # Every 1x1 convolution as a matrix product (only possible without oneDNN weight prepacking).
+    "mm-noprepack": ({"cpp.weight_prepack": False, "conv_1x1_as_mm": True}, False),
 }
 
 # Profiler event name → kind of work, first match wins: Inductor's own kernels first (their
@@ -71,16 +73,16 @@ def code_hash():
     return digest.hexdigest()
 
 
-def compile_package(model, example, stem, options):
+def compile_package(model, example, stem, options, small_gemms=True):
     """The package of `model` for `example` under `options`, compiled unless a package of the same
     options, torch and code is already there."""
     import torch._inductor.config as inductor_config
-    built = hashlib.sha256((code_hash() + json.dumps(options, sort_keys=True)).encode()).hexdigest()[:10]
+    built = hashlib.sha256((code_hash() + json.dumps([options, small_gemms], sort_keys=True)).encode()).hexdigest()[:10]
     path = stem.with_name(f"{stem.name}-{built}.pt2")
     entry = entry_name(example.shape[0], example.shape[2], example.shape[3])
     if not path.exists():
         with inductor_config.patch(options):
-            package_entries(model, [CompiledEntry(entry, (example,))], path, "{}")
+            package_entries(model, [CompiledEntry(entry, (example,))], path, "{}", small_gemms=small_gemms)
     return torch._C._aoti.AOTIModelPackageLoader(str(path), entry, False, 1, -1)
 
 
@@ -147,6 +149,12 @@ def time_variants(loaders, x, rounds, iterations):
     return {name: round(statistics.median(t), 3) for name, t in times.items()}
 
 
+def describe(options, small_gemms):
+    what = [json.dumps(options)] if options else []
+    what.append("small 1x1 convolutions as GEMM kernels" if small_gemms else "every convolution through oneDNN")
+    return ", ".join(what)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="lwganet_l0")
@@ -176,7 +184,7 @@ def main():
     with torch.no_grad():
         total, kinds = profile_forward(profiled, x, args.iterations)
         count, conv_ms, convs = convolutions_alone(model, x.contiguous(memory_format=torch.channels_last))
-        loaders = {v: compile_package(model, x, out / f"{stem}-{v}", VARIANTS[v]) for v in variants}
+        loaders = {v: compile_package(model, x, out / f"{stem}-{v}", *VARIANTS[v]) for v in variants}
         medians = time_variants(loaders, x, args.rounds, args.iterations)
 
     lines = [f"# AOTInductor profile: {what}", "", f"Profiled forward: {total:.2f} ms (profiler overhead included)", "",
@@ -187,7 +195,7 @@ def main():
     lines += [f"| {k} | {n} | {us} | {each} |" for k, n, us, each in convs[:25]]
     lines += ["", f"Compile variants ({args.rounds} interleaved rounds of {args.iterations} forwards, median ms per forward):", "",
               "| variant | options | ms |", "|---|---|---:|"]
-    lines += [f"| {v} | {json.dumps(VARIANTS[v]) if VARIANTS[v] else 'as exported'} | {medians[v]:.2f} |" for v in variants]
+    lines += [f"| {v} | {describe(*VARIANTS[v])} | {medians[v]:.2f} |" for v in variants]
     markdown = "\n".join(lines) + "\n"
     print(markdown)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H-%M-%SZ")
