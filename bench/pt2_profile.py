@@ -9,7 +9,7 @@ Three measurements of one model in one process, the pinned torch (the LibTorch t
 3. compile variants of the same package timed in interleaved rounds (--variants).
 
     .venv/bin/python bench/pt2_profile.py [--model lwganet_l0] [--size 224] [--batch 1]
-        [--threads 2] [--features] [--rounds 8] [--variants base,no-gemms,autotune,fastmath,mm-noprepack]
+        [--threads 2] [--features] [--rounds 8] [--variants base,no-rewrites,autotune,fastmath,mm-noprepack]
 
 Packages are compiled into out/bench/pt2-profile/ (kept, named by a hash of their options, the
 torch and the model code: ~1 min each). Writes
@@ -35,11 +35,12 @@ from lwganet.build import build_model  # noqa: E402
 from lwganet.formats.pt2 import CompiledEntry, entry_name, package_entries  # noqa: E402
 from lwganet.graph import prepare_graph  # noqa: E402
 
-# Inductor options of each variant on top of the exporter's (freezing), and whether the small 1x1
-# convolutions are compiled as GEMM kernels (formats/small_gemms.py). "base" is what ships.
+# Inductor options of each variant on top of the exporter's (freezing), and whether the exporter's
+# rewrites of the compiled graph are applied (small 1x1 convolutions as GEMM kernels, DRFD split
+# into depthwise halves: formats/small_gemms.py, split_downsampler.py). "base" is what ships.
 VARIANTS = {
     "base": ({}, True),
-    "no-gemms": ({}, False),
+    "no-rewrites": ({}, False),
     "autotune": ({"max_autotune": True, "max_autotune_gemm_backends": "CPP,ATEN"}, False),
     "fastmath": ({"cpp.enable_unsafe_math_opt_flag": True, "cpp.enable_floating_point_contract_flag": "fast"}, True),
     # Every 1x1 convolution as a matrix product (only possible without oneDNN weight prepacking).
@@ -73,16 +74,16 @@ def code_hash():
     return digest.hexdigest()
 
 
-def compile_package(model, example, stem, options, small_gemms=True):
+def compile_package(model, example, stem, options, rewrites=True):
     """The package of `model` for `example` under `options`, compiled unless a package of the same
     options, torch and code is already there."""
     import torch._inductor.config as inductor_config
-    built = hashlib.sha256((code_hash() + json.dumps([options, small_gemms], sort_keys=True)).encode()).hexdigest()[:10]
+    built = hashlib.sha256((code_hash() + json.dumps([options, rewrites], sort_keys=True)).encode()).hexdigest()[:10]
     path = stem.with_name(f"{stem.name}-{built}.pt2")
     entry = entry_name(example.shape[0], example.shape[2], example.shape[3])
     if not path.exists():
         with inductor_config.patch(options):
-            package_entries(model, [CompiledEntry(entry, (example,))], path, "{}", small_gemms=small_gemms)
+            package_entries(model, [CompiledEntry(entry, (example,))], path, "{}", compiled_rewrites=rewrites)
     return torch._C._aoti.AOTIModelPackageLoader(str(path), entry, False, 1, -1)
 
 
@@ -149,9 +150,9 @@ def time_variants(loaders, x, rounds, iterations):
     return {name: round(statistics.median(t), 3) for name, t in times.items()}
 
 
-def describe(options, small_gemms):
+def describe(options, rewrites):
     what = [json.dumps(options)] if options else []
-    what.append("small 1x1 convolutions as GEMM kernels" if small_gemms else "every convolution through oneDNN")
+    what.append("the exporter's rewrites" if rewrites else "no rewrites: every convolution through oneDNN")
     return ", ".join(what)
 
 

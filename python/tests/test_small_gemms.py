@@ -131,7 +131,7 @@ def test_a_compiled_package_runs_the_gemm_kernels_and_equals_eager(tmp_path):
     model = tiny_model().to(memory_format=torch.channels_last)
     x = torch.randn(1, 3, 24, 24)
     out = tmp_path / "tiny.pt2"
-    written = package_entries(model, [CompiledEntry("b1_24x24", (x,))], out, "{}", small_gemms=True)
+    written = package_entries(model, [CompiledEntry("b1_24x24", (x,))], out, "{}", compiled_rewrites=True)
     assert written["b1_24x24"]["lwganet.gemmConvs"] == "2"
     with zipfile.ZipFile(out) as package:
         sources = [package.read(n).decode("utf-8", "replace") for n in package.namelist() if n.endswith(".cpp")]
@@ -145,7 +145,7 @@ def test_a_compiled_package_runs_the_gemm_kernels_and_equals_eager(tmp_path):
 
 def test_only_the_fast_graph_asks_for_the_rewrite(monkeypatch, tmp_path):
     asked = []
-    monkeypatch.setattr(pt2, "package_entries", lambda *a, small_gemms=False, **k: asked.append(small_gemms) or {})
+    monkeypatch.setattr(pt2, "package_entries", lambda *a, compiled_rewrites=False, **k: asked.append(compiled_rewrites) or {})
     from lwganet.cli import main
     for graph in ("fast", "official"):
         assert main(["export", "lwganet_l0", "--format", "pt2", "--graph", graph,

@@ -29,6 +29,7 @@ data-dependent number of boxes and have no shape (fake) kernels, so torch.export
 them; detectors stay TorchScript.
 """
 
+import copy
 import json
 import os
 import shutil
@@ -47,6 +48,7 @@ from ..graph import prepare_graph
 from ..metadata import METADATA_FILE, FixedSize, ModelMetadata
 from . import ExportFormat, ExportJob
 from .small_gemms import GEMM_INDUCTOR_OPTIONS, small_convs_as_gemms
+from .split_downsampler import split_downsamplers
 
 __all__ = ["FORMAT", "write_pt2", "package_entries", "CompiledEntry", "PT2_METHOD", "DYNAMIC_ENTRY", "SIZE_MULTIPLE"]
 
@@ -97,12 +99,13 @@ def _input_names(program: "torch.export.ExportedProgram") -> List[str]:
 
 
 def package_entries(model: nn.Module, entries: Sequence[CompiledEntry], out: Union[str, os.PathLike],
-                    metadata_json: str, small_gemms: bool = False) -> Dict[str, object]:
+                    metadata_json: str, compiled_rewrites: bool = False) -> Dict[str, object]:
     """Compiles ``model`` once per entry (torch.export, then AOTInductor with freezing) and writes
     one package holding them all plus ``extra/metadata.json``. Returns what was written per entry
     (name → its AOTInductor metadata). Works for any module taking tensors (test fixtures use it
-    on tiny models). With ``small_gemms``, each static entry compiles the 1x1 convolutions that
-    are small at its shape as Inductor GEMM kernels (small_gemms.py); ``model`` is not changed."""
+    on tiny models). With ``compiled_rewrites``, what oneDNN runs slowly is rewritten in a copy of
+    ``model`` first: LWGANet's downsamplers split into depthwise halves (split_downsampler.py) and,
+    in each static entry, the 1x1 convolutions small at its shape as GEMM kernels (small_gemms.py)."""
     from torch.export.pt2_archive._package import package_pt2
     import torch._inductor.config as inductor_config
 
@@ -115,6 +118,9 @@ def package_entries(model: nn.Module, entries: Sequence[CompiledEntry], out: Uni
     if len(set(names)) != len(names):
         raise ValueError(f"each shape is compiled once, got {names}")
     model = model.eval()
+    if compiled_rewrites:
+        model = copy.deepcopy(model)
+        split_downsamplers(model)
     files: Dict[str, list] = {}
     described: Dict[str, Dict[str, str]] = {}
     work = Path(tempfile.mkdtemp(prefix="lwganet-pt2-"))
@@ -127,7 +133,7 @@ def package_entries(model: nn.Module, entries: Sequence[CompiledEntry], out: Uni
                 if entry.dynamic is not None:
                     shapes, info["lwganet.dynamic"] = _dynamic_shapes(len(entry.example), int(entry.dynamic["min_side"]))
                 compiled, gemms = model, 0
-                if small_gemms and entry.dynamic is None:
+                if compiled_rewrites and entry.dynamic is None:
                     compiled, gemms = small_convs_as_gemms(model, entry.example)
                     info["lwganet.gemmConvs"] = str(gemms)
                 program = torch.export.export(compiled, entry.example, dynamic_shapes=shapes)
@@ -231,8 +237,8 @@ def write_pt2(job: ExportJob, out: Union[str, os.PathLike]) -> Tuple[ModelMetada
         example = tuple(torch.randn(2, 3, height, width, generator=generator) for _ in range(inputs))
         entries.append(CompiledEntry(DYNAMIC_ENTRY, example, dynamic={"min_side": min_side}))
     meta.validate()
-    # The GEMM rewrite is a "fast" graph lever: "official" keeps the official op sequence.
-    description = package_entries(model, entries, out, meta.to_json(), small_gemms=job.graph == "fast")
+    # The rewrites are "fast" graph levers: "official" keeps the official op sequence.
+    description = package_entries(model, entries, out, meta.to_json(), compiled_rewrites=job.graph == "fast")
     return meta, description
 
 

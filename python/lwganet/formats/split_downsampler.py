@@ -1,0 +1,75 @@
+"""LWGANet's downsampler (DRFD) with its channel-doubling convolution split into depthwise ones.
+
+DRFD opens with a grouped 3x3 convolution C → 2C (groups = C: each input channel feeds two output
+channels), which oneDNN runs 3–8× slower than a depthwise convolution of the same output size.
+Output channel 2c + k of it (k = 0, 1) is input channel c convolved with filter 2c + k, so the
+even and the odd output channels are two depthwise convolutions of the input. Everything after
+it in DRFD is per channel (the depthwise strided conv, GELU, both batch norms, the max-pool) up to
+the closing 1x1 fusion, so the two halves run through it separately and the fusion's input
+columns are reordered to match: the same function, no copy added (the fusion's concatenation was
+there already), channel for channel.
+"""
+
+from typing import Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..backbone import DRFD
+
+__all__ = ["SplitDRFD", "split_downsamplers"]
+
+
+class SplitDRFD(nn.Module):
+    """``DRFD`` computed as two halves (even and odd channels of its expansion)."""
+
+    def __init__(self, drfd: DRFD) -> None:
+        super().__init__()
+        self.d = drfd
+
+    @staticmethod
+    def _half(t: torch.Tensor, k: int) -> torch.Tensor:
+        # Contiguous: compiled with freezing, a strided slice of a convolution weight gave wrong
+        # outputs from 16 channels up (its packing for oneDNN read it as dense). Free at run
+        # time: the copy is of a frozen constant, folded when compiling.
+        return t[k::2].contiguous()
+
+    def _norm(self, t: torch.Tensor, norm: nn.BatchNorm2d, k: int) -> torch.Tensor:
+        return F.batch_norm(t, self._half(norm.running_mean, k), self._half(norm.running_var, k),
+                            self._half(norm.weight, k), self._half(norm.bias, k), False, 0.0, norm.eps)
+
+    def _branches(self, x: torch.Tensor, k: int) -> Tuple[torch.Tensor, torch.Tensor]:
+        d = self.d
+        bias = None if d.conv.bias is None else self._half(d.conv.bias, k)
+        y = F.conv2d(x, self._half(d.conv.weight, k), bias, d.conv.stride, d.conv.padding, d.conv.dilation, x.shape[1])
+        c_bias = None if d.conv_c.bias is None else self._half(d.conv_c.bias, k)
+        conv = F.conv2d(y, self._half(d.conv_c.weight, k), c_bias, d.conv_c.stride, d.conv_c.padding,
+                        d.conv_c.dilation, y.shape[1])
+        conv = self._norm(d.act_c(conv), d.norm_c, k)  # act before norm, as DRFD
+        pool = self._norm(d.max_m(y), d.norm_m, k)
+        return conv, pool
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        d = self.d
+        conv_even, pool_even = self._branches(x, 0)
+        conv_odd, pool_odd = self._branches(x, 1)
+        # The fusion's input was [conv 0..2C-1, pool 0..2C-1]; it is now [conv even, conv odd,
+        # pool even, pool odd]: take its weight's columns in that order.
+        w = d.fusion.weight
+        out2 = w.shape[1] // 2
+        columns = torch.cat([w[:, 0:out2:2], w[:, 1:out2:2], w[:, out2::2], w[:, out2 + 1::2]], dim=1)
+        return F.conv2d(torch.cat([conv_even, conv_odd, pool_even, pool_odd], dim=1), columns, d.fusion.bias)
+
+
+def split_downsamplers(model: nn.Module) -> int:
+    """Replaces every ``DRFD`` of ``model`` whose expansion doubles the channels by a
+    ``SplitDRFD`` (in place); returns how many."""
+    replaced = 0
+    for parent in list(model.modules()):
+        for name, child in list(parent.named_children()):
+            if isinstance(child, DRFD) and child.conv.out_channels == 2 * child.conv.in_channels \
+                    and child.conv.groups == child.conv.in_channels:
+                setattr(parent, name, SplitDRFD(child))
+                replaced += 1
+    return replaced
