@@ -4,8 +4,9 @@ Three measurements of one model in one process, the pinned torch (the LibTorch t
 1. a profile of the compiled forward by kind of work (oneDNN convolutions, attention, linear
    layers, Inductor's fused C++ kernels, the runner itself), from a compile with per-kernel
    profiling switched on;
-2. each convolution of the model alone, through the same prepacked oneDNN call the package
-   makes, grouped by shape (what a forward would cost if the convolutions ran back to back);
+2. each convolution of the model alone, through the prepacked oneDNN call a package without the
+   exporter's rewrites makes, grouped by shape (what a forward would cost if the convolutions ran
+   back to back);
 3. compile variants of the same package timed in interleaved rounds (--variants).
 
     .venv/bin/python bench/pt2_profile.py [--model lwganet_l0] [--size 224] [--batch 1]

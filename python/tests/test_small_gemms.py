@@ -2,6 +2,7 @@
 the rule picks at which shapes, that the rewritten model computes the same function, and that a
 compiled package really carries the C++ GEMM template's kernels and equals eager."""
 
+import re
 import zipfile
 
 import pytest
@@ -11,7 +12,7 @@ from torch import nn
 
 from lwganet.formats import pt2
 from lwganet.formats.pt2 import CompiledEntry, package_entries
-from lwganet.formats.small_gemms import MAX_MACS, PointwiseGemm, small_convs_as_gemms
+from lwganet.formats.small_gemms import MAX_MACS, PointwiseGemm, activation_products, small_convs_as_gemms
 
 
 class OneConv(nn.Module):
@@ -81,7 +82,8 @@ def test_a_convolution_is_replaced_only_if_every_call_is_small():
 
 
 class Tiny(nn.Module):
-    """A 3x3 stem (kept), two small 1x1 convolutions with and without bias (replaced), a head."""
+    """A 3x3 stem (kept), two small 1x1 convolutions with and without bias (replaced). No other
+    matrix product: the compiled code's GEMM kernels can only come from the two."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -89,18 +91,16 @@ class Tiny(nn.Module):
         self.reduce = nn.Conv2d(16, 8, 1, bias=False)
         self.norm = nn.BatchNorm2d(8)
         self.expand = nn.Conv2d(8, 16, 1)
-        self.head = nn.Linear(16, 5)
 
     def forward(self, x):
         y = self.stem(x)
-        y = y + self.expand(F.gelu(self.norm(self.reduce(y))))
-        return self.head(y.mean((2, 3)))
+        return y + self.expand(F.gelu(self.norm(self.reduce(y))))
 
 
 def tiny_model() -> nn.Module:
     torch.manual_seed(3)
     model = Tiny()
-    with torch.no_grad():  # non-trivial statistics, so folding them into the product is tested
+    with torch.no_grad():  # non-trivial statistics, so a mis-ordered norm shows
         model.norm.running_mean.uniform_(-0.5, 0.5)
         model.norm.running_var.uniform_(0.5, 2.0)
     return model.eval()
@@ -135,12 +135,67 @@ def test_a_compiled_package_runs_the_gemm_kernels_and_equals_eager(tmp_path):
     assert written["b1_24x24"]["lwganet.gemmConvs"] == "2"
     with zipfile.ZipFile(out) as package:
         sources = [package.read(n).decode("utf-8", "replace") for n in package.namelist() if n.endswith(".cpp")]
-    assert any("micro_gemm" in code for code in sources), \
-        "the compiled code has no C++ GEMM template kernel"
+    kernels = {name for code in sources for name in re.findall(r"\b(\w+)_micro_gemm\b", code)}
+    assert len(kernels) >= 2, f"one C++ GEMM template kernel per rewritten convolution, got {sorted(kernels)}"
     loader = torch._C._aoti.AOTIModelPackageLoader(str(out), "b1_24x24", False, 1, -1)
     assert loader.get_metadata()["lwganet.gemmConvs"] == "2"
     with torch.no_grad():
         torch.testing.assert_close(loader.run([x])[0], model(x), rtol=1e-4, atol=1e-5)
+
+
+class Attention(nn.Module):
+    """A small 1x1 convolution, then a product of two activations (as window attention)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 16, 3, padding=1)
+        self.proj = nn.Conv2d(16, 16, 1)
+
+    def forward(self, x):
+        t = self.proj(self.stem(x)).flatten(2)
+        return t @ torch.softmax(t.transpose(1, 2) @ t, dim=-1)
+
+
+class ActivationWeight(nn.Module):
+    def forward(self, x, y):
+        return F.linear(x, y)
+
+
+class ComputedWeight(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(4, 2, 1, 1))
+
+    def forward(self, x):
+        return F.linear(x, self.weight.flatten(1) * 2)
+
+
+def test_activation_products_are_found():
+    with torch.no_grad():
+        tiny, _ = small_convs_as_gemms(tiny_model(), (torch.randn(1, 3, 8, 8),))
+        assert activation_products(torch.export.export(tiny, (torch.randn(1, 3, 8, 8),))) == []
+        assert activation_products(torch.export.export(ComputedWeight(), (torch.randn(3, 2),))) == []
+        assert len(activation_products(torch.export.export(Attention().eval(), (torch.randn(1, 3, 6, 6),)))) == 2
+        assert len(activation_products(torch.export.export(ActivationWeight(), (torch.randn(3, 2), torch.randn(4, 2))))) == 1
+
+
+def test_a_graph_multiplying_activations_compiles_without_the_rewrite(tmp_path):
+    # The GEMM options leave such a product no kernel to choose: the compile would fail.
+    model = Attention().eval()
+    x = torch.randn(1, 3, 8, 8)
+    out = tmp_path / "attention.pt2"
+    written = package_entries(model, [CompiledEntry("b1_8x8", (x,))], out, "{}", compiled_rewrites=True)
+    assert written["b1_8x8"]["lwganet.gemmConvs"] == "0"
+    loader = torch._C._aoti.AOTIModelPackageLoader(str(out), "b1_8x8", False, 1, -1)
+    with torch.no_grad():
+        torch.testing.assert_close(loader.run([x])[0], model(x), rtol=1e-4, atol=1e-5)
+
+
+def test_a_convolution_registered_twice_is_one_gemm():
+    model = tiny_model()
+    model.wrapped = nn.Sequential(model.reduce)  # the same module under a second parent
+    copy, replaced = small_convs_as_gemms(model, (torch.randn(1, 3, 8, 8),))
+    assert replaced == 2 and copy.wrapped[0] is copy.reduce and isinstance(copy.reduce, PointwiseGemm)
 
 
 def test_only_the_fast_graph_asks_for_the_rewrite(monkeypatch, tmp_path):

@@ -53,6 +53,15 @@ def test_the_halves_are_the_even_and_odd_channels():
     torch.testing.assert_close(got, want)
 
 
+def test_downsamplers_split_only_where_every_later_op_is_per_channel():
+    plain, prelu, no_affine = DRFD(8, nn.GELU), DRFD(8, nn.GELU), DRFD(8, nn.GELU)
+    prelu.act_c = nn.PReLU(16)  # per-channel parameters the halves would not slice
+    no_affine.norm_m = nn.BatchNorm2d(16, affine=False)
+    model = nn.Sequential(plain, prelu, no_affine)
+    assert split_downsamplers(model) == 1
+    assert [type(m).__name__ for m in model] == ["SplitDRFD", "DRFD", "DRFD"]
+
+
 @pytest.mark.parametrize("name,features", [("lwganet_l0", False), ("lwganet_l2", True)])
 def test_a_whole_model_keeps_its_function(name, features):
     built = build_model(name, features_only=features, labels=None if features else "nwpu-resisc45")

@@ -47,7 +47,7 @@ from ..backbone import MIN_INPUT_SIZE
 from ..graph import prepare_graph
 from ..metadata import METADATA_FILE, FixedSize, ModelMetadata
 from . import ExportFormat, ExportJob
-from .small_gemms import GEMM_INDUCTOR_OPTIONS, small_convs_as_gemms
+from .small_gemms import GEMM_INDUCTOR_OPTIONS, activation_products, small_convs_as_gemms
 from .split_downsampler import split_downsamplers
 
 __all__ = ["FORMAT", "write_pt2", "package_entries", "CompiledEntry", "PT2_METHOD", "DYNAMIC_ENTRY", "SIZE_MULTIPLE"]
@@ -132,11 +132,15 @@ def package_entries(model: nn.Module, entries: Sequence[CompiledEntry], out: Uni
                         "lwganet.shapes": ";".join("x".join(map(str, x.shape)) for x in entry.example)}
                 if entry.dynamic is not None:
                     shapes, info["lwganet.dynamic"] = _dynamic_shapes(len(entry.example), int(entry.dynamic["min_side"]))
-                compiled, gemms = model, 0
+                to_export, gemms = model, 0
                 if compiled_rewrites and entry.dynamic is None:
-                    compiled, gemms = small_convs_as_gemms(model, entry.example)
+                    to_export, gemms = small_convs_as_gemms(model, entry.example)
+                program = torch.export.export(to_export, entry.example, dynamic_shapes=shapes)
+                if gemms and activation_products(program):  # see GEMM_INDUCTOR_OPTIONS
+                    gemms = 0
+                    program = torch.export.export(model, entry.example, dynamic_shapes=shapes)
+                if compiled_rewrites and entry.dynamic is None:
                     info["lwganet.gemmConvs"] = str(gemms)
-                program = torch.export.export(compiled, entry.example, dynamic_shapes=shapes)
                 info["lwganet.inputs"] = ",".join(_input_names(program))
                 options = {"aot_inductor.package": True, "aot_inductor.metadata": info,
                            "aot_inductor.output_path": str(work / entry.name),

@@ -11,7 +11,9 @@ map (a 32→8 convolution on 56×56: 64 µs vs oneDNN's 23); above that oneDNN w
 large batches and large maps keep their convolutions. bench/README.md has the measurements.
 
 Only the compiled graph changes: the weights are the convolutions' own (no state_dict change),
-and the products equal the convolutions up to float rounding.
+and the products equal the convolutions up to float rounding. A graph that also multiplies two
+activations (window attention, CLAFA's kernels) is compiled without the rewrite: see
+``GEMM_INDUCTOR_OPTIONS``.
 """
 
 import copy
@@ -32,9 +34,15 @@ MAX_MACS = 1_000_000
 MIN_OUT_ON_LARGE_MAPS = 16
 LARGE_MAP_PIXELS = 1024
 
-# Inductor options of a compile with rewritten convolutions: its matrix products are generated
-# from the C++ GEMM template (the only backend listed, so nothing is benchmarked at compile time).
+# Inductor options of a compile with rewritten convolutions. They apply to every matrix product
+# of the graph: with the C++ GEMM template as the only backend nothing is benchmarked at compile
+# time, products with a constant (frozen) operand fall back to ATen where the template does not
+# apply, and a product of two activations has no choice at all and fails the compile; so an
+# entry whose graph has one is compiled without the rewrite (``activation_products``).
 GEMM_INDUCTOR_OPTIONS = {"max_autotune": True, "max_autotune_gemm_backends": "CPP"}
+
+_PRODUCTS = {"aten.matmul.default", "aten.mm.default", "aten.bmm.default", "aten.addmm.default",
+             "aten.baddbmm.default", "aten.addbmm.default", "aten.einsum.default"}
 
 
 class PointwiseGemm(nn.Module):
@@ -56,7 +64,7 @@ def _is_pointwise(conv: nn.Conv2d) -> bool:
             and conv.dilation == (1, 1) and conv.padding in ((0, 0), "valid") and conv.padding_mode == "zeros")
 
 
-def _worth_it(conv: nn.Conv2d, out_shape: Tuple[int, ...]) -> bool:
+def _template_wins(conv: nn.Conv2d, out_shape: Tuple[int, ...]) -> bool:
     pixels = out_shape[0] * out_shape[2] * out_shape[3]
     if pixels * conv.in_channels * conv.out_channels > MAX_MACS:
         return False
@@ -78,10 +86,34 @@ def small_convs_as_gemms(model: nn.Module, example: Sequence[torch.Tensor]) -> T
     finally:
         for hook in hooks:
             hook.remove()
-    replaced = 0
+    gemms: Dict[nn.Module, PointwiseGemm] = {}  # one per convolution, however often it is registered
     for parent in list(model.modules()):
         for name, child in list(parent.named_children()):
-            if isinstance(child, nn.Conv2d) and shapes.get(child) and all(_worth_it(child, s) for s in shapes[child]):
-                setattr(parent, name, PointwiseGemm(child))
-                replaced += 1
-    return model, replaced
+            if isinstance(child, nn.Conv2d) and shapes.get(child) and all(_template_wins(child, s) for s in shapes[child]):
+                setattr(parent, name, gemms.setdefault(child, PointwiseGemm(child)))
+    return model, len(gemms)
+
+
+def activation_products(program: "torch.export.ExportedProgram") -> List[str]:
+    """The matrix products of an exported graph that the GEMM options cannot compile: every
+    matmul-like op, and ``linear`` whose weight is not computed from constants alone."""
+    from torch.export.graph_signature import InputKind
+    constant_inputs = {spec.arg.name for spec in program.graph_signature.input_specs
+                       if spec.kind in (InputKind.PARAMETER, InputKind.BUFFER, InputKind.CONSTANT_TENSOR)}
+    constant: Dict[str, bool] = {}
+    for node in program.graph.nodes:  # topological order: a node's inputs come before it
+        if node.op == "placeholder":
+            constant[node.name] = node.name in constant_inputs
+        elif node.op == "get_attr":
+            constant[node.name] = True
+        else:
+            inputs = node.all_input_nodes
+            constant[node.name] = bool(inputs) and all(constant[i.name] for i in inputs)
+    found = []
+    for node in program.graph.nodes:
+        if node.op != "call_function":
+            continue
+        target = str(node.target)
+        if target in _PRODUCTS or (target == "aten.linear.default" and not constant[node.args[1].name]):
+            found.append(node.name)
+    return found

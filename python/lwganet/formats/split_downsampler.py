@@ -4,10 +4,11 @@ DRFD opens with a grouped 3x3 convolution C → 2C (groups = C: each input chann
 channels), which oneDNN runs 3–8× slower than a depthwise convolution of the same output size.
 Output channel 2c + k of it (k = 0, 1) is input channel c convolved with filter 2c + k, so the
 even and the odd output channels are two depthwise convolutions of the input. Everything after
-it in DRFD is per channel (the depthwise strided conv, GELU, both batch norms, the max-pool) up to
+it in DRFD is per channel (the depthwise strided conv, the activation, both batch norms, the max-pool) up to
 the closing 1x1 fusion, so the two halves run through it separately and the fusion's input
 columns are reordered to match: the same function, no copy added (the fusion's concatenation was
-there already), channel for channel.
+there already), channel for channel. (The fusion, now a functional conv, is never a candidate of
+small_gemms.py; it is over a million multiply-adds at every LWGANet shape measured anyway.)
 """
 
 from typing import Tuple
@@ -26,7 +27,7 @@ class SplitDRFD(nn.Module):
 
     def __init__(self, drfd: DRFD) -> None:
         super().__init__()
-        self.d = drfd
+        self.drfd = drfd
 
     @staticmethod
     def _half(t: torch.Tensor, k: int) -> torch.Tensor:
@@ -40,7 +41,7 @@ class SplitDRFD(nn.Module):
                             self._half(norm.weight, k), self._half(norm.bias, k), False, 0.0, norm.eps)
 
     def _branches(self, x: torch.Tensor, k: int) -> Tuple[torch.Tensor, torch.Tensor]:
-        d = self.d
+        d = self.drfd
         bias = None if d.conv.bias is None else self._half(d.conv.bias, k)
         y = F.conv2d(x, self._half(d.conv.weight, k), bias, d.conv.stride, d.conv.padding, d.conv.dilation, x.shape[1])
         c_bias = None if d.conv_c.bias is None else self._half(d.conv_c.bias, k)
@@ -51,25 +52,32 @@ class SplitDRFD(nn.Module):
         return conv, pool
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        d = self.d
+        d = self.drfd
         conv_even, pool_even = self._branches(x, 0)
         conv_odd, pool_odd = self._branches(x, 1)
         # The fusion's input was [conv 0..2C-1, pool 0..2C-1]; it is now [conv even, conv odd,
         # pool even, pool odd]: take its weight's columns in that order.
         w = d.fusion.weight
-        out2 = w.shape[1] // 2
-        columns = torch.cat([w[:, 0:out2:2], w[:, 1:out2:2], w[:, out2::2], w[:, out2 + 1::2]], dim=1)
+        expanded = w.shape[1] // 2
+        columns = torch.cat([w[:, 0:expanded:2], w[:, 1:expanded:2], w[:, expanded::2], w[:, expanded + 1::2]], dim=1)
         return F.conv2d(torch.cat([conv_even, conv_odd, pool_even, pool_odd], dim=1), columns, d.fusion.bias)
 
 
+def _splittable(d: DRFD) -> bool:
+    """The expansion doubles the channels, and what follows it is per channel as SplitDRFD slices
+    it: an activation without parameters, batch norms with affine terms and running statistics."""
+    norms_ok = all(n.affine and n.track_running_stats for n in (d.norm_c, d.norm_m))
+    return (d.conv.out_channels == 2 * d.conv.in_channels and d.conv.groups == d.conv.in_channels
+            and not any(True for _ in d.act_c.parameters()) and norms_ok)
+
+
 def split_downsamplers(model: nn.Module) -> int:
-    """Replaces every ``DRFD`` of ``model`` whose expansion doubles the channels by a
-    ``SplitDRFD`` (in place); returns how many."""
+    """Replaces every ``DRFD`` of ``model`` that ``_splittable`` accepts by a ``SplitDRFD`` (in
+    place); returns how many."""
     replaced = 0
     for parent in list(model.modules()):
         for name, child in list(parent.named_children()):
-            if isinstance(child, DRFD) and child.conv.out_channels == 2 * child.conv.in_channels \
-                    and child.conv.groups == child.conv.in_channels:
+            if isinstance(child, DRFD) and _splittable(child):
                 setattr(parent, name, SplitDRFD(child))
                 replaced += 1
     return replaced
