@@ -9,7 +9,7 @@ from torch import nn
 
 from lwganet.backbone import DRFD
 from lwganet.build import build_model
-from lwganet.formats.split_downsampler import SplitDRFD, split_downsamplers
+from lwganet.formats.split_downsampler import MIN_POSITIONS, SplitDRFD, split_downsamplers
 from lwganet.graph import prepare_graph
 
 
@@ -62,6 +62,14 @@ def test_downsamplers_split_only_where_every_later_op_is_per_channel():
     assert [type(m).__name__ for m in model] == ["SplitDRFD", "DRFD", "DRFD"]
 
 
+@pytest.mark.parametrize("batch,side,split", [(1, 128, 1), (1, 127, 0), (4, 64, 1), (3, 64, 0)])
+def test_at_a_compiled_shape_only_downsamplers_on_large_maps_split(batch, side, split):
+    assert MIN_POSITIONS == 128 * 128 == 4 * 64 * 64
+    model = nn.Sequential(DRFD(4, nn.GELU), DRFD(8, nn.GELU)).eval()  # the second one sees a quarter
+    assert split_downsamplers(model, (torch.randn(batch, 4, side, side),)) == split
+    assert isinstance(model[0], SplitDRFD) == bool(split) and isinstance(model[1], DRFD)
+
+
 @pytest.mark.parametrize("name,features", [("lwganet_l0", False), ("lwganet_l2", True)])
 def test_a_whole_model_keeps_its_function(name, features):
     built = build_model(name, features_only=features, labels=None if features else "nwpu-resisc45")
@@ -95,11 +103,12 @@ def test_a_compiled_package_with_split_downsamplers_equals_eager(tmp_path):
     model = Down()
     randomise_statistics(model)
     model = model.eval().to(memory_format=torch.channels_last)
-    x = torch.randn(1, 3, 32, 32)
+    x = torch.randn(1, 3, 128, 128)  # 16384 positions: split
     out = tmp_path / "down.pt2"
-    package_entries(model, [CompiledEntry("b1_32x32", (x,))], out, "{}", compiled_rewrites=True)
+    written = package_entries(model, [CompiledEntry("b1_128x128", (x,))], out, "{}", compiled_rewrites=True)
+    assert written["b1_128x128"]["lwganet.splitDownsamplers"] == "1"
     assert isinstance(model.down, DRFD)  # the model passed in is not rewritten
-    loader = torch._C._aoti.AOTIModelPackageLoader(str(out), "b1_32x32", False, 1, -1)
+    loader = torch._C._aoti.AOTIModelPackageLoader(str(out), "b1_128x128", False, 1, -1)
     with torch.no_grad():
         want = model(x)
         torch.testing.assert_close(loader.run([x])[0], want, rtol=1e-4, atol=1e-5 * float(want.abs().max()))

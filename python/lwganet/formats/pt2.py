@@ -21,8 +21,9 @@ Package layout (a PT2 archive, i.e. a zip written by ``package_pt2``):
   - ``lwganet.shapes``: a static entry's input shapes, ``1x3x224x224`` each, ``;``-separated;
   - ``lwganet.dynamic``: a dynamic entry's ranges, ``batchMin-batchMax,hMin-hMax,wMin-wMax,multiple``
     (channels as in ``lwganet.shapes``, which then holds the example shapes);
-  - ``lwganet.gemmConvs``: in a static entry of the "fast" graph, how many 1x1 convolutions were
-    compiled as GEMM kernels (small_gemms.py).
+  - ``lwganet.gemmConvs``, ``lwganet.splitDownsamplers``: in a static entry of the "fast" graph,
+    how many 1x1 convolutions were compiled as GEMM kernels (small_gemms.py) and how many
+    downsamplers were split (split_downsampler.py).
 
 The detector is not compiled: its suppression ops (torch.ops.lwganet.nms_*) return a
 data-dependent number of boxes and have no shape (fake) kernels, so torch.export cannot trace
@@ -103,9 +104,10 @@ def package_entries(model: nn.Module, entries: Sequence[CompiledEntry], out: Uni
     """Compiles ``model`` once per entry (torch.export, then AOTInductor with freezing) and writes
     one package holding them all plus ``extra/metadata.json``. Returns what was written per entry
     (name → its AOTInductor metadata). Works for any module taking tensors (test fixtures use it
-    on tiny models). With ``compiled_rewrites``, what oneDNN runs slowly is rewritten in a copy of
-    ``model`` first: LWGANet's downsamplers split into depthwise halves (split_downsampler.py) and,
-    in each static entry, the 1x1 convolutions small at its shape as GEMM kernels (small_gemms.py)."""
+    on tiny models). With ``compiled_rewrites``, what oneDNN runs slowly at a static entry's shape is
+    rewritten in a copy of ``model`` first: LWGANet's downsamplers on large maps split into
+    depthwise halves (split_downsampler.py), the small 1x1 convolutions as GEMM kernels
+    (small_gemms.py). The dynamic entry compiles ``model`` as it is."""
     from torch.export.pt2_archive._package import package_pt2
     import torch._inductor.config as inductor_config
 
@@ -118,9 +120,6 @@ def package_entries(model: nn.Module, entries: Sequence[CompiledEntry], out: Uni
     if len(set(names)) != len(names):
         raise ValueError(f"each shape is compiled once, got {names}")
     model = model.eval()
-    if compiled_rewrites:
-        model = copy.deepcopy(model)
-        split_downsamplers(model)
     files: Dict[str, list] = {}
     described: Dict[str, Dict[str, str]] = {}
     work = Path(tempfile.mkdtemp(prefix="lwganet-pt2-"))
@@ -132,15 +131,18 @@ def package_entries(model: nn.Module, entries: Sequence[CompiledEntry], out: Uni
                         "lwganet.shapes": ";".join("x".join(map(str, x.shape)) for x in entry.example)}
                 if entry.dynamic is not None:
                     shapes, info["lwganet.dynamic"] = _dynamic_shapes(len(entry.example), int(entry.dynamic["min_side"]))
-                to_export, gemms = model, 0
+                gemms = 0
                 if compiled_rewrites and entry.dynamic is None:
-                    to_export, gemms = small_convs_as_gemms(model, entry.example)
-                program = torch.export.export(to_export, entry.example, dynamic_shapes=shapes)
-                if gemms and activation_products(program):  # see GEMM_INDUCTOR_OPTIONS
-                    gemms = 0
-                    program = torch.export.export(model, entry.example, dynamic_shapes=shapes)
-                if compiled_rewrites and entry.dynamic is None:
+                    split = copy.deepcopy(model)
+                    info["lwganet.splitDownsamplers"] = str(split_downsamplers(split, entry.example))
+                    to_export, gemms = small_convs_as_gemms(split, entry.example)
+                    program = torch.export.export(to_export, entry.example)
+                    if gemms and activation_products(program):  # see GEMM_INDUCTOR_OPTIONS
+                        gemms = 0
+                        program = torch.export.export(split, entry.example)
                     info["lwganet.gemmConvs"] = str(gemms)
+                else:
+                    program = torch.export.export(model, entry.example, dynamic_shapes=shapes)
                 info["lwganet.inputs"] = ",".join(_input_names(program))
                 options = {"aot_inductor.package": True, "aot_inductor.metadata": info,
                            "aot_inductor.output_path": str(work / entry.name),

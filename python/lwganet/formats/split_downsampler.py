@@ -7,11 +7,13 @@ even and the odd output channels are two depthwise convolutions of the input. Ev
 it in DRFD is per channel (the depthwise strided conv, the activation, both batch norms, the max-pool) up to
 the closing 1x1 fusion, so the two halves run through it separately and the fusion's input
 columns are reordered to match: the same function, no copy added (the fusion's concatenation was
-there already), channel for channel. (The fusion, now a functional conv, is never a candidate of
+there already), channel for channel. Only where the map is large (``MIN_POSITIONS``): on small
+maps the extra calls cost more than the slow convolution. (The fusion, now a functional conv, is never a candidate of
 small_gemms.py; it is over a million multiply-adds at every LWGANet shape measured anyway.)
 """
 
-from typing import Tuple
+from collections import defaultdict
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -19,7 +21,13 @@ from torch import nn
 
 from ..backbone import DRFD
 
-__all__ = ["SplitDRFD", "split_downsamplers"]
+__all__ = ["SplitDRFD", "split_downsamplers", "MIN_POSITIONS"]
+
+# Below this many positions (batch × H × W) at its input, a split downsampler measured slower in
+# Node (L0 224² b1, maps of 56², 28², 14²: +15–24 %; L2 224² b1 +3 %), above it faster (b16,
+# 50 k positions: −8 %; the 1024² backbone, 65 k: −5 %): the two halves are more calls, and at
+# small sizes calls, not work, are the cost.
+MIN_POSITIONS = 16384
 
 
 class SplitDRFD(nn.Module):
@@ -71,13 +79,25 @@ def _splittable(d: DRFD) -> bool:
             and not any(True for _ in d.act_c.parameters()) and norms_ok)
 
 
-def split_downsamplers(model: nn.Module) -> int:
+def split_downsamplers(model: nn.Module, example: Optional[Sequence[torch.Tensor]] = None) -> int:
     """Replaces every ``DRFD`` of ``model`` that ``_splittable`` accepts by a ``SplitDRFD`` (in
-    place); returns how many."""
+    place) and returns how many. Given the ``example`` inputs of a compiled shape, only those
+    whose input has at least ``MIN_POSITIONS`` positions there (every call, if called several times)."""
+    sizes: Dict[nn.Module, List[int]] = defaultdict(list)
+    if example is not None:
+        hooks = [m.register_forward_pre_hook(lambda m, inputs: sizes[m].append(
+            inputs[0].shape[0] * inputs[0].shape[2] * inputs[0].shape[3])) for m in model.modules() if isinstance(m, DRFD)]
+        try:
+            with torch.no_grad():
+                model(*example)
+        finally:
+            for hook in hooks:
+                hook.remove()
     replaced = 0
     for parent in list(model.modules()):
         for name, child in list(parent.named_children()):
-            if isinstance(child, DRFD) and _splittable(child):
+            large = example is None or (sizes.get(child) and min(sizes[child]) >= MIN_POSITIONS)
+            if isinstance(child, DRFD) and _splittable(child) and large:
                 setattr(parent, name, SplitDRFD(child))
                 replaced += 1
     return replaced
