@@ -40,8 +40,8 @@ class SplitDRFD(nn.Module):
     @staticmethod
     def _half(t: torch.Tensor, k: int) -> torch.Tensor:
         # Contiguous: compiled with freezing, a strided slice of a convolution weight gave wrong
-        # outputs from 16 channels up (its packing for oneDNN read it as dense). Free at run
-        # time: the copy is of a frozen constant, folded when compiling.
+        # outputs from 16 channels up (right with 8; which compile pass misreads it is not known).
+        # Free at run time: the copy is of a frozen constant, folded when compiling.
         return t[k::2].contiguous()
 
     def _norm(self, t: torch.Tensor, norm: nn.BatchNorm2d, k: int) -> torch.Tensor:
