@@ -17,12 +17,13 @@ activations (window attention, CLAFA's kernels) is compiled without the rewrite:
 """
 
 import copy
-from collections import defaultdict
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from .module_swap import calls_at, replace_modules
 
 __all__ = ["PointwiseGemm", "small_convs_as_gemms", "GEMM_INDUCTOR_OPTIONS", "MAX_MACS", "MIN_OUT_ON_LARGE_MAPS",
            "LARGE_MAP_PIXELS"]
@@ -77,21 +78,14 @@ def small_convs_as_gemms(model: nn.Module, example: Sequence[torch.Tensor]) -> T
     itself is left as it is. A convolution the forward does not call is left alone; one it calls
     several times is replaced only if every call is small."""
     model = copy.deepcopy(model)
-    shapes: Dict[nn.Module, List[Tuple[int, ...]]] = defaultdict(list)
-    hooks = [m.register_forward_hook(lambda m, _inputs, out: shapes[m].append(tuple(out.shape)))
-             for m in model.modules() if isinstance(m, nn.Conv2d) and _is_pointwise(m)]
-    try:
-        with torch.no_grad():
-            model(*example)
-    finally:
-        for hook in hooks:
-            hook.remove()
-    gemms: Dict[nn.Module, PointwiseGemm] = {}  # one per convolution, however often it is registered
-    for parent in list(model.modules()):
-        for name, child in list(parent.named_children()):
-            if isinstance(child, nn.Conv2d) and shapes.get(child) and all(_template_wins(child, s) for s in shapes[child]):
-                setattr(parent, name, gemms.setdefault(child, PointwiseGemm(child)))
-    return model, len(gemms)
+    shapes = calls_at(model, example, lambda m: isinstance(m, nn.Conv2d) and _is_pointwise(m),
+                      lambda _m, _inputs, output: tuple(output.shape))
+
+    def gemm(child: nn.Module) -> Optional[PointwiseGemm]:
+        small = shapes.get(child) and all(_template_wins(child, shape) for shape in shapes[child])
+        return PointwiseGemm(child) if small else None
+
+    return model, replace_modules(model, gemm)
 
 
 def activation_products(program: "torch.export.ExportedProgram") -> List[str]:

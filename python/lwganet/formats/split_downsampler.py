@@ -12,14 +12,14 @@ maps the extra calls cost more than the slow convolution. (The fusion, now a fun
 small_gemms.py; it is over a million multiply-adds at every LWGANet shape measured anyway.)
 """
 
-from collections import defaultdict
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ..backbone import DRFD
+from .module_swap import calls_at, replace_modules
 
 __all__ = ["SplitDRFD", "split_downsamplers", "MIN_POSITIONS"]
 
@@ -83,21 +83,12 @@ def split_downsamplers(model: nn.Module, example: Optional[Sequence[torch.Tensor
     """Replaces every ``DRFD`` of ``model`` that ``_splittable`` accepts by a ``SplitDRFD`` (in
     place) and returns how many. Given the ``example`` inputs of a compiled shape, only those
     whose input has at least ``MIN_POSITIONS`` positions there (every call, if called several times)."""
-    sizes: Dict[nn.Module, List[int]] = defaultdict(list)
-    if example is not None:
-        hooks = [m.register_forward_pre_hook(lambda m, inputs: sizes[m].append(
-            inputs[0].shape[0] * inputs[0].shape[2] * inputs[0].shape[3])) for m in model.modules() if isinstance(m, DRFD)]
-        try:
-            with torch.no_grad():
-                model(*example)
-        finally:
-            for hook in hooks:
-                hook.remove()
-    replaced = 0
-    for parent in list(model.modules()):
-        for name, child in list(parent.named_children()):
-            large = example is None or (sizes.get(child) and min(sizes[child]) >= MIN_POSITIONS)
-            if isinstance(child, DRFD) and _splittable(child) and large:
-                setattr(parent, name, SplitDRFD(child))
-                replaced += 1
-    return replaced
+    sizes = {} if example is None else calls_at(
+        model, example, lambda m: isinstance(m, DRFD),
+        lambda _m, inputs, _output: inputs[0].shape[0] * inputs[0].shape[2] * inputs[0].shape[3])
+
+    def split(child: nn.Module) -> Optional[SplitDRFD]:
+        large = example is None or (sizes.get(child) and min(sizes[child]) >= MIN_POSITIONS)
+        return SplitDRFD(child) if isinstance(child, DRFD) and _splittable(child) and large else None
+
+    return replace_modules(model, split)
