@@ -170,6 +170,25 @@ class ComputedWeight(nn.Module):
         return F.linear(x, self.weight.flatten(1) * 2)
 
 
+class ConstantProduct(nn.Module):
+    """A conv kernel computed as a product of two parameters, as LWGANet's fused MRA kernel."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.taps = nn.Parameter(torch.randn(4, 6))
+        self.placement = nn.Parameter(torch.randn(6, 9))
+
+    def forward(self, x):
+        return F.conv2d(x, (self.taps @ self.placement).view(4, 1, 3, 3), padding=1, groups=4)
+
+
+def test_a_product_of_constants_is_not_an_activation_product():
+    # Freezing folds it before kernels are chosen; counting it turned the rewrite off for every
+    # LWGANet fast graph (MRA's taps @ placement).
+    with torch.no_grad():
+        assert activation_products(torch.export.export(ConstantProduct(), (torch.randn(1, 4, 5, 5),))) == []
+
+
 def test_activation_products_are_found():
     with torch.no_grad():
         tiny, _ = small_convs_as_gemms(tiny_model(), (torch.randn(1, 3, 8, 8),))

@@ -90,7 +90,9 @@ def small_convs_as_gemms(model: nn.Module, example: Sequence[torch.Tensor]) -> T
 
 def activation_products(program: "torch.export.ExportedProgram") -> List[str]:
     """The matrix products of an exported graph that the GEMM options cannot compile: every
-    matmul-like op, and ``linear`` whose weight is not computed from constants alone."""
+    matmul-like op, and ``linear`` whose weight is not computed from constants alone. A product
+    of constants only (MRA's fused strip kernel, ``taps @ placement``) is not one: freezing folds
+    it into a constant before any kernel is chosen."""
     from torch.export.graph_signature import InputKind
     constant_inputs = {spec.arg.name for spec in program.graph_signature.input_specs
                        if spec.kind in (InputKind.PARAMETER, InputKind.BUFFER, InputKind.CONSTANT_TENSOR)}
@@ -108,6 +110,8 @@ def activation_products(program: "torch.export.ExportedProgram") -> List[str]:
         if node.op != "call_function":
             continue
         target = str(node.target)
+        if constant[node.name]:
+            continue
         if target in _PRODUCTS or (target == "aten.linear.default" and not constant[node.args[1].name]):
             found.append(node.name)
     return found
