@@ -67,7 +67,7 @@ __attribute__((always_inline)) inline void accumulateTaps(T* acc, const T* map, 
   for (int64_t k = 0; k < channels; ++k) acc[k] += wa * a[k] + wb * b[k] + wc * c[k] + wd * d[k];
 }
 
-__attribute__((target_clones("arch=haswell", "default")))
+__attribute__((target_clones("arch=x86-64-v3", "default")))
 void accumulateTapsFloat(float* acc, const float* map, const Taps<float>& taps, int64_t channels) {
   accumulateTaps(acc, map, taps, channels);
 }
