@@ -2,6 +2,7 @@
 #include "addon.h"
 
 #include "cpu_memory.h"
+#include "depthwise_conv.h"
 #include "errors.h"
 #include "load_options.h"
 #include "model_wrap.h"
@@ -65,6 +66,7 @@ void settleOnJsThread(Napi::Env env, Napi::Function, LwganetAddon* addon, Job* j
 LwganetAddon::LwganetAddon(Napi::Env env, Napi::Object exports) {
   registerNmsOperators();  // before any model is loaded: exported detectors call lwganet::nms_*
   registerRotatedRoiAlignOperator();  // and lwganet::rotated_roi_align
+  registerDepthwiseConvOperator();  // compiled packages (.pt2) call lwganet::depthwise_conv2d
   installCpuMemoryPolicy();  // before any tensor is made: blocks it did not allocate are never cached
   modelConstructor = Napi::Persistent(NativeModel::DefineClass(env));
   completions_ = Completions::New(env, "lwganet-inference", 0, 1, this);

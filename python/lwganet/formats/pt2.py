@@ -48,6 +48,7 @@ from ..backbone import MIN_INPUT_SIZE
 from ..graph import prepare_graph
 from ..metadata import METADATA_FILE, FixedSize, ModelMetadata
 from . import ExportFormat, ExportJob
+from .small_depthwise import small_depthwise_as_op
 from .small_gemms import GEMM_INDUCTOR_OPTIONS, activation_products, small_convs_as_gemms
 from .split_downsampler import split_downsamplers
 
@@ -107,7 +108,9 @@ def package_entries(model: nn.Module, entries: Sequence[CompiledEntry], out: Uni
     on tiny models). With ``compiled_rewrites``, what oneDNN runs slowly at a static entry's shape is
     rewritten in a copy of ``model`` first: LWGANet's downsamplers on large maps split into
     depthwise halves (split_downsampler.py), the small 1x1 convolutions as GEMM kernels
-    (small_gemms.py). The dynamic entry compiles ``model`` as it is."""
+    (small_gemms.py), the small depthwise convolutions as the addon's operator
+    (small_depthwise.py; such a package runs where the addon or depthwise_op.py registered it).
+    The dynamic entry compiles ``model`` as it is."""
     from torch.export.pt2_archive._package import package_pt2
     import torch._inductor.config as inductor_config
 
@@ -141,14 +144,17 @@ def package_entries(model: nn.Module, entries: Sequence[CompiledEntry], out: Uni
                         gemms = 0
                         program = torch.export.export(split, entry.example)
                     info["lwganet.gemmConvs"] = str(gemms)
+                    module = program.module()
+                    info["lwganet.depthwiseOps"] = str(small_depthwise_as_op(module))
                 else:
                     program = torch.export.export(model, entry.example, dynamic_shapes=shapes)
+                    module = program.module()
                 info["lwganet.inputs"] = ",".join(_input_names(program))
                 options = {"aot_inductor.package": True, "aot_inductor.metadata": info,
                            "aot_inductor.output_path": str(work / entry.name),
                            **(GEMM_INDUCTOR_OPTIONS if gemms else {})}
                 (work / entry.name).mkdir()
-                files[entry.name] = torch._inductor.aot_compile(program.module(), entry.example, options=options)
+                files[entry.name] = torch._inductor.aot_compile(module, entry.example, options=options)
                 described[entry.name] = info
         tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}.pt2")
         package_pt2(str(tmp), aoti_files=files, extra_files={METADATA_FILE: metadata_json})

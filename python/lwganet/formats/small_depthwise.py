@@ -1,0 +1,116 @@
+"""Small depthwise convolutions of a compiled graph as ``lwganet::depthwise_conv2d`` calls.
+
+Every oneDNN convolution an AOTInductor package runs costs ~17 µs of set-up around its kernel
+(measured with ONEDNN_VERBOSE: 4 µs in the kernel of a 16-channel 5x5 on 14×14, 21 µs per call).
+LWGANet at batch 1 has dozens of depthwise convolutions on small maps (GA12's 5x5 and dilated 7x7,
+MRA's fused strip kernel and blur pool on the pooled map, DRFD's strided 3x3s), each mostly that
+set-up. The addon's own kernel (native/depthwise_conv.cc), called from the package through
+AOTInductor's proxy executor, costs ~2 µs plus ~1 µs per 15–25 k multiply-adds on one thread:
+measured per convolution in compiled chains (2 threads, AVX2), a 16-channel 5x5 on 14² took 6 µs
+against oneDNN's 17, a 32-channel 13x13 on 5² 5 µs against 17, a 256-channel stride-2 3x3 on 14²
+11 µs against 19, while a 64-channel 3x3 on 56² (1.8 M multiply-adds) took 75 µs against 35.
+``MAX_MACS`` is where the two meet; convolutions above it stay oneDNN's.
+
+The rewrite works on the exported graph, so functional convolutions (MRA, blur pool) are found as
+well as modules. Only constant weights are taken (the taps are computed from the weight in the
+graph and folded into a constant by freezing). The package then needs the addon, which registers
+the operator, to run; in Python the operator is the conv2d reference (depthwise_op.py).
+"""
+
+from typing import Dict, Optional, Tuple
+
+import torch
+from torch import fx
+
+from . import depthwise_op  # noqa: F401  (registers torch.ops.lwganet.depthwise_conv2d)
+
+__all__ = ["small_depthwise_as_op", "MAX_MACS"]
+
+# Multiply-adds (batch × output pixels × channels × kernel taps) up to which the addon's kernel
+# beats oneDNN's call.
+MAX_MACS = 250_000
+
+_CONV = torch.ops.aten.conv2d.default
+_DEFAULTS = (None, None, None, [1, 1], [0, 0], [1, 1], 1)  # input, weight, bias, stride, padding, dilation, groups
+
+
+def _pair(value) -> Optional[Tuple[int, int]]:
+    if isinstance(value, int):
+        return (value, value)
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return (value[0], value[1])
+    return None
+
+
+def _constants(graph: fx.Graph) -> Dict[fx.Node, bool]:
+    """Whether each node is computed from the module's parameters and buffers alone."""
+    constant: Dict[fx.Node, bool] = {}
+    for node in graph.nodes:  # topological order
+        if node.op == "get_attr":
+            constant[node] = True
+        elif node.op == "call_function":
+            inputs = node.all_input_nodes
+            constant[node] = bool(inputs) and all(constant[i] for i in inputs)
+        else:
+            constant[node] = False
+    return constant
+
+
+def _macs(node: fx.Node) -> Optional[int]:
+    """The multiply-adds of a depthwise conv node, or None when it is not one the kernel takes."""
+    args = list(node.args) + list(_DEFAULTS[len(node.args):])
+    for i, name in enumerate(("input", "weight", "bias", "stride", "padding", "dilation", "groups")):
+        if name in node.kwargs:
+            args[i] = node.kwargs[name]
+    x, weight, bias, stride, padding, dilation, groups = args
+    if not isinstance(x, fx.Node) or not isinstance(weight, fx.Node):
+        return None
+    xv, wv, out = x.meta.get("val"), weight.meta.get("val"), node.meta.get("val")
+    if xv is None or wv is None or out is None or xv.dim() != 4 or xv.dtype != torch.float32:
+        return None
+    if not all(isinstance(s, int) for s in (*xv.shape, *wv.shape, *out.shape)):  # symbolic: dynamic entry
+        return None
+    channels = xv.shape[1]
+    if groups != channels or tuple(wv.shape[:2]) != (channels, 1) or wv.dtype != torch.float32:
+        return None
+    if None in (_pair(stride), _pair(padding), _pair(dilation)):  # e.g. padding="same"
+        return None
+    return out.shape[0] * out.shape[2] * out.shape[3] * channels * wv.shape[2] * wv.shape[3]
+
+
+def small_depthwise_as_op(module: fx.GraphModule, max_macs: int = MAX_MACS) -> int:
+    """Replaces, in place, every depthwise ``conv2d`` of ``module`` (an exported program's
+    ``module()`` at static shapes) with constant weight and bias and at most ``max_macs``
+    multiply-adds by ``lwganet::depthwise_conv2d``; returns how many."""
+    graph = module.graph
+    constant = _constants(graph)
+    replaced = 0
+    for node in list(graph.nodes):
+        if node.op != "call_function" or node.target is not _CONV:
+            continue
+        macs = _macs(node)
+        if macs is None or macs > max_macs:
+            continue
+        args = list(node.args) + list(_DEFAULTS[len(node.args):])
+        x, weight, bias, stride, padding, dilation = args[:6]
+        x, weight = node.kwargs.get("input", x), node.kwargs.get("weight", weight)
+        bias = node.kwargs.get("bias", bias)
+        stride, padding, dilation = (_pair(node.kwargs.get(k, v)) for k, v in
+                                     (("stride", stride), ("padding", padding), ("dilation", dilation)))
+        if not constant[weight] or (bias is not None and not (isinstance(bias, fx.Node) and constant[bias])):
+            continue
+        with graph.inserting_before(node):
+            taps = graph.call_function(torch.ops.aten.select.int, (weight, 1, 0))
+            taps = graph.call_function(torch.ops.aten.permute.default, (taps, [1, 2, 0]))
+            taps = graph.call_function(torch.ops.aten.clone.default, (taps,),
+                                       {"memory_format": torch.contiguous_format})
+            call = graph.call_function(torch.ops.lwganet.depthwise_conv2d.default,
+                                       (x, taps, bias, list(stride), list(padding), list(dilation)))
+        call.meta.update(node.meta)
+        node.replace_all_uses_with(call)
+        graph.erase_node(node)
+        replaced += 1
+    if replaced:
+        graph.lint()
+        module.recompile()
+    return replaced
