@@ -1,10 +1,12 @@
 // The TorchScript op lwganet::rotated_roi_align (native/rotated_roi_align.cc) called from a model
 // exported in Python: it must give the values the Python reference (grid_sample, the oracle in
 // python/lwganet/detection/rotated_roi_align.py) stored in roi_align_cases.json, within rounding.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LwganetError, Tensor, loadModel, loadModelSync, type ModelOutput } from '../lib/index.js';
+import { addonBuilds } from '../lib/native/binding.js';
 import { fixture } from './helpers/fixtures.js';
 
 interface RoiAlignCase {
@@ -54,6 +56,14 @@ describe('TorchScript op lwganet::rotated_roi_align (a model exported from Pytho
     const cSchema = /"(rotated_roi_align\(Tensor features[^"]*)"/.exec(native);
     expect(pySchema).not.toBeNull();
     expect(cSchema?.[1]).toBe(`${pySchema![1]}${pySchema![2]}`);
+  });
+
+  it("splits its RoIs over LibTorch's OpenMP runtime: compiled with OpenMP, bound to no runtime of its own", () => {
+    // at::parallel_for's OpenMP region is compiled into the caller: without -fopenmp the loop ran
+    // on one thread whatever the model's thread count.
+    const addon = addonBuilds()[0].file;
+    expect(execFileSync('nm', ['-D', '--undefined-only', addon], { encoding: 'utf8' })).toMatch(/\bGOMP_parallel\b/);
+    expect(execFileSync('readelf', ['-d', addon], { encoding: 'utf8' })).not.toMatch(/NEEDED.*\[libgomp/);
   });
 
   it('covers both dtypes, several sampling ratios and output sizes, and empty RoI sets', () => {
