@@ -51,21 +51,22 @@ __attribute__((always_inline)) inline void convolvePixel(const float* image, con
   const int64_t c = g.channels;
   const int64_t fullBlocks = c / kBlock * kBlock;
   const TapRange xs = validTaps(iw0, g.width, g.kw, g.dw);
+  const int64_t firstColumn = iw0 + xs.lo * g.dw;  // of the first tap inside the map (iw0 may be < 0)
   for (int64_t c0 = 0; c0 < fullBlocks; c0 += kBlock) {
     Lanes acc = bias ? load(bias + c0) : Lanes{};
     for (int64_t ky = ys.lo; ky < ys.hi; ++ky) {
-      const float* line = image + ((ih0 + ky * g.dh) * g.width + iw0) * c + c0;
-      const float* tapLine = taps + ky * g.kw * c + c0;
-      for (int64_t kx = xs.lo; kx < xs.hi; ++kx) acc += load(line + kx * g.dw * c) * load(tapLine + kx * c);
+      const float* line = image + ((ih0 + ky * g.dh) * g.width + firstColumn) * c + c0;
+      const float* tapLine = taps + (ky * g.kw + xs.lo) * c + c0;
+      for (int64_t k = 0; k < xs.hi - xs.lo; ++k) acc += load(line + k * g.dw * c) * load(tapLine + k * c);
     }
     __builtin_memcpy(y + c0, &acc, sizeof acc);
   }
   for (int64_t ch = fullBlocks; ch < c; ++ch) {
     float acc = bias ? bias[ch] : 0.f;
     for (int64_t ky = ys.lo; ky < ys.hi; ++ky) {
-      const float* line = image + ((ih0 + ky * g.dh) * g.width + iw0) * c + ch;
-      const float* tapLine = taps + ky * g.kw * c + ch;
-      for (int64_t kx = xs.lo; kx < xs.hi; ++kx) acc += line[kx * g.dw * c] * tapLine[kx * c];
+      const float* line = image + ((ih0 + ky * g.dh) * g.width + firstColumn) * c + ch;
+      const float* tapLine = taps + (ky * g.kw + xs.lo) * c + ch;
+      for (int64_t k = 0; k < xs.hi - xs.lo; ++k) acc += line[k * g.dw * c] * tapLine[k * c];
     }
     y[ch] = acc;
   }
