@@ -5,11 +5,11 @@ Every oneDNN convolution an AOTInductor package runs costs ~17 µs of set-up aro
 LWGANet at batch 1 has dozens of depthwise convolutions on small maps (GA12's 5x5 and dilated 7x7,
 MRA's fused strip kernel and blur pool on the pooled map, DRFD's strided 3x3s), each mostly that
 set-up. The addon's own kernel (native/depthwise_conv.cc), called from the package through
-AOTInductor's proxy executor, costs ~2 µs plus ~1 µs per 15–25 k multiply-adds on one thread:
-measured per convolution in compiled chains (2 threads, AVX2), a 16-channel 5x5 on 14² took 6 µs
-against oneDNN's 17, a 32-channel 13x13 on 5² 5 µs against 17, a 256-channel stride-2 3x3 on 14²
-11 µs against 19, while a 64-channel 3x3 on 56² (1.8 M multiply-adds) took 75 µs against 35.
-``MAX_MACS`` is where the two meet; convolutions above it stay oneDNN's.
+AOTInductor's proxy executor, costs ~2–3 µs plus ~1 µs per 12–24 k multiply-adds on one thread.
+Measured: oneDNN's call in compiled chains 17–21 µs for every small case; the operator called from
+Python (one thread, Python's call cost included) 6 µs for a 16-channel 5x5 on 14², 29 µs for an
+8-channel 13x13 on 19² (488 k multiply-adds; oneDNN 21), 75 µs for a 64-channel 3x3 on 56² (1.8 M;
+oneDNN 35). ``MAX_MACS`` sits below where the two meet; larger convolutions stay oneDNN's.
 
 The rewrite works on the exported graph, so functional convolutions (MRA, blur pool) are found as
 well as modules. Only constant weights are taken (the taps are computed from the weight in the
