@@ -1,13 +1,14 @@
 """What the exporter's graph rewrites share: one forward that records how each module of a kind
-is called at a compiled shape, and replacing modules wherever they are registered."""
+is called at a compiled shape, replacing modules wherever they are registered, and which nodes of
+an exported graph are computed from constants alone."""
 
 from collections import defaultdict
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Collection, Dict, List, Optional, Sequence, Tuple
 
 import torch
-from torch import nn
+from torch import fx, nn
 
-__all__ = ["calls_at", "replace_modules"]
+__all__ = ["calls_at", "replace_modules", "constant_nodes"]
 
 Record = Callable[[nn.Module, Tuple[torch.Tensor, ...], torch.Tensor], object]
 
@@ -42,3 +43,21 @@ def replace_modules(model: nn.Module, replacement: Callable[[nn.Module], Optiona
                 made[child] = new
             setattr(parent, name, made[child])
     return len(made)
+
+
+def constant_nodes(graph: fx.Graph, constant_placeholders: Collection[str] = ()) -> Dict[fx.Node, bool]:
+    """Whether each node of ``graph`` is computed from constants alone: parameters and buffers
+    (``get_attr`` nodes, or in an exported program's lifted graph the placeholders named in
+    ``constant_placeholders``) and ops whose inputs all are. Freezing folds such nodes."""
+    constant: Dict[fx.Node, bool] = {}
+    for node in graph.nodes:  # topological order: a node's inputs come before it
+        if node.op == "placeholder":
+            constant[node] = node.name in constant_placeholders
+        elif node.op == "get_attr":
+            constant[node] = True
+        elif node.op == "call_function":
+            inputs = node.all_input_nodes
+            constant[node] = bool(inputs) and all(constant[i] for i in inputs)
+        else:
+            constant[node] = False
+    return constant

@@ -17,12 +17,13 @@ graph and folded into a constant by freezing). The package then needs the addon,
 the operator, to run; in Python the operator is the conv2d reference (depthwise_op.py).
 """
 
-from typing import Dict, Optional, Tuple
+from typing import Optional, Tuple
 
 import torch
 from torch import fx
 
 from . import depthwise_op  # noqa: F401  (registers torch.ops.lwganet.depthwise_conv2d)
+from .module_swap import constant_nodes
 
 __all__ = ["small_depthwise_as_op", "MAX_MACS"]
 
@@ -31,7 +32,8 @@ __all__ = ["small_depthwise_as_op", "MAX_MACS"]
 MAX_MACS = 250_000
 
 _CONV = torch.ops.aten.conv2d.default
-_DEFAULTS = (None, None, None, [1, 1], [0, 0], [1, 1], 1)  # input, weight, bias, stride, padding, dilation, groups
+_ARG_NAMES = ("input", "weight", "bias", "stride", "padding", "dilation", "groups")
+_DEFAULTS = (None, None, None, [1, 1], [0, 0], [1, 1], 1)
 
 
 def _pair(value) -> Optional[Tuple[int, int]]:
@@ -42,27 +44,21 @@ def _pair(value) -> Optional[Tuple[int, int]]:
     return None
 
 
-def _constants(graph: fx.Graph) -> Dict[fx.Node, bool]:
-    """Whether each node is computed from the module's parameters and buffers alone."""
-    constant: Dict[fx.Node, bool] = {}
-    for node in graph.nodes:  # topological order
-        if node.op == "get_attr":
-            constant[node] = True
-        elif node.op == "call_function":
-            inputs = node.all_input_nodes
-            constant[node] = bool(inputs) and all(constant[i] for i in inputs)
-        else:
-            constant[node] = False
-    return constant
-
-
-def _macs(node: fx.Node) -> Optional[int]:
-    """The multiply-adds of a depthwise conv node, or None when it is not one the kernel takes."""
+def _conv_args(node: fx.Node) -> Optional[tuple]:
+    """input, weight, bias, stride, padding, dilation, groups of a ``conv2d`` node, defaults filled
+    in, the three pairs as tuples; None when one is not a pair of ints (e.g. padding="same")."""
     args = list(node.args) + list(_DEFAULTS[len(node.args):])
-    for i, name in enumerate(("input", "weight", "bias", "stride", "padding", "dilation", "groups")):
+    for i, name in enumerate(_ARG_NAMES):
         if name in node.kwargs:
             args[i] = node.kwargs[name]
-    x, weight, bias, stride, padding, dilation, groups = args
+    pairs = tuple(_pair(v) for v in args[3:6])
+    return None if None in pairs else (*args[:3], *pairs, args[6])
+
+
+def _macs(args: tuple, node: fx.Node) -> Optional[int]:
+    """The multiply-adds of a depthwise conv node with ``_conv_args`` ``args``, or None when it is
+    not one the kernel takes."""
+    x, weight, _bias, _stride, _padding, _dilation, groups = args
     if not isinstance(x, fx.Node) or not isinstance(weight, fx.Node):
         return None
     xv, wv, out = x.meta.get("val"), weight.meta.get("val"), node.meta.get("val")
@@ -73,8 +69,6 @@ def _macs(node: fx.Node) -> Optional[int]:
     channels = xv.shape[1]
     if groups != channels or tuple(wv.shape[:2]) != (channels, 1) or wv.dtype != torch.float32:
         return None
-    if None in (_pair(stride), _pair(padding), _pair(dilation)):  # e.g. padding="same"
-        return None
     return out.shape[0] * out.shape[2] * out.shape[3] * channels * wv.shape[2] * wv.shape[3]
 
 
@@ -83,20 +77,16 @@ def small_depthwise_as_op(module: fx.GraphModule, max_macs: int = MAX_MACS) -> i
     ``module()`` at static shapes) with constant weight and bias and at most ``max_macs``
     multiply-adds by ``lwganet::depthwise_conv2d``; returns how many."""
     graph = module.graph
-    constant = _constants(graph)
+    constant = constant_nodes(graph)
     replaced = 0
     for node in list(graph.nodes):
         if node.op != "call_function" or node.target is not _CONV:
             continue
-        macs = _macs(node)
+        args = _conv_args(node)
+        macs = None if args is None else _macs(args, node)
         if macs is None or macs > max_macs:
             continue
-        args = list(node.args) + list(_DEFAULTS[len(node.args):])
-        x, weight, bias, stride, padding, dilation = args[:6]
-        x, weight = node.kwargs.get("input", x), node.kwargs.get("weight", weight)
-        bias = node.kwargs.get("bias", bias)
-        stride, padding, dilation = (_pair(node.kwargs.get(k, v)) for k, v in
-                                     (("stride", stride), ("padding", padding), ("dilation", dilation)))
+        x, weight, bias, stride, padding, dilation, _groups = args
         if not constant[weight] or (bias is not None and not (isinstance(bias, fx.Node) and constant[bias])):
             continue
         with graph.inserting_before(node):

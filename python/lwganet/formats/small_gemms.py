@@ -17,13 +17,13 @@ activations (window attention, CLAFA's kernels) is compiled without the rewrite:
 """
 
 import copy
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .module_swap import calls_at, replace_modules
+from .module_swap import calls_at, constant_nodes, replace_modules
 
 __all__ = ["PointwiseGemm", "small_convs_as_gemms", "GEMM_INDUCTOR_OPTIONS", "MAX_MACS", "MIN_OUT_ON_LARGE_MAPS",
            "LARGE_MAP_PIXELS"]
@@ -94,24 +94,14 @@ def activation_products(program: "torch.export.ExportedProgram") -> List[str]:
     of constants only (MRA's fused strip kernel, ``taps @ placement``) is not one: freezing folds
     it into a constant before any kernel is chosen."""
     from torch.export.graph_signature import InputKind
-    constant_inputs = {spec.arg.name for spec in program.graph_signature.input_specs
-                       if spec.kind in (InputKind.PARAMETER, InputKind.BUFFER, InputKind.CONSTANT_TENSOR)}
-    constant: Dict[str, bool] = {}
-    for node in program.graph.nodes:  # topological order: a node's inputs come before it
-        if node.op == "placeholder":
-            constant[node.name] = node.name in constant_inputs
-        elif node.op == "get_attr":
-            constant[node.name] = True
-        else:
-            inputs = node.all_input_nodes
-            constant[node.name] = bool(inputs) and all(constant[i.name] for i in inputs)
+    constant = constant_nodes(program.graph, {spec.arg.name for spec in program.graph_signature.input_specs
+                                              if spec.kind in (InputKind.PARAMETER, InputKind.BUFFER,
+                                                               InputKind.CONSTANT_TENSOR)})
     found = []
     for node in program.graph.nodes:
-        if node.op != "call_function":
+        if node.op != "call_function" or constant[node]:
             continue
         target = str(node.target)
-        if constant[node.name]:
-            continue
-        if target in _PRODUCTS or (target == "aten.linear.default" and not constant[node.args[1].name]):
+        if target in _PRODUCTS or (target == "aten.linear.default" and not constant[node.args[1]]):
             found.append(node.name)
     return found
