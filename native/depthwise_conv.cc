@@ -44,6 +44,25 @@ __attribute__((always_inline)) inline Lanes load(const float* p) {
   return v;
 }
 
+// Channels [from, C) of one output pixel, one at a time: the C mod 8 that fill no vector block.
+// Any part of the kernel may fall on padding (skipped).
+__attribute__((always_inline)) inline void convolveChannels(const float* image, const float* taps, const float* bias,
+                                                            float* y, const Geometry& g, int64_t ih0, TapRange ys,
+                                                            int64_t iw0, int64_t from) {
+  const int64_t c = g.channels;
+  const TapRange xs = validTaps(iw0, g.width, g.kw, g.dw);
+  const int64_t firstColumn = iw0 + xs.lo * g.dw;  // of the first tap inside the map (iw0 may be < 0)
+  for (int64_t ch = from; ch < c; ++ch) {
+    float acc = bias ? bias[ch] : 0.f;
+    for (int64_t ky = ys.lo; ky < ys.hi; ++ky) {
+      const float* line = image + ((ih0 + ky * g.dh) * g.width + firstColumn) * c + ch;
+      const float* tapLine = taps + (ky * g.kw + xs.lo) * c + ch;
+      for (int64_t k = 0; k < xs.hi - xs.lo; ++k) acc += line[k * g.dw * c] * tapLine[k * c];
+    }
+    y[ch] = acc;
+  }
+}
+
 // One output pixel, all channels: any part of the kernel may fall on padding (skipped).
 __attribute__((always_inline)) inline void convolvePixel(const float* image, const float* taps, const float* bias,
                                                          float* y, const Geometry& g, int64_t ih0, TapRange ys,
@@ -61,15 +80,7 @@ __attribute__((always_inline)) inline void convolvePixel(const float* image, con
     }
     __builtin_memcpy(y + c0, &acc, sizeof acc);
   }
-  for (int64_t ch = fullBlocks; ch < c; ++ch) {
-    float acc = bias ? bias[ch] : 0.f;
-    for (int64_t ky = ys.lo; ky < ys.hi; ++ky) {
-      const float* line = image + ((ih0 + ky * g.dh) * g.width + firstColumn) * c + ch;
-      const float* tapLine = taps + (ky * g.kw + xs.lo) * c + ch;
-      for (int64_t k = 0; k < xs.hi - xs.lo; ++k) acc += line[k * g.dw * c] * tapLine[k * c];
-    }
-    y[ch] = acc;
-  }
+  convolveChannels(image, taps, bias, y, g, ih0, ys, iw0, fullBlocks);
 }
 
 constexpr int64_t kPixels = 4;  // interior pixels computed together: four independent sums
@@ -103,17 +114,8 @@ __attribute__((always_inline)) inline void convolveInteriorPixels(const float* i
   }
   const int64_t fullBlocks = c / kBlock * kBlock;
   if (fullBlocks == c) return;
-  for (int64_t p = 0; p < kPixels; ++p) {  // the last C mod 8 channels, one by one
-    for (int64_t ch = fullBlocks; ch < c; ++ch) {
-      float acc = bias ? bias[ch] : 0.f;
-      for (int64_t ky = ys.lo; ky < ys.hi; ++ky) {
-        const float* line = image + ((ih0 + ky * g.dh) * g.width + iw0) * c + p * step + ch;
-        const float* tapLine = taps + ky * g.kw * c + ch;
-        for (int64_t kx = 0; kx < g.kw; ++kx) acc += line[kx * g.dw * c] * tapLine[kx * c];
-      }
-      y[p * c + ch] = acc;
-    }
-  }
+  for (int64_t p = 0; p < kPixels; ++p)
+    convolveChannels(image, taps, bias, y + p * c, g, ih0, ys, iw0 + p * g.sw, fullBlocks);
 }
 
 // Output rows [begin, end) of the flattened (N × outHeight) map, every pixel and channel.
