@@ -8,8 +8,9 @@ Three measurements of one model in one process, the pinned torch (the LibTorch t
    exporter's rewrites makes, grouped by shape (what a forward would cost if the convolutions ran
    back to back);
 3. compile variants of the same package timed in interleaved rounds (--variants).
-Packages are compiled without the exporter's depthwise operator (lwganet::depthwise_conv2d), which
-only the addon runs natively: bench/pt2-ab.mjs compares packages with and without it through Node.
+Packages are compiled without the exporter's operators (lwganet::depthwise_conv2d,
+lwganet::attention), which only the addon runs natively: bench/pt2-ab.mjs compares packages with
+and without them through Node.
 
     .venv/bin/python bench/pt2_profile.py [--model lwganet_l0] [--size 224] [--batch 1]
         [--threads 2] [--features] [--rounds 8] [--variants base,no-rewrites,autotune,fastmath,mm-noprepack]
@@ -85,11 +86,12 @@ def compile_package(model, example, stem, options, rewrites=True):
     path = stem.with_name(f"{stem.name}-{built}.pt2")
     entry = entry_name(example.shape[0], example.shape[2], example.shape[3])
     if not path.exists():
-        # Without the depthwise operator: in Python it is conv2d's eager reference, not the addon's
-        # kernel (bench/pt2-ab.mjs times packages with it through Node).
+        # Without the addon's operators: in Python they are eager references (conv2d, SDPA), not
+        # the addon's kernels (bench/pt2-ab.mjs times packages with them through Node).
         from unittest import mock
         import lwganet.formats.pt2 as pt2_format
-        with inductor_config.patch(options), mock.patch.object(pt2_format, "small_depthwise_as_op", lambda module: 0):
+        with (inductor_config.patch(options), mock.patch.object(pt2_format, "small_depthwise_as_op", lambda module: 0),
+              mock.patch.object(pt2_format, "small_head_attention_as_op", lambda module: 0)):
             package_entries(model, [CompiledEntry(entry, (example,))], path, "{}", compiled_rewrites=rewrites)
     return torch._C._aoti.AOTIModelPackageLoader(str(path), entry, False, 1, -1)
 

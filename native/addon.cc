@@ -10,6 +10,7 @@
 #include "nms_ops.h"
 #include "rotated_roi_align.h"
 #include "runtime.h"
+#include "small_head_attention.h"
 
 namespace lwganet {
 namespace {
@@ -67,6 +68,7 @@ LwganetAddon::LwganetAddon(Napi::Env env, Napi::Object exports) {
   registerNmsOperators();  // before any model is loaded: exported detectors call lwganet::nms_*
   registerRotatedRoiAlignOperator();  // and lwganet::rotated_roi_align
   registerDepthwiseConvOperator();  // compiled packages (.pt2) call lwganet::depthwise_conv2d
+  registerSmallHeadAttentionOperator();  // and lwganet::attention
   installCpuMemoryPolicy();  // before any tensor is made: blocks it did not allocate are never cached
   modelConstructor = Napi::Persistent(NativeModel::DefineClass(env));
   completions_ = Completions::New(env, "lwganet-inference", 0, 1, this);

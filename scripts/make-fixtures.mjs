@@ -49,12 +49,18 @@ const generatorInputs = [
   generator,
   ...readdirSync(fixtureDir).filter((f) => f.endsWith('.py') && f !== 'make_models.py').sort().map((f) => join(fixtureDir, f)),
   ...['native_ops.py', 'nms.py', 'coders.py', 'rotated_roi_align.py', 'rotated_roi_align_reference.py'].map((f) => join(detectionDir, f)),
-  // writes the compiled (.pt2) fixtures, one of them with the rewrites; the depthwise op's reference
-  ...['pt2.py', 'small_depthwise.py', 'small_gemms.py', 'split_downsampler.py', 'module_swap.py', 'depthwise_op.py'].map((f) =>
+  // writes the compiled (.pt2) fixtures, some with the rewrites; the depthwise and attention ops' references
+  ...[
+    'pt2.py', 'small_depthwise.py', 'small_gemms.py', 'split_downsampler.py', 'module_swap.py', 'depthwise_op.py',
+    'small_head_attention.py', 'attention_op.py',
+  ].map((f) =>
     join(root, 'python', 'lwganet', 'formats', f),
   ),
-  // The fixtures' metadata is built by the package's metadata module, the DOTA names by its data file.
-  ...['metadata.py', join('data', 'dota_label_sets.json')].map((f) => join(root, 'python', 'lwganet', f)),
+  // The fixtures' metadata is built by the package's metadata module, the DOTA names by its data file;
+  // the compiled attention fixture holds LWGANet's attention layer.
+  ...['metadata.py', join('data', 'dota_label_sets.json'), join('layers', 'attention.py')].map((f) =>
+    join(root, 'python', 'lwganet', f),
+  ),
 ].filter((file) => existsSync(file)); // a missing one is the generator's error to report
 const inputsHash = createHash('sha256');
 for (const file of generatorInputs) inputsHash.update(`${file.slice(root.length)}\0`).update(readFileSync(file)).update('\0');

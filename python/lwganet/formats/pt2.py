@@ -21,9 +21,11 @@ Package layout (a PT2 archive, i.e. a zip written by ``package_pt2``):
   - ``lwganet.shapes``: a static entry's input shapes, ``1x3x224x224`` each, ``;``-separated;
   - ``lwganet.dynamic``: a dynamic entry's ranges, ``batchMin-batchMax,hMin-hMax,wMin-wMax,multiple``
     (channels as in ``lwganet.shapes``, which then holds the example shapes);
-  - ``lwganet.gemmConvs``, ``lwganet.splitDownsamplers``: in a static entry of the "fast" graph,
-    how many 1x1 convolutions were compiled as GEMM kernels (small_gemms.py) and how many
-    downsamplers were split (split_downsampler.py).
+  - ``lwganet.gemmConvs``, ``lwganet.splitDownsamplers``, ``lwganet.depthwiseOps``,
+    ``lwganet.attentionOps``: in a static entry of the "fast" graph, how many 1x1 convolutions
+    were compiled as GEMM kernels (small_gemms.py), how many downsamplers were split
+    (split_downsampler.py), how many depthwise convolutions and attention calls call the addon's
+    operators (small_depthwise.py, small_head_attention.py).
 
 The detector is not compiled: its suppression ops (torch.ops.lwganet.nms_*) return a
 data-dependent number of boxes and have no shape (fake) kernels, so torch.export cannot trace
@@ -49,6 +51,7 @@ from ..graph import prepare_graph
 from ..metadata import METADATA_FILE, FixedSize, ModelMetadata
 from . import ExportFormat, ExportJob
 from .small_depthwise import small_depthwise_as_op
+from .small_head_attention import small_head_attention_as_op
 from .small_gemms import GEMM_INDUCTOR_OPTIONS, activation_products, small_convs_as_gemms
 from .split_downsampler import split_downsamplers
 
@@ -108,8 +111,9 @@ def package_entries(model: nn.Module, entries: Sequence[CompiledEntry], out: Uni
     on tiny models). With ``compiled_rewrites``, what oneDNN runs slowly at a static entry's shape is
     rewritten in a copy of ``model`` first: LWGANet's downsamplers on large maps split into
     depthwise halves (split_downsampler.py), the small 1x1 convolutions as GEMM kernels
-    (small_gemms.py), the small depthwise convolutions as the addon's operator
-    (small_depthwise.py; such a package runs where the addon or depthwise_op.py registered it).
+    (small_gemms.py), the small depthwise convolutions and the attention with small heads as
+    the addon's operators (small_depthwise.py, small_head_attention.py; such a package runs where
+    the addon, or depthwise_op.py and attention_op.py, registered them).
     The dynamic entry compiles ``model`` as it is."""
     from torch.export.pt2_archive._package import package_pt2
     import torch._inductor.config as inductor_config
@@ -146,6 +150,7 @@ def package_entries(model: nn.Module, entries: Sequence[CompiledEntry], out: Uni
                     info["lwganet.gemmConvs"] = str(gemms)
                     module = program.module()
                     info["lwganet.depthwiseOps"] = str(small_depthwise_as_op(module))
+                    info["lwganet.attentionOps"] = str(small_head_attention_as_op(module))
                 else:
                     program = torch.export.export(model, entry.example, dynamic_shapes=shapes)
                     module = program.module()

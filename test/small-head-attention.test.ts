@@ -1,0 +1,115 @@
+// The operator lwganet::attention (native/small_head_attention.cc), which compiled packages call
+// in place of attention with 4- or 8-channel heads: from a TorchScript file it must give
+// scaled_dot_product_attention's values stored in attention_cases.json
+// (python/lwganet/formats/attention_op.py is the contract), and a .pt2 package calling it through
+// AOTInductor must equal the eager model.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LwganetError, Tensor, loadModel, loadModelSync, type ModelOutput } from '../lib/index.js';
+import { fixture } from './helpers/fixtures.js';
+
+interface AttentionCase {
+  name: string;
+  tokenMajor: boolean;
+  queryShape: number[];
+  query: number[];
+  keyShape: number[];
+  key: number[];
+  value: number[];
+  params: number[];
+  outputShape: number[];
+  expected: number[];
+  tolerance: number;
+}
+
+function caseInputs(c: AttentionCase, keyShape = c.keyShape, valueShape = c.keyShape): Tensor[] {
+  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+  return [
+    new Tensor('float32', Float32Array.from(c.query), c.queryShape),
+    new Tensor('float32', Float32Array.from(c.key.slice(0, size(keyShape))), keyShape),
+    new Tensor('float32', Float32Array.from(c.value.slice(0, size(valueShape))), valueShape),
+    new Tensor('float64', Float64Array.from(c.params), [c.params.length]),
+  ];
+}
+
+/** Largest |got − expected| relative to the largest |expected|, after checking the shape. */
+function relativeError(output: ModelOutput, shape: number[], expected: number[], label: string): number {
+  if (!(output instanceof Tensor)) throw new Error('expected a Tensor');
+  expect(output.shape, label).toEqual(shape);
+  const got = output.data as Float32Array;
+  expect(got.length, label).toBe(expected.length);
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < got.length; i++) {
+    worst = Math.max(worst, Math.abs(got[i] - expected[i]));
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  return Number.isNaN(worst) ? Infinity : worst / scale;
+}
+
+describe('operator lwganet::attention', () => {
+  const cases: AttentionCase[] = JSON.parse(fs.readFileSync(fixture('attention_cases.json'), 'utf8')).cases;
+
+  it('registers the schema of python/lwganet/formats/attention_op.py word for word', () => {
+    const root = path.join(__dirname, '..');
+    const python = fs.readFileSync(path.join(root, 'python', 'lwganet', 'formats', 'attention_op.py'), 'utf8');
+    const native = fs.readFileSync(path.join(root, 'native', 'small_head_attention.cc'), 'utf8');
+    const pySchema = /SCHEMA = "(attention\(Tensor query[^"]*)"/.exec(python);
+    const cSchema = /"(attention\(Tensor query[^"]*)"/.exec(native);
+    expect(pySchema).not.toBeNull();
+    expect(cSchema?.[1]).toBe(pySchema![1]);
+  });
+
+  it('covers heads of 4, 8 and 16, key tails, one key, rows far below zero and strided inputs', () => {
+    const dims = new Set(cases.map((c) => c.queryShape[3]));
+    expect([4, 8, 16].every((d) => dims.has(d))).toBe(true);
+    const keys = (c: AttentionCase) => c.keyShape[c.tokenMajor ? 1 : 2];
+    expect(cases.some((c) => keys(c) % 16 === 0) && cases.some((c) => keys(c) % 16 !== 0)).toBe(true);
+    expect(cases.some((c) => keys(c) === 1)).toBe(true);
+    expect(cases.some((c) => c.tokenMajor) && cases.some((c) => !c.tokenMajor)).toBe(true);
+    expect(cases.some((c) => c.queryShape[0] > 1)).toBe(true);
+  });
+
+  it("gives scaled_dot_product_attention's values, with run() and runSync(), on 1 and 2 threads", async () => {
+    const asyncModel = await loadModel(fixture('small_head_attention.pt'), { threads: 2 });
+    const syncModel = loadModelSync(fixture('small_head_attention.pt'), { threads: 1 });
+    for (const c of cases) {
+      expect(relativeError(await asyncModel.run(caseInputs(c)), c.outputShape, c.expected, c.name), c.name)
+        .toBeLessThanOrEqual(c.tolerance);
+      expect(relativeError(syncModel.runSync(caseInputs(c)), c.outputShape, c.expected, c.name), c.name)
+        .toBeLessThanOrEqual(c.tolerance);
+    }
+    asyncModel.dispose();
+    syncModel.dispose();
+  });
+
+  it('reports keys and values that do not fit as errors, and keeps working', async () => {
+    const model = await loadModel(fixture('small_head_attention.pt'));
+    const c = cases.find((x) => !x.tokenMajor && x.keyShape[2] > 2)!;
+    const [b, h, n, d] = c.keyShape;
+    const bad: Array<[Tensor[], RegExp]> = [
+      [caseInputs(c, c.keyShape, [b, h, n - 1, d]), /key and value must have one shape/],
+      [caseInputs(c, [b, h - 1, n, d], [b, h - 1, n, d]), /must share B, H and D/],
+      [caseInputs(c, [b, h, 0, d], [b, h, 0, d]), /no keys to attend to/],
+    ];
+    for (const [inputs, message] of bad) {
+      const error = await model.run(inputs).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LwganetError);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).not.toMatch(/frame #|Exception raised from/);
+    }
+    expect(relativeError(await model.run(caseInputs(c)), c.outputShape, c.expected, c.name)).toBeLessThanOrEqual(c.tolerance);
+    model.dispose();
+  });
+
+  it('is what a compiled package calls for its attention, equal to eager', async () => {
+    const io = JSON.parse(fs.readFileSync(fixture('compiled_attention_io.json'), 'utf8'));
+    expect(io.attentionOps).toBe(1);
+    const model = await loadModel(fixture('compiled_attention.pt2'), { threads: 2 });
+    const x = new Tensor('float32', Float32Array.from(io.input), io.inputShape);
+    expect(relativeError(await model.run(x), io.outputShape, io.expected, 'package')).toBeLessThanOrEqual(1e-5);
+    expect(relativeError(model.runSync(x), io.outputShape, io.expected, 'package')).toBeLessThanOrEqual(1e-5);
+    model.dispose();
+  });
+});
