@@ -1,10 +1,9 @@
 #include "depthwise_conv.h"
+#include "operator_registration.h"
 
 #include <ATen/ATen.h>
-#include <torch/library.h>
 
 #include <algorithm>
-#include <mutex>
 
 namespace lwganet {
 namespace {
@@ -201,19 +200,7 @@ at::Tensor depthwiseConv2d(const at::Tensor& input, const at::Tensor& taps, cons
 }  // namespace
 
 void registerDepthwiseConvOperator() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    // A FRAGMENT, checked first, for the reasons given in rotated_roi_align.cc.
-    try {
-      if (c10::Dispatcher::singleton().findSchema({"lwganet::depthwise_conv2d", ""}).has_value()) return;
-      auto* library = new torch::Library(torch::Library::FRAGMENT, "lwganet", std::nullopt, __FILE__, __LINE__);
-      library->def(kSchema);
-      library->impl("depthwise_conv2d",
-                    torch::dispatch(c10::DispatchKey::CompositeExplicitAutograd, TORCH_FN(depthwiseConv2d)));
-    } catch (...) {
-      // Left unregistered: a package calling it then fails to load naming the missing operator.
-    }
-  });
+  registerOperator(kSchema, torch::dispatch(c10::DispatchKey::CompositeExplicitAutograd, TORCH_FN(depthwiseConv2d)));
 }
 
 }  // namespace lwganet

@@ -1,11 +1,10 @@
 #include "rotated_roi_align.h"
+#include "operator_registration.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
-#include <torch/library.h>
 
 #include <cmath>
-#include <mutex>
 #include <vector>
 
 namespace lwganet {
@@ -168,25 +167,9 @@ at::Tensor rotatedRoiAlign(const at::Tensor& features, const at::Tensor& rois, d
 }  // namespace
 
 void registerRotatedRoiAlignOperator() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    // A FRAGMENT of the lwganet namespace (the NMS operators own its DEF), and not TORCH_LIBRARY_FRAGMENT:
-    // its static initializer aborts the process when the schema is already taken (two copies of
-    // the addon in one process). This checks first and never throws.
-    try {
-      if (c10::Dispatcher::singleton().findSchema({"lwganet::rotated_roi_align", ""}).has_value()) return;
-      // Never destroyed: the operator must outlive every module that calls it.
-      auto* library = new torch::Library(torch::Library::FRAGMENT, "lwganet", std::nullopt, __FILE__, __LINE__);
-      library->def(kSchema);
-      // CompositeExplicitAutograd, as in Python: one kernel for every backend (it moves inputs
-      // to the CPU itself), no autograd (inference only).
-      library->impl("rotated_roi_align",
-                    torch::dispatch(c10::DispatchKey::CompositeExplicitAutograd, TORCH_FN(rotatedRoiAlign)));
-    } catch (...) {
-      // Left unregistered: loading a model that calls it then fails with LibTorch's
-      // "Unknown builtin op: lwganet::rotated_roi_align" message, which names what is missing.
-    }
-  });
+  // CompositeExplicitAutograd, as in Python: one kernel for every backend (it moves inputs to the
+  // CPU itself), no autograd (inference only).
+  registerOperator(kSchema, torch::dispatch(c10::DispatchKey::CompositeExplicitAutograd, TORCH_FN(rotatedRoiAlign)));
 }
 
 }  // namespace lwganet

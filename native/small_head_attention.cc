@@ -1,12 +1,11 @@
 #include "small_head_attention.h"
+#include "operator_registration.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
-#include <torch/library.h>
 
 #include <algorithm>
 #include <limits>
-#include <mutex>
 #include <vector>
 
 namespace lwganet {
@@ -209,18 +208,7 @@ at::Tensor attention(const at::Tensor& query, const at::Tensor& key, const at::T
 }  // namespace
 
 void registerSmallHeadAttentionOperator() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    // A FRAGMENT, checked first, for the reasons given in rotated_roi_align.cc.
-    try {
-      if (c10::Dispatcher::singleton().findSchema({"lwganet::attention", ""}).has_value()) return;
-      auto* library = new torch::Library(torch::Library::FRAGMENT, "lwganet", std::nullopt, __FILE__, __LINE__);
-      library->def(kSchema);
-      library->impl("attention", torch::dispatch(c10::DispatchKey::CompositeExplicitAutograd, TORCH_FN(attention)));
-    } catch (...) {
-      // Left unregistered: a package calling it then fails to load naming the missing operator.
-    }
-  });
+  registerOperator(kSchema, torch::dispatch(c10::DispatchKey::CompositeExplicitAutograd, TORCH_FN(attention)));
 }
 
 }  // namespace lwganet
