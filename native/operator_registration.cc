@@ -7,8 +7,8 @@ namespace lwganet {
 
 void registerOperator(const char* schema, torch::CppFunction kernel) {
   static std::mutex mutex;  // addons of several worker threads register at the same time
-  const std::lock_guard<std::mutex> lock(mutex);
   try {
+    const std::lock_guard<std::mutex> lock(mutex);
     const std::string text(schema);
     const std::string name = text.substr(0, text.find('('));
     // Checked first, and not TORCH_LIBRARY_FRAGMENT: its static initializer aborts the process

@@ -58,9 +58,11 @@ __attribute__((always_inline)) inline float sumOf(const Lanes& v) {
 // e^x for x ≤ 0 (a score minus its row's maximum): x = n ln2 + r with |r| ≤ ln2/2, e^r by
 // Cephes' single-precision polynomial (relative error ~1e-7), 2^n written into the exponent
 // bits. Below -87, where e^x leaves the normal floats, x is clamped: e^-87 ≈ 1.6e-38 next to the
-// row maximum's e^0 = 1 changes no sum.
+// row maximum's e^0 = 1 changes no finite sum. NaN stays NaN (a NaN input, or an infinite score
+// minus an infinite maximum), so such a row's output is NaN, as ATen's.
 __attribute__((always_inline)) inline Lanes expNonPositive(const Lanes& score) {
-  const Lanes x = maxOf(score, splat(-87.f));
+  const Lanes floor = splat(-87.f);
+  const Lanes x = score < floor ? floor : score;  // false for NaN: kept
   // Adding 1.5·2^23 rounds x·log2(e) to an integer n, held in the low mantissa bits of t.
   const Lanes magic = splat(12582912.f);
   const Lanes t = x * splat(1.44269504088896341f) + magic;

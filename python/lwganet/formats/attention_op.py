@@ -11,8 +11,9 @@ The contract, shared with the C++ kernel:
 - ``attention(Tensor query, Tensor key, Tensor value, float scale) -> Tensor``
 - query (B, H, Nq, D); key and value (B, H, Nk, D), one shape; any strides. No mask, no dropout.
 - Returns ``softmax(scale · query keyᵀ) value``, (B, H, Nq, D), laid out in memory as a
-  contiguous (B, Nq, H, D) tensor (strides (Nq·H·D, D, H·D, 1)), as ATen's CPU attention lays
-  out its output: the heads' outputs of one token are adjacent, ready for the output projection.
+  contiguous (B, Nq, H, D) tensor (strides (Nq·H·D, D, H·D, 1)), as ATen's CPU flash attention
+  lays out its output: the heads' outputs of one token are adjacent, ready for the output projection.
+- A NaN in a row's inputs, or an infinite score, makes that row's output NaN, as in ATen.
 - float32 CPU tensors with D = 4 or 8 take the C++ kernel; other dtypes, devices and head sizes
   go through ATen's attention.
 """
