@@ -16,6 +16,7 @@ import { looksLikeCheckpoint } from '../lib/weights/download.js';
 import { OFFICIAL_WEIGHTS } from '../lib/weights/variants.js';
 import { PythonToolError } from '../lib/weights/python.js';
 import { LwganetError } from '../lib/errors.js';
+import { Tensor, loadModel } from '../lib/index.js';
 import { tempDir } from './helpers/image-fixtures.js';
 import { runPython } from './helpers/image-python.js';
 import { hasStack, runCli } from './helpers/cli-run.js';
@@ -181,6 +182,8 @@ describe('fetchWeights from a local server', () => {
     await expect(fetchWeights(0 as never)).rejects.toThrow(TypeError);
     await expect(fetchWeights('l0', { from: 'ftp://example.org/x' })).rejects.toThrow(RangeError);
     await expect(fetchWeights('l0', { sha256: 'xyz' })).rejects.toThrow(/64 hexadecimal digits/);
+    await expect(fetchWeights('l0', { format: 'onnx' as never })).rejects.toThrow(RangeError);
+    await expect(fetchWeights('l0', { format: 2 as never })).rejects.toThrow(TypeError);
   });
 });
 
@@ -215,8 +218,36 @@ describe('lwganet pretrained (spawned CLI)', () => {
     expect(metadata).toMatchObject({ model: 'lwganet_l0', labelSet: 'imagenet-1k', numClasses: 1000 });
     expect(metadata.labels).toHaveLength(1000);
     expect(metadata.weights.source).toBe('checkpoint');
-    const pt2 = await runCli(['pretrained', 'l0', '--format', 'pt2', '--out', out]);
-    expect(pt2.code).toBe(2);
-    expect(pt2.stderr).toMatch(/--format.*pt2.*Allowed choices are pt/s);
+    const onnx = await runCli(['pretrained', 'l0', '--format', 'onnx', '--out', out]);
+    expect(onnx.code).toBe(2);
+    expect(onnx.stderr).toMatch(/--format.*onnx.*Allowed choices are pt, pt2/s);
   }, 300_000);
+
+  it('--format pt2 compiles the same weights into a package that classifies as the TorchScript model does', async () => {
+    const dir = join(tmp.dir, 'cache-pretrained-pt2');
+    const script = join(tmp.dir, 'pretrained-pt2', 'l0.pt');
+    const compiled = join(tmp.dir, 'pretrained-pt2', 'l0.pt2');
+    const flags = ['--from', `${base}/lwganet_l0_e299.pth`, '--sha256', sha256(checkpoint), '--cache-dir', dir, '--no-progress'];
+    expect((await runCli(['pretrained', 'l0', ...flags, '--out', script])).code).toBe(0);
+    const result = await runCli(['pretrained', 'l0', '--format', 'pt2', ...flags, '--out', compiled]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe(`${compiled}\n`);
+    expect(result.stderr).toMatch(/compiled for this machine's CPU and torch/);
+    expect(existsSync(join(dir, 'models', 'lwganet_l0-imagenet-1k.pt2'))).toBe(true);
+    const [reference, pkg] = [await loadModel(script, { threads: 2 }), await loadModel(compiled, { threads: 2 })];
+    expect(pkg.metadata).toMatchObject({ model: 'lwganet_l0', labelSet: 'imagenet-1k', numClasses: 1000 });
+    expect(pkg.metadata?.export.method).toBe('aoti');
+    expect(pkg.metadata?.weights.source).toBe('checkpoint');
+    expect(pkg.metadata?.labels).toEqual(reference.metadata?.labels);
+    const x = new Tensor('float32', Float32Array.from({ length: 3 * 224 * 224 }, (_, i) => Math.sin(i * 0.01)), [1, 3, 224, 224]);
+    const want = (await reference.run(x)) as Tensor;
+    const got = (await pkg.run(x)) as Tensor;
+    expect(got.shape).toEqual([1, 1000]);
+    const w = want.data as Float32Array;
+    const g = got.data as Float32Array;
+    const scale = Math.max(...Array.from(w, Math.abs));
+    expect(Math.max(...Array.from(g, (v, i) => Math.abs(v - w[i]))) / scale).toBeLessThan(1e-4);
+    reference.dispose();
+    pkg.dispose();
+  }, 600_000);
 });

@@ -16,7 +16,7 @@ export function checkpointPath(dir: string, file: string): string {
   return join(dir, 'checkpoints', file);
 }
 
-/** Path of the TorchScript file converted from a checkpoint. */
-export function modelPath(dir: string, model: string, labelSet: string): string {
-  return join(dir, 'models', `${model}-${labelSet}.pt`);
+/** Path of the model converted from a checkpoint: TorchScript (.pt) or a compiled package (.pt2). */
+export function modelPath(dir: string, model: string, labelSet: string, format: 'pt' | 'pt2' = 'pt'): string {
+  return join(dir, 'models', `${model}-${labelSet}.${format}`);
 }

@@ -18,10 +18,11 @@ export interface CliFetchFlags {
 }
 
 /** The bar is gone when this settles, so the caller's messages start on a clean line. */
-export async function fetchWeightsForCli(variant: WeightsVariant, flags: CliFetchFlags, io: CliIO): Promise<FetchedWeights> {
+export async function fetchWeightsForCli(variant: WeightsVariant, flags: CliFetchFlags, io: CliIO, format: 'pt' | 'pt2' = 'pt'): Promise<FetchedWeights> {
   const holder: { bar: Progress | null } = { bar: null };
   try {
     return await fetchWeights(variant, {
+      format,
       from: flags.from,
       force: flags.force,
       sha256: flags.sha256,
