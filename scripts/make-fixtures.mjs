@@ -52,7 +52,7 @@ const generatorInputs = [
   // writes the compiled (.pt2) fixtures, some with the rewrites; the depthwise and attention ops' references
   ...[
     'pt2.py', 'small_depthwise.py', 'small_gemms.py', 'split_downsampler.py', 'module_swap.py', 'depthwise_op.py',
-    'small_head_attention.py', 'attention_op.py',
+    'small_head_attention.py', 'attention_op.py', 'op_library.py',
   ].map((f) =>
     join(root, 'python', 'lwganet', 'formats', f),
   ),

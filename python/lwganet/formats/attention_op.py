@@ -21,9 +21,10 @@ The contract, shared with the C++ kernel:
 import torch
 import torch.nn.functional as F
 
+from .op_library import define_op
+
 __all__ = ["SCHEMA", "NATIVE_HEAD_DIMS", "attention"]
 
-NAMESPACE = "lwganet"
 SCHEMA = "attention(Tensor query, Tensor key, Tensor value, float scale) -> Tensor"
 # Head sizes the C++ kernel runs itself (others take ATen's attention there too).
 NATIVE_HEAD_DIMS = (4, 8)
@@ -59,22 +60,7 @@ def _fake(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, scale: fl
     return _empty_result(query)
 
 
-def _register() -> None:
-    try:
-        torch.ops.lwganet.attention.default  # noqa: B018 (registered already: a second import)
-        return
-    except (AttributeError, RuntimeError):
-        pass
-    # A FRAGMENT: the detector's ops own the namespace's DEF (detection/native_ops.py).
-    lib = torch.library.Library(NAMESPACE, "FRAGMENT")
-    lib.define(SCHEMA)
-    lib.impl("attention", _reference, "CompositeExplicitAutograd")
-    torch.library.register_fake(f"{NAMESPACE}::attention", _fake, lib=lib)
-    _LIBRARIES.append(lib)  # a Library deregisters its ops when collected
-
-
-_LIBRARIES: list = []
-_register()
+define_op(SCHEMA, _reference, _fake)
 
 
 def attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, scale: float) -> torch.Tensor:

@@ -23,9 +23,10 @@ from typing import List, Optional
 import torch
 import torch.nn.functional as F
 
+from .op_library import define_op
+
 __all__ = ["SCHEMA", "depthwise_conv2d", "taps_of"]
 
-NAMESPACE = "lwganet"
 SCHEMA = ("depthwise_conv2d(Tensor input, Tensor taps, Tensor? bias, int[2] stride, int[2] padding, "
           "int[2] dilation) -> Tensor")
 
@@ -66,22 +67,7 @@ def _fake(input: torch.Tensor, taps: torch.Tensor, bias: Optional[torch.Tensor],
     return input.new_empty(shape).contiguous(memory_format=torch.channels_last)
 
 
-def _register() -> None:
-    try:
-        torch.ops.lwganet.depthwise_conv2d.default  # noqa: B018 (registered already: a second import)
-        return
-    except (AttributeError, RuntimeError):
-        pass
-    # A FRAGMENT: the detector's ops own the namespace's DEF (detection/native_ops.py).
-    lib = torch.library.Library(NAMESPACE, "FRAGMENT")
-    lib.define(SCHEMA)
-    lib.impl("depthwise_conv2d", _reference, "CompositeExplicitAutograd")
-    torch.library.register_fake(f"{NAMESPACE}::depthwise_conv2d", _fake, lib=lib)
-    _LIBRARIES.append(lib)  # a Library deregisters its ops when collected
-
-
-_LIBRARIES: list = []
-_register()
+define_op(SCHEMA, _reference, _fake)
 
 
 def depthwise_conv2d(input: torch.Tensor, taps: torch.Tensor, bias: Optional[torch.Tensor], stride: List[int],

@@ -1,14 +1,14 @@
 """What the exporter's graph rewrites share: one forward that records how each module of a kind
-is called at a compiled shape, replacing modules wherever they are registered, and which nodes of
-an exported graph are computed from constants alone."""
+is called at a compiled shape, replacing modules wherever they are registered, which nodes of an
+exported graph are computed from constants alone, and replacing calls of an exported graph."""
 
 from collections import defaultdict
-from typing import Callable, Collection, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Collection, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from torch import fx, nn
 
-__all__ = ["calls_at", "replace_modules", "constant_nodes"]
+__all__ = ["calls_at", "replace_modules", "constant_nodes", "replace_calls"]
 
 Record = Callable[[nn.Module, Tuple[torch.Tensor, ...], torch.Tensor], object]
 
@@ -61,3 +61,27 @@ def constant_nodes(graph: fx.Graph, constant_placeholders: Collection[str] = ())
         else:
             constant[node] = False
     return constant
+
+
+def replace_calls(module: fx.GraphModule, target: Any, build: Callable[[fx.Graph, fx.Node], Optional[fx.Node]]) -> int:
+    """For every call of ``target`` in ``module``'s graph, ``build(graph, node)`` may insert a
+    replacement (it is called inserting before the node) and return it, or return None to leave
+    the call. A replacement takes the node's value metadata and users, and the node goes. Returns
+    how many calls were replaced; the module is recompiled when any was."""
+    graph = module.graph
+    replaced = 0
+    for node in list(graph.nodes):
+        if node.op != "call_function" or node.target is not target:
+            continue
+        with graph.inserting_before(node):
+            call = build(graph, node)
+        if call is None:
+            continue
+        call.meta.update(node.meta)
+        node.replace_all_uses_with(call)
+        graph.erase_node(node)
+        replaced += 1
+    if replaced:
+        graph.lint()
+        module.recompile()
+    return replaced

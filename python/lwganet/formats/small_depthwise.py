@@ -23,7 +23,7 @@ import torch
 from torch import fx
 
 from . import depthwise_op  # noqa: F401  (registers torch.ops.lwganet.depthwise_conv2d)
-from .module_swap import constant_nodes
+from .module_swap import constant_nodes, replace_calls
 
 __all__ = ["small_depthwise_as_op", "MAX_MACS"]
 
@@ -76,31 +76,20 @@ def small_depthwise_as_op(module: fx.GraphModule, max_macs: int = MAX_MACS) -> i
     """Replaces, in place, every depthwise ``conv2d`` of ``module`` (an exported program's
     ``module()`` at static shapes) with constant weight and bias and at most ``max_macs``
     multiply-adds by ``lwganet::depthwise_conv2d``; returns how many."""
-    graph = module.graph
-    constant = constant_nodes(graph)
-    replaced = 0
-    for node in list(graph.nodes):
-        if node.op != "call_function" or node.target is not _CONV:
-            continue
+    constant = constant_nodes(module.graph)
+
+    def build(graph: fx.Graph, node: fx.Node) -> Optional[fx.Node]:
         args = _conv_args(node)
         macs = None if args is None else _macs(args, node)
         if macs is None or macs > max_macs:
-            continue
+            return None
         x, weight, bias, stride, padding, dilation, _groups = args
         if not constant[weight] or (bias is not None and not (isinstance(bias, fx.Node) and constant[bias])):
-            continue
-        with graph.inserting_before(node):
-            taps = graph.call_function(torch.ops.aten.select.int, (weight, 1, 0))
-            taps = graph.call_function(torch.ops.aten.permute.default, (taps, [1, 2, 0]))
-            taps = graph.call_function(torch.ops.aten.clone.default, (taps,),
-                                       {"memory_format": torch.contiguous_format})
-            call = graph.call_function(torch.ops.lwganet.depthwise_conv2d.default,
-                                       (x, taps, bias, list(stride), list(padding), list(dilation)))
-        call.meta.update(node.meta)
-        node.replace_all_uses_with(call)
-        graph.erase_node(node)
-        replaced += 1
-    if replaced:
-        graph.lint()
-        module.recompile()
-    return replaced
+            return None
+        taps = graph.call_function(torch.ops.aten.select.int, (weight, 1, 0))
+        taps = graph.call_function(torch.ops.aten.permute.default, (taps, [1, 2, 0]))
+        taps = graph.call_function(torch.ops.aten.clone.default, (taps,), {"memory_format": torch.contiguous_format})
+        return graph.call_function(torch.ops.lwganet.depthwise_conv2d.default,
+                                   (x, taps, bias, list(stride), list(padding), list(dilation)))
+
+    return replace_calls(module, _CONV, build)

@@ -15,10 +15,13 @@ then needs the addon, which registers the operator, to run; in Python the operat
 reference (attention_op.py).
 """
 
+from typing import Optional
+
 import torch
 from torch import fx
 
 from .attention_op import NATIVE_HEAD_DIMS
+from .module_swap import replace_calls
 
 __all__ = ["small_head_attention_as_op"]
 
@@ -56,22 +59,14 @@ def small_head_attention_as_op(module: fx.GraphModule) -> int:
     """Replaces, in place, every ``scaled_dot_product_attention`` of ``module`` (an exported
     program's ``module()`` at static shapes) that the addon's kernel runs by
     ``lwganet::attention``; returns how many."""
-    graph = module.graph
-    replaced = 0
-    for node in list(graph.nodes):
-        if node.op != "call_function" or node.target is not _SDPA or not _replaceable(node):
-            continue
+
+    def build(graph: fx.Graph, node: fx.Node) -> Optional[fx.Node]:
+        if not _replaceable(node):
+            return None
         query, key, value = _sdpa_args(node)[:3]
         scale = node.kwargs.get("scale")
         if scale is None:
             scale = query.meta["val"].shape[3] ** -0.5
-        with graph.inserting_before(node):
-            call = graph.call_function(torch.ops.lwganet.attention.default, (query, key, value, float(scale)))
-        call.meta.update(node.meta)
-        node.replace_all_uses_with(call)
-        graph.erase_node(node)
-        replaced += 1
-    if replaced:
-        graph.lint()
-        module.recompile()
-    return replaced
+        return graph.call_function(torch.ops.lwganet.attention.default, (query, key, value, float(scale)))
+
+    return replace_calls(module, _SDPA, build)
