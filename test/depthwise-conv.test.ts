@@ -5,8 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LwganetError, Tensor, loadModel, loadModelSync, type ModelOutput } from '../lib/index.js';
+import { Tensor, loadModel, loadModelSync } from '../lib/index.js';
 import { fixture } from './helpers/fixtures.js';
+import { expectOperatorErrors, relativeError } from './helpers/operator-checks.js';
 
 interface DepthwiseCase {
   name: string;
@@ -29,21 +30,6 @@ function caseInputs(c: DepthwiseCase, params = c.params, taps = c.taps, tapsShap
     new Tensor('float32', Float32Array.from(c.bias), [c.bias.length]),
     new Tensor('float64', Float64Array.from(params), [params.length]),
   ];
-}
-
-/** Largest |got − expected| relative to the largest |expected|, after checking the shape. */
-function relativeError(output: ModelOutput, shape: number[], expected: number[], label: string): number {
-  if (!(output instanceof Tensor)) throw new Error('expected a Tensor');
-  expect(output.shape, label).toEqual(shape);
-  const got = output.data as Float32Array;
-  expect(got.length, label).toBe(expected.length);
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < got.length; i++) {
-    worst = Math.max(worst, Math.abs(got[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return Number.isNaN(worst) ? Infinity : worst / scale;
 }
 
 describe('operator lwganet::depthwise_conv2d', () => {
@@ -91,12 +77,7 @@ describe('operator lwganet::depthwise_conv2d', () => {
       [caseInputs(c, [1, 1, 0, 0, 1, 1, 1], new Array(11 * 11 * 8).fill(0.01), [11, 11, 8]),
         /does not fit the padded 9x13 map/],
     ];
-    for (const [inputs, message] of bad) {
-      const error = await model.run(inputs).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(LwganetError);
-      expect((error as Error).message).toMatch(message);
-      expect((error as Error).message).not.toMatch(/frame #|Exception raised from/);
-    }
+    await expectOperatorErrors(model, bad);
     expect(relativeError(await model.run(caseInputs(c)), c.outputShape, c.expected, c.name)).toBeLessThanOrEqual(c.tolerance);
     model.dispose();
   });
