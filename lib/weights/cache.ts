@@ -16,7 +16,10 @@ export function checkpointPath(dir: string, file: string): string {
   return join(dir, 'checkpoints', file);
 }
 
-/** Path of the model converted from a checkpoint: TorchScript (.pt) or a compiled package (.pt2). */
-export function modelPath(dir: string, model: string, labelSet: string, format: 'pt' | 'pt2' = 'pt'): string {
+/** The files a checkpoint is converted into: TorchScript (.pt) or a compiled package (.pt2). */
+export type ModelFileFormat = 'pt' | 'pt2';
+
+/** Path of the model converted from a checkpoint, named by its format's extension. */
+export function modelPath(dir: string, model: string, labelSet: string, format: ModelFileFormat = 'pt'): string {
   return join(dir, 'models', `${model}-${labelSet}.${format}`);
 }

@@ -12,7 +12,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { trackTempFile, untrackTempFile } from '../output/temp-files.js';
 import { LwganetError, invalidArgument } from '../errors.js';
-import { cacheDir, checkpointPath, modelPath } from './cache.js';
+import { cacheDir, checkpointPath, modelPath, type ModelFileFormat } from './cache.js';
 import { download } from './download.js';
 import { checkPython, PythonToolError, runPython } from './python.js';
 import { verifyCheckpoint } from './verify.js';
@@ -33,7 +33,7 @@ export interface FetchWeightsOptions {
    * on 2 cores. A package runs only on the torch that compiled it, so it is compiled again on
    * every call (from the cached checkpoint) rather than reused after a torch upgrade.
    */
-  format?: 'pt' | 'pt2';
+  format?: ModelFileFormat;
   onProgress?: (received: number, total: number | null) => void;
   /** Environment for locating Python ($LWGANET_PYTHON) and the cache. Default process.env. */
   env?: NodeJS.ProcessEnv;

@@ -3,6 +3,7 @@
  * in KiB on stderr while the server announces the download's size.
  */
 
+import type { ModelFileFormat } from '../../weights/cache.js';
 import { fetchWeights, type FetchedWeights } from '../../weights/fetch.js';
 import type { WeightsVariant } from '../../weights/variants.js';
 import type { CliIO } from '../io.js';
@@ -18,7 +19,7 @@ export interface CliFetchFlags {
 }
 
 /** The bar is gone when this settles, so the caller's messages start on a clean line. */
-export async function fetchWeightsForCli(variant: WeightsVariant, flags: CliFetchFlags, io: CliIO, format: 'pt' | 'pt2' = 'pt'): Promise<FetchedWeights> {
+export async function fetchWeightsForCli(variant: WeightsVariant, flags: CliFetchFlags, io: CliIO, format: ModelFileFormat = 'pt'): Promise<FetchedWeights> {
   const holder: { bar: Progress | null } = { bar: null };
   try {
     return await fetchWeights(variant, {

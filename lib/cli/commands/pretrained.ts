@@ -8,6 +8,7 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Argument, Option, type Command } from 'commander';
+import type { ModelFileFormat } from '../../weights/cache.js';
 import { WEIGHTS_VARIANTS, type WeightsVariant } from '../../weights/variants.js';
 import type { CliIO } from '../io.js';
 import { httpUrl, sha256Hex } from '../options.js';
@@ -15,7 +16,7 @@ import { type CliFetchFlags, fetchWeightsForCli } from './fetch-weights.js';
 
 interface PretrainedFlags extends CliFetchFlags {
   out: string;
-  format: 'pt' | 'pt2';
+  format: ModelFileFormat;
 }
 
 async function pretrained(variant: WeightsVariant, flags: PretrainedFlags, io: CliIO): Promise<void> {
